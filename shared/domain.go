@@ -1,0 +1,142 @@
+package shared
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"golang.org/x/net/idna"
+	"golang.org/x/net/publicsuffix"
+)
+
+// MaxNameLen is the longest domain name, in presentation form without the
+// trailing dot, that DNS can carry.
+const MaxNameLen = 253
+
+// Domain is one allowlist entry in canonical form: lower case, punycode,
+// no trailing dot, no leading "*.". It matches itself and every name under it.
+type Domain string
+
+// ErrInvalidDomain marks every refusal of ParseDomain.
+var ErrInvalidDomain = errors.New("invalid domain entry")
+
+const domainAccepted = "expect a domain name such as github.com or *.github.com (no scheme, port, path or IP address)"
+
+var idnaProfile = idna.New(
+	idna.MapForLookup(),
+	idna.Transitional(false),
+	idna.StrictDomainName(false), // underscores appear in real names (_acme-challenge)
+	idna.BidiRule(),
+)
+
+// ParseDomain validates one allowlist entry and returns its canonical form.
+// A leading "*." is accepted and means the same as the bare name.
+// It refuses URLs, ports, paths, IP addresses, public suffixes (com, co.uk,
+// github.io) and anything that is not a valid DNS name.
+func ParseDomain(entry string) (Domain, error) {
+	bad := func(why string) (Domain, error) {
+		return "", fmt.Errorf("%w %q: %s; %s", ErrInvalidDomain, entry, why, domainAccepted)
+	}
+	s := strings.TrimSpace(entry)
+	switch {
+	case s == "":
+		return bad("empty")
+	case strings.Contains(s, "://"):
+		return bad("looks like a URL")
+	case strings.ContainsAny(s, "/?#"):
+		return bad("contains a path")
+	case strings.Contains(s, "@"):
+		return bad("contains a user name")
+	}
+	if _, err := netip.ParseAddr(strings.Trim(s, "[]")); err == nil {
+		return bad("is an IP address")
+	}
+	if strings.Contains(s, ":") {
+		return bad("contains a port")
+	}
+	s = strings.TrimPrefix(s, "*.")
+	if strings.Contains(s, "*") {
+		return bad("a wildcard is accepted only as a leading *.")
+	}
+	s = strings.TrimSuffix(s, ".")
+	ascii, err := idnaProfile.ToASCII(s)
+	if err != nil {
+		return bad("not a valid international name")
+	}
+	ascii = strings.ToLower(ascii)
+	if err := checkName(ascii); err != nil {
+		return bad(err.Error())
+	}
+	if !strings.Contains(ascii, ".") {
+		return bad("a single label would allow a whole top-level domain")
+	}
+	if suffix, _ := publicsuffix.PublicSuffix(ascii); suffix == ascii {
+		return bad("is a public suffix, which would allow every site under it")
+	}
+	if _, err := netip.ParseAddr(ascii); err == nil {
+		return bad("is an IP address")
+	}
+	return Domain(ascii), nil
+}
+
+// checkName accepts names of letters, digits, hyphens and underscores,
+// with labels of 1 to 63 bytes that neither start nor end with a hyphen.
+func checkName(name string) error {
+	if len(name) > MaxNameLen {
+		return fmt.Errorf("longer than %d bytes", MaxNameLen)
+	}
+	for _, label := range strings.Split(name, ".") {
+		if label == "" {
+			return errors.New("has an empty label")
+		}
+		if len(label) > 63 {
+			return fmt.Errorf("label %q is longer than 63 bytes", label)
+		}
+		if label[0] == '-' || label[len(label)-1] == '-' {
+			return fmt.Errorf("label %q starts or ends with a hyphen", label)
+		}
+		for i := 0; i < len(label); i++ {
+			if !isNameByte(label[i]) {
+				return fmt.Errorf("label %q has the character %q", label, label[i])
+			}
+		}
+	}
+	return nil
+}
+
+func isNameByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+}
+
+// ParseDomains parses every entry, refusing the whole list at the first bad
+// one, and returns the canonical entries sorted with duplicates removed.
+func ParseDomains(entries []string) ([]Domain, error) {
+	seen := make(map[Domain]bool, len(entries))
+	out := make([]Domain, 0, len(entries))
+	for _, e := range entries {
+		d, err := ParseDomain(e)
+		if err != nil {
+			return nil, err
+		}
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out, nil
+}
+
+// NormalizeQueryName turns a name from a DNS question into the form entries
+// are stored in: lower case, no trailing dot. It refuses names that could not
+// be an allowlist entry's subdomain (escaped bytes, empty labels, over-long),
+// so an odd spelling can never slip past a label comparison.
+func NormalizeQueryName(qname string) (string, bool) {
+	name := strings.ToLower(strings.TrimSuffix(qname, "."))
+	if name == "" || checkName(name) != nil {
+		return "", false
+	}
+	return name, true
+}

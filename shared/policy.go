@@ -1,0 +1,66 @@
+package shared
+
+import "fmt"
+
+// Policy is what the host asks a sidecar to enforce. Domains are used only in
+// restricted mode but are kept in every mode, so switching back restores them.
+type Policy struct {
+	Mode    Mode     `json:"mode"`
+	Domains []string `json:"domains"`
+}
+
+// ValidPolicy is a Policy whose mode and entries have been checked and put in
+// canonical form.
+type ValidPolicy struct {
+	Mode    Mode
+	Domains []Domain
+}
+
+// Validate checks the whole policy and returns it in canonical form; nothing
+// is returned unless every part is valid.
+func (p Policy) Validate() (ValidPolicy, error) {
+	mode, err := ParseMode(string(p.Mode))
+	if err != nil {
+		return ValidPolicy{}, err
+	}
+	domains, err := ParseDomains(p.Domains)
+	if err != nil {
+		return ValidPolicy{}, err
+	}
+	return ValidPolicy{Mode: mode, Domains: domains}, nil
+}
+
+// Policy turns the canonical form back into the wire form.
+func (v ValidPolicy) Policy() Policy {
+	p := Policy{Mode: v.Mode, Domains: make([]string, len(v.Domains))}
+	for i, d := range v.Domains {
+		p.Domains[i] = string(d)
+	}
+	return p
+}
+
+// Diff lists the entries of next that v lacks (added) and those of v that
+// next lacks (removed).
+func (v ValidPolicy) Diff(next ValidPolicy) (added, removed []Domain) {
+	old := make(map[Domain]bool, len(v.Domains))
+	for _, d := range v.Domains {
+		old[d] = true
+	}
+	now := make(map[Domain]bool, len(next.Domains))
+	for _, d := range next.Domains {
+		now[d] = true
+		if !old[d] {
+			added = append(added, d)
+		}
+	}
+	for _, d := range v.Domains {
+		if !now[d] {
+			removed = append(removed, d)
+		}
+	}
+	return added, removed
+}
+
+func (v ValidPolicy) String() string {
+	return fmt.Sprintf("%s (%d domains)", v.Mode, len(v.Domains))
+}

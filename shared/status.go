@@ -1,0 +1,46 @@
+package shared
+
+import "time"
+
+// Status is what a sidecar reports about itself on GET /v1/status.
+type Status struct {
+	Version       string       `json:"version"`
+	Ready         bool         `json:"ready"`
+	Mode          Mode         `json:"mode"`
+	Domains       []string     `json:"domains"`
+	StartedAt     time.Time    `json:"startedAt"`
+	UptimeSeconds float64      `json:"uptimeSeconds"`
+	Sets          []SetStatus  `json:"sets"`
+	DNS           DNSCounters  `json:"dns"`
+	LastApply     *ApplyResult `json:"lastApply,omitempty"`
+	// Problems lists conditions that make the sidecar fail closed, such as a
+	// full address set; empty when all is well.
+	Problems []string `json:"problems,omitempty"`
+}
+
+// SetStatus describes one kernel address set.
+type SetStatus struct {
+	Name    string `json:"name"`
+	Family  string `json:"family"` // "inet" or "inet6"
+	Entries int    `json:"entries"`
+	Max     int    `json:"max"`
+	Full    bool   `json:"full"`
+}
+
+// DNSCounters count the filter's decisions since start.
+type DNSCounters struct {
+	Allowed        uint64 `json:"allowed"`
+	Refused        uint64 `json:"refused"`
+	Forwarded      uint64 `json:"forwarded"`
+	Local          uint64 `json:"local"`
+	UpstreamErrors uint64 `json:"upstreamErrors"`
+}
+
+// ApplyResult reports one policy apply.
+type ApplyResult struct {
+	Mode       Mode      `json:"mode"`
+	Domains    []string  `json:"domains"`
+	AppliedAt  time.Time `json:"appliedAt"`
+	DurationMs float64   `json:"durationMs"`
+	Error      string    `json:"error,omitempty"`
+}
