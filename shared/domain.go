@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
@@ -47,6 +48,8 @@ func ParseDomain(entry string) (Domain, error) {
 		return bad("looks like a URL")
 	case strings.ContainsAny(s, "/?#"):
 		return bad("contains a path")
+	case !utf8.ValidString(s):
+		return bad("not valid UTF-8")
 	case strings.Contains(s, "@"):
 		return bad("contains a user name")
 	}
@@ -66,6 +69,9 @@ func ParseDomain(entry string) (Domain, error) {
 		return bad("not a valid international name")
 	}
 	ascii = strings.ToLower(ascii)
+	if again, err := idnaProfile.ToASCII(ascii); err != nil || again != ascii {
+		return bad("not a valid international name")
+	}
 	if err := checkName(ascii); err != nil {
 		return bad(err.Error())
 	}

@@ -1,0 +1,61 @@
+# Warden. `make test` and `make run` are the whole set-up on a fresh Debian
+# machine (as root); every target installs what it needs.
+
+GO        ?= go
+BIN       := bin
+VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X main.version=$(VERSION)
+export CGO_ENABLED := 0
+
+# Debian packages the privileged tests drive, by the command each provides.
+TEST_PKGS  := iptables:iptables ipset:ipset ip:iproute2 conntrack:conntrack capsh:libcap2-bin
+BENCH_PKGS := dnsperf:dnsperf dnsmasq:dnsmasq-base
+IMAGE_PKGS := debootstrap:debootstrap
+
+.PHONY: all build test test-unit test-e2e fuzz bench run images deps deps-bench clean
+
+all: build
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/warden-sidecar ./sidecar/cmd/warden-sidecar
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/probe ./test/probe
+
+# deps installs the missing Debian packages of a list of command:package pairs.
+define install-missing
+	@missing=""; for pair in $(1); do cmd=$${pair%%:*}; pkg=$${pair#*:}; \
+	  command -v $$cmd >/dev/null 2>&1 || PATH=$$PATH:/usr/sbin:/sbin command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+endef
+
+deps:
+	$(call install-missing,$(TEST_PKGS))
+
+deps-bench: deps
+	$(call install-missing,$(BENCH_PKGS))
+
+# test runs everything: unit tests, fuzz seed corpora and the privileged
+# network-namespace suites. It must run as root; privileged tests fail
+# (never skip) without it.
+test: deps
+	@[ "$$(id -u)" = 0 ] || { echo "make test needs root: the privileged tests build network namespaces"; exit 1; }
+	$(GO) vet ./...
+	$(GO) test -count=1 ./shared/... ./sidecar/...
+	$(MAKE) test-e2e
+
+test-e2e: deps
+	$(GO) test -count=1 -p 1 ./test/...
+
+# fuzz runs each fuzz target for a while beyond its seeds.
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test ./shared -run '^$$' -fuzz FuzzParseDomain -fuzztime $(FUZZTIME)
+	$(GO) test ./shared -run '^$$' -fuzz FuzzMatch -fuzztime $(FUZZTIME)
+	$(GO) test ./sidecar/control -run '^$$' -fuzz FuzzPolicyBody -fuzztime $(FUZZTIME)
+
+bench: deps-bench build
+	$(call install-missing,jq:jq)
+	bench/run.sh
+
+clean:
+	rm -rf $(BIN) bench/out

@@ -1,0 +1,35 @@
+package main
+
+import "fmt"
+
+// target is what a figure is held to. check gets the figure and every
+// figure of the run by name, for targets relative to another figure.
+type target struct {
+	text  string
+	check func(f figure, all map[string]figure) (met bool, known bool)
+}
+
+var targets = map[string]target{
+	"dns_forward_qps": {"≥ 1.0× dnsmasq", func(f figure, _ map[string]figure) (bool, bool) {
+		if f.PeerValue == nil {
+			return false, false
+		}
+		return f.Value >= *f.PeerValue, true
+	}},
+	"dns_refused_qps": {"≥ 1.5× dns_forward_qps", func(f figure, all map[string]figure) (bool, bool) {
+		fwd, ok := all["dns_forward_qps"]
+		if !ok {
+			return false, false
+		}
+		return f.Value >= 1.5*fwd.Value, true
+	}},
+	"dns_latency_p99_ms":  below(1, "ms"),
+	"policy_apply_ms":     below(10, "ms"),
+	"sidecar_idle_rss_mb": below(15, "MB"),
+}
+
+func below(limit float64, unit string) target {
+	return target{fmt.Sprintf("< %g %s", limit, unit), func(f figure, _ map[string]figure) (bool, bool) {
+		return f.Value < limit, true
+	}}
+}

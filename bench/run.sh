@@ -1,0 +1,308 @@
+#!/usr/bin/env bash
+# Benchmarks warden-sidecar side by side with dnsmasq and writes
+# bench/results.json and bench/results.md (also printed). Needs root, the
+# built bin/warden-sidecar, dnsperf and dnsmasq; `make bench` sees to all
+# three. bench/README.md explains the topology and each figure.
+#
+# Settings (environment):
+#   BENCH_DURATION=10      seconds per dnsperf run
+#   BENCH_RUNS=3           runs per side, interleaved; the median is reported
+#   BENCH_CLIENTS=4        dnsperf -c (client sockets)
+#   BENCH_OUTSTANDING=100  dnsperf -q (queries in flight)
+#   BENCH_LATENCY_RATE=2000  dnsload queries per second
+#   BENCH_IDLE=5           seconds both resolvers sit idle before RSS is read
+#   BENCH_APPLIES=100      timed policy applies per phase
+#   BENCH_QUIET_WAIT=120   seconds to wait for other load on the machine to end
+#   BENCH_SIDECAR=bin/warden-sidecar  the sidecar binary to measure
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
+
+DURATION=${BENCH_DURATION:-10}
+RUNS=${BENCH_RUNS:-3}
+CLIENTS=${BENCH_CLIENTS:-4}
+OUTSTANDING=${BENCH_OUTSTANDING:-100}
+LAT_RATE=${BENCH_LATENCY_RATE:-2000}
+IDLE=${BENCH_IDLE:-5}
+APPLIES=${BENCH_APPLIES:-100}
+QUIET_WAIT=${BENCH_QUIET_WAIT:-120}
+GO=${GO:-go}
+
+ROOT=$PWD
+OUT=$ROOT/bench/out
+SIDECAR=${BENCH_SIDECAR:-$ROOT/bin/warden-sidecar}
+CTL=$OUT/run/ctl.sock
+FIGURES=$OUT/figures.txt
+
+# Addresses: the fake upstream answers on 192.0.2.53 (on the "up"
+# namespace's loopback); each client namespace has its own veth to "up".
+UPSTREAM=192.0.2.53
+UP_SC=198.51.100.1 SC_ADDR=198.51.100.2
+UP_PEER=198.51.100.5 PEER_ADDR=198.51.100.6
+
+TAG=wb$$
+NS_UP=$TAG-up NS_SC=$TAG-sc NS_PEER=$TAG-peer
+PIDS=()
+
+say() { printf '%s\n' "bench: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${PIDS[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	for ns in "$NS_SC" "$NS_PEER" "$NS_UP"; do
+		ip netns delete "$ns" 2>/dev/null || true
+	done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+check_prereqs() {
+	[ "$(id -u)" = 0 ] || die "needs root: it builds network namespaces"
+	[ -x "$SIDECAR" ] || die "$SIDECAR missing; run 'make bench' (it builds it)"
+	local cmd
+	for cmd in dnsperf dnsmasq ip jq; do
+		command -v "$cmd" >/dev/null || die "$cmd not found; 'make deps-bench' installs dnsperf and dnsmasq"
+	done
+}
+
+build_tools() {
+	mkdir -p "$OUT/bin" "$OUT/run"
+	local tool
+	for tool in dnsload applyload setadd report; do
+		CGO_ENABLED=0 $GO build -o "$OUT/bin/$tool" "./bench/cmd/$tool"
+	done
+}
+
+# cpu_busy prints the share of CPU time (percent) spent outside idle over
+# two seconds, across all CPUs.
+cpu_busy() {
+	local a b
+	read -r -a a < <(head -1 /proc/stat)
+	sleep 2
+	read -r -a b < <(head -1 /proc/stat)
+	awk -v a="${a[*]}" -v b="${b[*]}" 'BEGIN {
+		n = split(a, x, " "); split(b, y, " ")
+		for (i = 2; i <= n; i++) { t += y[i] - x[i] }
+		idle = (y[5] - x[5]) + (y[6] - x[6])
+		busy = t > 0 ? 100 * (t - idle) / t : 0
+		printf "%.0f\n", busy }'
+}
+
+# wait_quiet waits for other work on the machine to end, because every
+# figure here is CPU-bound on a shared machine.
+wait_quiet() {
+	local waited=0 busy
+	busy=$(cpu_busy)
+	while [ "$busy" -gt 15 ] && [ "$waited" -lt "$QUIET_WAIT" ]; do
+		say "machine busy (${busy}% CPU); waiting for it to settle"
+		sleep 8
+		waited=$((waited + 10))
+		busy=$(cpu_busy)
+	done
+	[ "$busy" -le 15 ] || warn "other work kept the machine ${busy}% busy when the run started; figures are lower than on a quiet machine"
+	echo "$busy"
+}
+
+setup_topology() {
+	local ns
+	for ns in "$NS_UP" "$NS_SC" "$NS_PEER"; do
+		ip netns add "$ns"
+		ip -n "$ns" link set lo up
+	done
+	ip -n "$NS_UP" addr add "$UPSTREAM/32" dev lo
+	ip -n "$NS_UP" link add to-sc type veth peer name eth0 netns "$NS_SC"
+	ip -n "$NS_UP" link add to-peer type veth peer name eth0 netns "$NS_PEER"
+	ip -n "$NS_UP" addr add "$UP_SC/30" dev to-sc
+	ip -n "$NS_UP" addr add "$UP_PEER/30" dev to-peer
+	ip -n "$NS_SC" addr add "$SC_ADDR/30" dev eth0
+	ip -n "$NS_PEER" addr add "$PEER_ADDR/30" dev eth0
+	ip -n "$NS_UP" link set to-sc up
+	ip -n "$NS_UP" link set to-peer up
+	ip -n "$NS_SC" link set eth0 up
+	ip -n "$NS_PEER" link set eth0 up
+	ip -n "$NS_SC" route add "$UPSTREAM/32" via "$UP_SC"
+	ip -n "$NS_PEER" route add "$UPSTREAM/32" via "$UP_PEER"
+}
+
+# start NAME NS COMMAND... runs a long-lived process inside a namespace
+# (ip netns exec execs it, so $! is the process itself) and records its pid.
+start() {
+	local name=$1 ns=$2
+	shift 2
+	ip netns exec "$ns" "$@" >"$OUT/$name.log" 2>&1 &
+	PIDS+=("$!")
+	eval "PID_${name//-/_}=$!"
+}
+
+alive() {
+	local name=$1 pid
+	pid=$(eval "echo \$PID_${name//-/_}")
+	kill -0 "$pid" 2>/dev/null || { tail -20 "$OUT/$name.log" >&2; die "$name (pid $pid) exited"; }
+}
+
+dnsmasq_common=(dnsmasq --keep-in-foreground --conf-file=/dev/null --pid-file= --no-hosts
+	--no-resolv --log-facility=- --bind-interfaces)
+
+start_resolvers() {
+	"$OUT/bin/applyload" -write-hosts "$OUT/apply-hosts"
+	start upstream "$NS_UP" "${dnsmasq_common[@]}" --listen-address="$UPSTREAM" \
+		--address=/bench.example/192.0.2.80 --address=/denied.example/192.0.2.81 \
+		--addn-hosts="$OUT/apply-hosts" --local-ttl=300
+	# The peer: dnsmasq as a plain forwarder with its cache off. Its default
+	# limit of 150 concurrent forwards is raised to the sidecar's per-socket
+	# limit so it never refuses for that reason.
+	start dnsmasq "$NS_PEER" "${dnsmasq_common[@]}" --listen-address=127.0.0.1 \
+		--cache-size=0 --server="$UPSTREAM" --dns-forward-max=1024
+	rm -f "$CTL"
+	start sidecar "$NS_SC" "$SIDECAR" --mode restricted --domain bench.example \
+		--upstream "$UPSTREAM:53" --host-gateway "$UP_SC" --control-socket "$CTL"
+	local i
+	for i in $(seq 100); do
+		[ -S "$CTL" ] && break
+		alive sidecar
+		sleep 0.1
+	done
+	[ -S "$CTL" ] || die "sidecar did not open $CTL within 10 s"
+	alive upstream
+	alive dnsmasq
+}
+
+rss_mb() {
+	local name=$1 pid
+	pid=$(eval "echo \$PID_${name//-/_}")
+	awk '/^VmRSS:/ { printf "%.1f\n", $2 / 1024 }' "/proc/$pid/status"
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# warn prints a warning and keeps it for the notes under the table.
+warn() {
+	say "WARNING: $*"
+	echo "Warning: $*" >>"$OUT/warnings.txt"
+}
+
+# dnsperf_run LABEL NS SERVER FILE EXPECT: one dnsperf run from NS; prints
+# the queries per second. Warns when fewer than 99% of replies carry the
+# EXPECT code or queries were lost.
+dnsperf_run() {
+	local label=$1 ns=$2 server=$3 file=$4 expect=$5 log qps share lost
+	log=$OUT/dnsperf-$label.txt
+	ip netns exec "$ns" dnsperf -s "$server" -d "$file" -l "$DURATION" \
+		-c "$CLIENTS" -q "$OUTSTANDING" -t 2 >"$log" 2>&1 || { cat "$log" >&2; die "dnsperf $label failed"; }
+	qps=$(awk '/Queries per second/ { printf "%.0f\n", $4 }' "$log")
+	share=$(grep -o "$expect [0-9]* ([0-9.]*%)" "$log" | sed 's/.*(\(.*\)%)/\1/' || true)
+	lost=$(awk '/Queries lost/ { print $3 }' "$log")
+	if [ -z "$share" ] || awk -v s="$share" 'BEGIN { exit !(s < 99) }'; then
+		warn "$label: only ${share:-0}% of replies were $expect ($(grep 'Response codes' "$log" | tr -s ' '))"
+	fi
+	[ "${lost:-0}" = 0 ] || warn "$label: dnsperf lost $lost queries"
+	echo "$qps"
+}
+
+dnsload_run() {
+	local label=$1 ns=$2 log
+	log=$OUT/dnsload-$label.json
+	ip netns exec "$ns" "$OUT/bin/dnsload" -server 127.0.0.1:53 -zone bench.example \
+		-rate "$LAT_RATE" -duration 10s -warmup 1s >"$log"
+	local lost
+	lost=$(jq .lost "$log")
+	[ "$lost" = 0 ] || warn "$label latency run: $lost of $(jq .sent "$log") queries unanswered or not NOERROR"
+	echo "$log"
+}
+
+figure() { echo "$*" >>"$FIGURES"; }
+
+main() {
+	check_prereqs
+	build_tools
+	rm -f "$FIGURES" "$OUT/warnings.txt"
+	local busy load_start
+	busy=$(wait_quiet)
+	load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+	setup_topology
+	start_resolvers
+	say "sidecar and dnsmasq up; idle for ${IDLE}s"
+	sleep "$IDLE"
+	local rss_sc rss_dm
+	rss_sc=$(rss_mb sidecar)
+	rss_dm=$(rss_mb dnsmasq)
+
+	seq -f 'q%06g.bench.example A' 0 99999 >"$OUT/allowed.txt"
+	seq -f 'q%06g.denied.example A' 0 99999 >"$OUT/denied.txt"
+
+	say "throughput: $RUNS x ${DURATION}s per side, dnsperf -c $CLIENTS -q $OUTSTANDING"
+	local up_qps fwd=() peer=() ref=() r
+	up_qps=$(dnsperf_run upstream-direct "$NS_PEER" "$UPSTREAM" "$OUT/allowed.txt" NOERROR)
+	for r in $(seq "$RUNS"); do
+		peer+=("$(dnsperf_run "dnsmasq-forward-$r" "$NS_PEER" 127.0.0.1 "$OUT/allowed.txt" NOERROR)")
+		fwd+=("$(dnsperf_run "sidecar-forward-$r" "$NS_SC" 127.0.0.1 "$OUT/allowed.txt" NOERROR)")
+		ref+=("$(dnsperf_run "sidecar-refused-$r" "$NS_SC" 127.0.0.1 "$OUT/denied.txt" REFUSED)")
+		alive sidecar
+		say "run $r: dnsmasq ${peer[-1]} qps, sidecar ${fwd[-1]} qps forwarded, ${ref[-1]} qps refused"
+	done
+	figure dns_forward_qps "$(printf '%s\n' "${fwd[@]}" | median)" qps dnsmasq "$(printf '%s\n' "${peer[@]}" | median)"
+	figure dns_refused_qps "$(printf '%s\n' "${ref[@]}" | median)" qps
+
+	say "latency: ${LAT_RATE} queries/s for 10 s per side, $RUNS runs"
+	local p50=() p99=() peer50=() peer99=() log
+	for r in $(seq "$RUNS"); do
+		log=$(dnsload_run "dnsmasq-$r" "$NS_PEER")
+		peer50+=("$(jq .latency.p50Ms "$log")")
+		peer99+=("$(jq .latency.p99Ms "$log")")
+		log=$(dnsload_run "sidecar-$r" "$NS_SC")
+		p50+=("$(jq .latency.p50Ms "$log")")
+		p99+=("$(jq .latency.p99Ms "$log")")
+		alive sidecar
+		say "run $r: p99 dnsmasq ${peer99[-1]} ms, sidecar ${p99[-1]} ms"
+	done
+	figure dns_latency_p50_ms "$(printf '%s\n' "${p50[@]}" | median)" ms dnsmasq "$(printf '%s\n' "${peer50[@]}" | median)"
+	figure dns_latency_p99_ms "$(printf '%s\n' "${p99[@]}" | median)" ms dnsmasq "$(printf '%s\n' "${peer99[@]}" | median)"
+
+	local rss_after
+	rss_after=$(rss_mb sidecar)
+
+	say "address sets: adding answers in a throwaway namespace"
+	"$OUT/bin/setadd" -answers 20000 -addrs 4 >"$OUT/setadd.json"
+	figure ipset_add_p50_ms "$(jq .ipv4.p50Ms "$OUT/setadd.json")" ms
+	figure ipset_add_p99_ms "$(jq .ipv4.p99Ms "$OUT/setadd.json")" ms
+
+	say "policy apply: $APPLIES applies of 200 domains per phase"
+	"$OUT/bin/applyload" -socket "$CTL" -domains 200 -applies "$APPLIES" >"$OUT/applyload.json"
+	alive sidecar
+	local a=$OUT/applyload.json
+	figure policy_apply_ms "$(jq .swapLists.sidecar.p50Ms "$a")" ms
+	figure policy_apply_p99_ms "$(jq .swapLists.sidecar.p99Ms "$a")" ms
+	figure policy_apply_rtt_ms "$(jq .swapLists.roundTrip.p50Ms "$a")" ms
+	figure policy_mode_switch_ms "$(jq .switchMode.sidecar.p50Ms "$a")" ms
+	figure sidecar_idle_rss_mb "$rss_sc" MB dnsmasq "$rss_dm"
+
+	local s=$OUT/setadd.json
+	local notes=(
+		"Run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) CPUs, Linux $(uname -r); CPU busy before start ${busy}%, load average ${load_start} at start, $(cut -d' ' -f1-3 /proc/loadavg) at end."
+		"Throughput: dnsperf -c $CLIENTS -q $OUTSTANDING -t 2 -l $DURATION over 100000 distinct names, UDP, median of $RUNS interleaved runs per side (all runs: sidecar ${fwd[*]}, dnsmasq ${peer[*]}, refused ${ref[*]}). The fake upstream answers $up_qps qps when asked directly with the same settings."
+		"Latency: bench/cmd/dnsload, open loop at $LAT_RATE queries/s for 10 s (after 1 s warm-up), distinct names, median of $RUNS runs (sidecar p99 ${p99[*]} ms; dnsmasq p99 ${peer99[*]} ms)."
+		"Address sets: addrset.Add of one answer with $(jq .addrsPerAnswer "$s") new addresses, $(jq .ipv4.n "$s") answers; IPv6 p50/p99 $(jq .ipv6.p50Ms "$s")/$(jq .ipv6.p99Ms "$s") ms; an answer already held (no kernel call) p99 $(jq .held.p99Ms "$s") ms."
+		"Policy apply: alternating two disjoint 200-domain restricted lists, sets refilled before each apply ($(jq .swapLists.unsettled "$a") unsettled); mode switch = restricted ↔ none with the same list (rewrites iptables), p99 $(jq .switchMode.sidecar.p99Ms "$a") ms."
+		"Sidecar RSS after the DNS load: ${rss_after} MB. dnsmasq peer: --cache-size=0 --no-resolv --server=$UPSTREAM --dns-forward-max=1024."
+	)
+	local args=() n
+	for n in "${notes[@]}"; do
+		args+=(-note "$n")
+	done
+	if [ -f "$OUT/warnings.txt" ]; then
+		while IFS= read -r n; do
+			args+=(-note "$n")
+		done <"$OUT/warnings.txt"
+	fi
+	"$OUT/bin/report" -in "$FIGURES" -json bench/results.json -md bench/results.md "${args[@]}"
+}
+
+main "$@"

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"strings"
+
+	"github.com/warden-sh/warden/shared"
+	"github.com/warden-sh/warden/sidecar/engine"
+)
+
+type options struct {
+	cfg         engine.Config
+	socket      string
+	printConfig bool
+	logLevel    slog.Level
+}
+
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+func parseFlags(args []string) (options, error) {
+	o := options{cfg: engine.DefaultConfig(), socket: "/run/warden/control.sock"}
+	o.cfg.Version = version
+	fs := flag.NewFlagSet("warden-sidecar", flag.ContinueOnError)
+	var upstreams, gateways, domains listFlag
+	mode := fs.String("mode", string(o.cfg.Initial.Mode), "initial network mode: full, restricted or none")
+	fs.Var(&domains, "domain", "allowlist entry for the initial policy (repeatable)")
+	fs.Var(&upstreams, "upstream", "upstream resolver ip:port (repeatable; default: nameservers of --resolv-conf)")
+	fs.Var(&gateways, "host-gateway", "address of the host, reachable in every mode (repeatable; default: host.docker.internal in --hosts)")
+	resolvConf := fs.String("resolv-conf", "/etc/resolv.conf", "where to read upstream resolvers from when --upstream is not given")
+	hosts := fs.String("hosts", "/etc/hosts", "where to read host.docker.internal from when --host-gateway is not given")
+	fs.StringVar(&o.socket, "control-socket", o.socket, "path of the control socket (a unix socket; its folder must not be visible to the agent)")
+	fs.BoolVar(&o.printConfig, "print-config", false, "print the effective configuration as JSON and exit")
+	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	mark := fs.Uint("mark", uint(o.cfg.Firewall.Mark), "firewall mark on the sidecar's own upstream sockets")
+	group := fs.Uint("nflog-group", uint(o.cfg.Firewall.NFLogGroup), "NFLOG group for rejected packets")
+	fs.DurationVar(&o.cfg.Sets.TTLFloor, "ttl-floor", o.cfg.Sets.TTLFloor, "shortest time an allowed address stays in the set")
+	fs.IntVar(&o.cfg.Sets.PerNameCap, "per-name-cap", o.cfg.Sets.PerNameCap, "most addresses one allowlist entry may hold")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q; all settings are flags (see -h)", fs.Arg(0))
+	}
+	if err := o.logLevel.UnmarshalText([]byte(*level)); err != nil {
+		return o, fmt.Errorf("bad --log-level %q; expect debug, info, warn or error", *level)
+	}
+	if *mark == 0 || *mark > 0xffffffff {
+		return o, fmt.Errorf("bad --mark %d; expect a non-zero 32-bit value", *mark)
+	}
+	if *group > 0xffff {
+		return o, fmt.Errorf("bad --nflog-group %d; expect 0 to 65535", *group)
+	}
+	o.cfg.Firewall.Mark = uint32(*mark)
+	o.cfg.DNS.Mark = uint32(*mark)
+	o.cfg.Firewall.NFLogGroup = uint16(*group)
+
+	o.cfg.Initial = shared.Policy{Mode: shared.Mode(*mode), Domains: domains}
+	if o.cfg.Initial.Domains == nil {
+		o.cfg.Initial.Domains = []string{}
+	}
+	if _, err := o.cfg.Initial.Validate(); err != nil {
+		return o, err
+	}
+
+	if len(upstreams) == 0 {
+		found, err := engine.UpstreamsFromResolvConf(*resolvConf)
+		if err != nil {
+			return o, fmt.Errorf("finding upstream resolvers (or pass --upstream): %w", err)
+		}
+		upstreams = found
+	}
+	if len(upstreams) == 0 {
+		return o, fmt.Errorf("no upstream resolver: %s names none the filter can use; pass --upstream ip:port", *resolvConf)
+	}
+	for _, u := range upstreams {
+		if _, err := netip.ParseAddrPort(u); err != nil {
+			return o, fmt.Errorf("bad --upstream %q; expect ip:port such as 192.0.2.53:53 or [2001:db8::53]:53", u)
+		}
+	}
+	o.cfg.DNS.Upstreams = upstreams
+
+	var gws []netip.Addr
+	for _, g := range gateways {
+		a, err := netip.ParseAddr(g)
+		if err != nil {
+			return o, fmt.Errorf("bad --host-gateway %q; expect an IP address", g)
+		}
+		gws = append(gws, a)
+	}
+	if len(gateways) == 0 {
+		found, err := engine.HostGatewaysFromHosts(*hosts)
+		if err != nil {
+			return o, fmt.Errorf("finding the host gateway (or pass --host-gateway): %w", err)
+		}
+		gws = found
+	}
+	o.cfg.Firewall.HostGateways = gws
+	o.cfg.DNS.HostGateways = gws
+	return o, nil
+}

@@ -1,0 +1,286 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/warden-sh/warden/shared"
+	"github.com/warden-sh/warden/sidecar/addrset"
+	"github.com/warden-sh/warden/sidecar/dnsfilter"
+	"github.com/warden-sh/warden/sidecar/events"
+	"github.com/warden-sh/warden/sidecar/firewall"
+	"github.com/warden-sh/warden/sidecar/nflog"
+)
+
+// errNotAllowed refuses set additions for entries no longer on the allowlist.
+var errNotAllowed = errors.New("entry is no longer allowed")
+
+// Engine enforces one policy at a time in the namespace it runs in.
+type Engine struct {
+	cfg Config
+	log *slog.Logger
+
+	fw     *firewall.Firewall
+	sets   *addrset.Sets
+	dns    *dnsfilter.Filter
+	events *events.Log
+	nflog  *nflog.Reader
+
+	applyMu sync.Mutex // serialises Apply
+
+	policyMu sync.RWMutex // guards policy and allowed against set additions
+	policy   shared.ValidPolicy
+	allowed  map[shared.Domain]bool
+
+	ready     atomic.Bool
+	startedAt time.Time
+	lastApply atomic.Pointer[shared.ApplyResult]
+
+	bg     sync.WaitGroup
+	cancel context.CancelFunc
+}
+
+// New builds the parts without touching the kernel.
+func New(cfg Config, log *slog.Logger) (*Engine, error) {
+	if _, err := cfg.Initial.Validate(); err != nil {
+		return nil, fmt.Errorf("checking initial policy: %w", err)
+	}
+	log = log.With("component", "engine")
+	e := &Engine{cfg: cfg, log: log, events: events.New(cfg.EventCapacity), startedAt: time.Now()}
+	fw, err := firewall.New(cfg.Firewall, log)
+	if err != nil {
+		return nil, fmt.Errorf("preparing firewall: %w", err)
+	}
+	e.fw = fw
+	cfg.Sets.IPv6 = fw.IPv6()
+	e.sets = addrset.New(cfg.Sets, log)
+	dns, err := dnsfilter.New(cfg.DNS, e, e.events.Record, log)
+	if err != nil {
+		return nil, fmt.Errorf("preparing DNS filter: %w", err)
+	}
+	e.dns = dns
+	return e, nil
+}
+
+// Events is the log of blocked attempts.
+func (e *Engine) Events() *events.Log { return e.events }
+
+// Start closes the namespace, brings every part up, applies the initial
+// policy and only then reports ready.
+func (e *Engine) Start(ctx context.Context) error {
+	// The default drop goes in first: whatever state a previous run left,
+	// from here on nothing leaves but loopback and the host.
+	if err := e.fw.Apply(shared.ModeNone); err != nil {
+		return fmt.Errorf("installing default drop: %w", err)
+	}
+	if err := e.sets.Init(); err != nil {
+		return fmt.Errorf("creating address sets: %w", err)
+	}
+	e.dns.SetPolicy(shared.ModeNone, shared.NewMatcher(nil))
+	if err := e.dns.Start(); err != nil {
+		return fmt.Errorf("starting DNS filter: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	e.cancel = cancel
+	reader, err := nflog.Open(e.cfg.Firewall.NFLogGroup, e.log)
+	if err != nil {
+		return fmt.Errorf("opening NFLOG group %d: %w", e.cfg.Firewall.NFLogGroup, err)
+	}
+	e.nflog = reader
+	e.goBackground(func() {
+		if err := reader.Run(runCtx, e.events.Record); err != nil && runCtx.Err() == nil {
+			e.log.Error("reading rejected connections stopped", "err", err)
+		}
+	})
+	e.goBackground(func() { e.pruneLoop(runCtx) })
+
+	initial, _ := e.cfg.Initial.Validate()
+	if _, err := e.Apply(ctx, initial); err != nil {
+		return fmt.Errorf("applying initial policy: %w", err)
+	}
+	e.ready.Store(true)
+	e.log.Info("ready", "mode", initial.Mode, "domains", len(initial.Domains))
+	return nil
+}
+
+// Shutdown stops serving DNS and reading events. The rules stay in the
+// kernel so the namespace stays closed until the next start.
+func (e *Engine) Shutdown(ctx context.Context) error {
+	e.ready.Store(false)
+	if e.cancel != nil {
+		e.cancel()
+	}
+	if e.nflog != nil {
+		e.nflog.Close()
+	}
+	err := e.dns.Shutdown(ctx)
+	e.bg.Wait()
+	return err
+}
+
+// Apply makes p the enforced policy. It is safe to call again with the same
+// policy; callers are expected to have validated p (shared.Policy.Validate).
+func (e *Engine) Apply(ctx context.Context, p shared.ValidPolicy) (shared.ApplyResult, error) {
+	e.applyMu.Lock()
+	defer e.applyMu.Unlock()
+	start := time.Now()
+	res := shared.ApplyResult{Mode: p.Mode, Domains: p.Policy().Domains, AppliedAt: start}
+
+	err := e.apply(p)
+	res.DurationMs = float64(time.Since(start).Microseconds()) / 1000
+	if err != nil {
+		res.Error = err.Error()
+	}
+	e.lastApply.Store(&res)
+	if err != nil {
+		e.log.Error("applying policy failed", "mode", p.Mode, "err", err)
+		return res, err
+	}
+	e.log.Info("policy applied", "mode", p.Mode, "domains", len(p.Domains), "ms", res.DurationMs)
+	return res, nil
+}
+
+func (e *Engine) apply(p shared.ValidPolicy) error {
+	e.policyMu.Lock()
+	old := e.policy
+	allowed := make(map[shared.Domain]bool, len(p.Domains))
+	if p.Mode == shared.ModeRestricted {
+		for _, d := range p.Domains {
+			allowed[d] = true
+		}
+	}
+	e.policy, e.allowed = p, allowed
+	// New questions are judged by the new policy from here on.
+	e.dns.SetPolicy(p.Mode, shared.NewMatcher(p.Domains))
+	var err error
+	if p.Mode == shared.ModeRestricted {
+		err = e.sets.Retain(p.Domains)
+	}
+	e.policyMu.Unlock()
+	if err != nil {
+		return fmt.Errorf("removing addresses of dropped names: %w", err)
+	}
+
+	if err := e.fw.Apply(p.Mode); err != nil {
+		e.rollback(old)
+		return fmt.Errorf("applying %s rules: %w", p.Mode, err)
+	}
+	if p.Mode != shared.ModeRestricted {
+		if err := e.sets.Flush(); err != nil {
+			return fmt.Errorf("emptying address sets: %w", err)
+		}
+		return nil
+	}
+	toResolve, _ := old.Diff(p)
+	if old.Mode != shared.ModeRestricted {
+		toResolve = p.Domains
+	}
+	e.resolveInBackground(toResolve)
+	return nil
+}
+
+// rollback puts the previous policy back after a failed firewall apply, so a
+// refused change leaves the namespace as it was rather than half changed.
+func (e *Engine) rollback(old shared.ValidPolicy) {
+	e.policyMu.Lock()
+	e.policy = old
+	e.allowed = make(map[shared.Domain]bool, len(old.Domains))
+	if old.Mode == shared.ModeRestricted {
+		for _, d := range old.Domains {
+			e.allowed[d] = true
+		}
+	}
+	e.dns.SetPolicy(old.Mode, shared.NewMatcher(old.Domains))
+	e.policyMu.Unlock()
+	if old.Mode != "" {
+		if err := e.fw.Apply(old.Mode); err != nil {
+			e.log.Error("restoring previous rules", "mode", old.Mode, "err", err)
+		}
+	}
+}
+
+// Add is the DNS filter's way into the sets; see the package doc for why it
+// holds the policy lock.
+func (e *Engine) Add(entry shared.Domain, addrs []netip.Addr, ttl uint32) (int, error) {
+	e.policyMu.RLock()
+	defer e.policyMu.RUnlock()
+	if !e.allowed[entry] {
+		return 0, fmt.Errorf("adding addresses for %q: %w", entry, errNotAllowed)
+	}
+	return e.sets.Add(entry, addrs, ttl)
+}
+
+// resolveInBackground looks up exact entries so that a tool which already
+// knows an address keeps working after the edit.
+func (e *Engine) resolveInBackground(entries []shared.Domain) {
+	if len(entries) == 0 {
+		return
+	}
+	e.goBackground(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), e.cfg.ResolveTimeout)
+		defer cancel()
+		sem := make(chan struct{}, 8)
+		var wg sync.WaitGroup
+		for _, d := range entries {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				if err := e.dns.Resolve(ctx, d); err != nil {
+					e.log.Debug("resolving new entry", "domain", d, "err", err)
+				}
+			}()
+		}
+		wg.Wait()
+	})
+}
+
+func (e *Engine) pruneLoop(ctx context.Context) {
+	t := time.NewTicker(e.cfg.PruneInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			e.sets.Prune(now)
+		}
+	}
+}
+
+func (e *Engine) goBackground(fn func()) {
+	e.bg.Add(1)
+	go func() {
+		defer e.bg.Done()
+		fn()
+	}()
+}
+
+// Status reports the enforced policy and the state of every part.
+func (e *Engine) Status() shared.Status {
+	e.policyMu.RLock()
+	p := e.policy.Policy()
+	e.policyMu.RUnlock()
+	st := shared.Status{
+		Version:       e.cfg.Version,
+		Ready:         e.ready.Load(),
+		Mode:          p.Mode,
+		Domains:       p.Domains,
+		StartedAt:     e.startedAt,
+		UptimeSeconds: time.Since(e.startedAt).Seconds(),
+		Sets:          e.sets.Status(),
+		DNS:           e.dns.Counters(),
+		LastApply:     e.lastApply.Load(),
+		Problems:      e.sets.Problems(),
+	}
+	if la := st.LastApply; la != nil && la.Error != "" {
+		st.Problems = append(st.Problems, "last policy apply failed: "+la.Error)
+	}
+	return st
+}

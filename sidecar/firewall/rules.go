@@ -1,0 +1,232 @@
+package firewall
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/warden-sh/warden/shared"
+)
+
+// Family is an IP version; each has its own tables, tools and set.
+type Family int
+
+const (
+	IPv4 Family = 4
+	IPv6 Family = 6
+)
+
+func (fam Family) String() string {
+	if fam == IPv6 {
+		return "ipv6"
+	}
+	return "ipv4"
+}
+
+func (fam Family) has(a netip.Addr) bool {
+	return a.IsValid() && (a.Is4() == (fam == IPv4))
+}
+
+// Chain names. The mode chains are reached by goto from the dispatch chains
+// WARDEN-OUT and WARDEN-DNS (see the package doc).
+const (
+	chainOut           = "WARDEN-OUT"
+	chainOutNone       = "WARDEN-OUT-NONE"
+	chainOutRestricted = "WARDEN-OUT-RESTRICTED"
+	chainIn            = "WARDEN-IN"
+	chainDNS           = "WARDEN-DNS"
+	chainDNSRedirect   = "WARDEN-DNS-REDIRECT"
+)
+
+// Rejected packets are logged at most this often, so a flood cannot swamp
+// the reader; the packets are rejected either way.
+const (
+	nflogLimit  = "50/sec"
+	nflogBurst  = 100
+	nflogPrefix = "warden"
+)
+
+// chain is one chain's name and its rules, each without the "-A NAME" prefix.
+type chain struct {
+	name  string
+	rules []string
+}
+
+// Rules returns the iptables-restore --noflush input that puts every Warden
+// chain of one family in the state mode asks for. Rules are spelled the way
+// iptables-save prints them and chains come in its order (by name), so the
+// text can be compared with what the kernel reports back.
+func Rules(cfg Config, mode shared.Mode, family Family) string {
+	var b strings.Builder
+	writeTable(&b, "filter", []chain{
+		{chainIn, inRules(cfg, family)},
+		{chainOut, []string{outDispatch(mode)}},
+		{chainOutNone, outRules(cfg, family, false)},
+		{chainOutRestricted, outRules(cfg, family, true)},
+	})
+	writeTable(&b, "nat", []chain{
+		{chainDNS, []string{dnsDispatch(mode)}},
+		{chainDNSRedirect, dnsRules(cfg)},
+	})
+	return b.String()
+}
+
+// switchRules returns the restore input that moves a family whose chains
+// hold Rules(cfg, from, family) to mode to, by inserting dispatch rules only.
+// It is empty when nothing changes.
+func switchRules(from, to shared.Mode) string {
+	var b strings.Builder
+	if outDispatch(from) != outDispatch(to) {
+		fmt.Fprintf(&b, "*filter\n-I %s 1 %s\nCOMMIT\n", chainOut, outDispatch(to))
+	}
+	if dnsDispatch(from) != dnsDispatch(to) {
+		fmt.Fprintf(&b, "*nat\n-I %s 1 %s\nCOMMIT\n", chainDNS, dnsDispatch(to))
+	}
+	return b.String()
+}
+
+// compactRules returns the restore input that rewrites the dispatch chains
+// with only the rule in force for mode, dropping the ones switches shadowed.
+func compactRules(mode shared.Mode) string {
+	var b strings.Builder
+	writeTable(&b, "filter", []chain{{chainOut, []string{outDispatch(mode)}}})
+	writeTable(&b, "nat", []chain{{chainDNS, []string{dnsDispatch(mode)}}})
+	return b.String()
+}
+
+// writeTable declares every chain (which creates it, or flushes it when it
+// exists: checked with iptables-restore --noflush on the nf_tables backend)
+// and then appends the rules.
+func writeTable(b *strings.Builder, table string, chains []chain) {
+	fmt.Fprintf(b, "*%s\n", table)
+	for _, c := range chains {
+		fmt.Fprintf(b, ":%s - [0:0]\n", c.name)
+	}
+	for _, c := range chains {
+		for _, r := range c.rules {
+			fmt.Fprintf(b, "-A %s %s\n", c.name, r)
+		}
+	}
+	b.WriteString("COMMIT\n")
+}
+
+func outDispatch(mode shared.Mode) string {
+	switch mode {
+	case shared.ModeRestricted:
+		return "-g " + chainOutRestricted
+	case shared.ModeNone:
+		return "-g " + chainOutNone
+	default:
+		return "-j RETURN"
+	}
+}
+
+func dnsDispatch(mode shared.Mode) string {
+	if mode == shared.ModeFull {
+		return "-j RETURN"
+	}
+	return "-g " + chainDNSRedirect
+}
+
+// outRules is what the agent may send in none mode, plus the allowed
+// addresses' set in restricted mode. Everything else is logged and rejected.
+func outRules(cfg Config, fam Family, withSet bool) []string {
+	mark := markHex(cfg.Mark)
+	var r []string
+	if fam.has(cfg.DockerResolver) {
+		r = append(r, fmt.Sprintf("-d %s -m mark ! --mark %s -j REJECT --reject-with %s",
+			hostPrefix(cfg.DockerResolver), mark, portUnreachable(fam)))
+	}
+	r = append(r, "-o lo -j ACCEPT")
+	// A redirected query keeps the output interface its original route
+	// chose, so "-o lo" misses it; its rewritten destination does not.
+	filter := hostPrefix(loopback(fam))
+	for _, proto := range []string{"udp", "tcp"} {
+		r = append(r, fmt.Sprintf("-d %s -p %s -m %s --dport %d -j ACCEPT", filter, proto, proto, cfg.DNSPort))
+	}
+	r = append(r,
+		fmt.Sprintf("-m mark --mark %s -j ACCEPT", mark),
+		"-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+	)
+	for _, gw := range cfg.HostGateways {
+		if fam.has(gw) {
+			r = append(r, fmt.Sprintf("-d %s -j ACCEPT", hostPrefix(gw)))
+		}
+	}
+	if fam == IPv6 {
+		r = append(r, neighbourDiscovery()...)
+	}
+	if withSet {
+		r = append(r, fmt.Sprintf("-m set --match-set %s dst -j ACCEPT", setName(cfg, fam)))
+	}
+	return append(r,
+		fmt.Sprintf("-m limit --limit %s --limit-burst %d -j NFLOG --nflog-prefix %s --nflog-group %d",
+			nflogLimit, nflogBurst, nflogPrefix, cfg.NFLogGroup),
+		"-p tcp -j REJECT --reject-with tcp-reset",
+		"-j REJECT --reject-with "+portUnreachable(fam),
+	)
+}
+
+// inRules keep other containers and hosts out in every mode; only the host
+// (for previews) and replies get in.
+func inRules(cfg Config, fam Family) []string {
+	r := []string{
+		"-i lo -j ACCEPT",
+		"-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+	}
+	for _, gw := range cfg.HostGateways {
+		if fam.has(gw) {
+			r = append(r, fmt.Sprintf("-s %s -j ACCEPT", hostPrefix(gw)))
+		}
+	}
+	if fam == IPv6 {
+		r = append(r, neighbourDiscovery()...)
+	}
+	return append(r, "-j DROP")
+}
+
+// dnsRules send the agent's queries for any resolver to the DNS filter; the
+// filter's own upstream queries carry the mark and go out untouched.
+func dnsRules(cfg Config) []string {
+	return []string{
+		fmt.Sprintf("-m mark --mark %s -j RETURN", markHex(cfg.Mark)),
+		fmt.Sprintf("-p udp -m udp --dport 53 -j REDIRECT --to-ports %d", cfg.DNSPort),
+		fmt.Sprintf("-p tcp -m tcp --dport 53 -j REDIRECT --to-ports %d", cfg.DNSPort),
+	}
+}
+
+// neighbourDiscovery lets IPv6 find the router and neighbours. Conntrack does
+// not track these messages, and a hop limit of 255 proves they came from the
+// link itself.
+func neighbourDiscovery() []string {
+	var r []string
+	for _, typ := range []int{133, 134, 135, 136} { // router solicitation, advertisement; neighbour solicitation, advertisement
+		r = append(r, fmt.Sprintf("-p ipv6-icmp -m icmp6 --icmpv6-type %d -m hl --hl-eq 255 -j ACCEPT", typ))
+	}
+	return r
+}
+
+func setName(cfg Config, fam Family) string {
+	if fam == IPv6 {
+		return cfg.SetV6
+	}
+	return cfg.SetV4
+}
+
+func markHex(mark uint32) string { return fmt.Sprintf("0x%x", mark) }
+
+func hostPrefix(a netip.Addr) string { return netip.PrefixFrom(a, a.BitLen()).String() }
+
+func loopback(fam Family) netip.Addr {
+	if fam == IPv6 {
+		return netip.IPv6Loopback()
+	}
+	return netip.AddrFrom4([4]byte{127, 0, 0, 1})
+}
+
+func portUnreachable(fam Family) string {
+	if fam == IPv6 {
+		return "icmp6-port-unreachable"
+	}
+	return "icmp-port-unreachable"
+}

@@ -1,0 +1,98 @@
+package enforce
+
+import (
+	"encoding/json"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/warden-sh/warden/shared"
+)
+
+// asAgent runs a shell command in the agent namespace as root without
+// CAP_NET_ADMIN and CAP_NET_RAW, as the agent container runs.
+func (w *World) asAgent(script string) (string, error) {
+	return w.Agent.Exec("capsh", "--drop=cap_net_admin,cap_net_raw", "--", "-c", script)
+}
+
+func TestPrivilegedAgentWithoutNetAdminCannotTouchRules(t *testing.T) {
+	w := newWorld(t, shared.ModeRestricted, "github.com")
+
+	for _, cmd := range []string{
+		"iptables -F WARDEN-OUT",
+		"iptables -P OUTPUT ACCEPT",
+		"iptables -I OUTPUT 1 -j ACCEPT",
+		"ip6tables -F WARDEN-OUT",
+		"iptables -t nat -F WARDEN-DNS",
+		"ipset flush warden4",
+		"ipset add warden4 203.0.113.5",
+	} {
+		t.Run(cmd, func(t *testing.T) {
+			out, err := w.asAgent(cmd)
+			require.Error(t, err, "%s succeeded: %s", cmd, out)
+		})
+	}
+	require.Error(t, w.dialTCP(neverResolved), "rules are intact")
+
+	for _, probe := range []string{"mark", "packet", "raw"} {
+		t.Run("probe "+probe, func(t *testing.T) {
+			out, err := w.asAgent(probeBin + " " + probe)
+			require.NoError(t, err, out)
+			var r struct {
+				OK    bool
+				Error string
+			}
+			require.NoError(t, json.Unmarshal([]byte(out), &r), out)
+			require.False(t, r.OK, "%s succeeded without NET_ADMIN/NET_RAW", probe)
+			require.Contains(t, r.Error, "operation not permitted")
+		})
+	}
+
+	t.Run("the same probes succeed with the capabilities", func(t *testing.T) {
+		// Proves the probes can tell: as full root they succeed.
+		out, err := w.Agent.Exec(probeBin, "mark")
+		require.NoError(t, err)
+		require.True(t, strings.Contains(out, `"ok":true`), out)
+	})
+}
+
+func TestPrivilegedRestartKeepsNamespaceClosed(t *testing.T) {
+	w := newWorld(t, shared.ModeRestricted, "github.com")
+
+	var attempts, leaks atomic.Int64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			attempts.Add(1)
+			if w.dialTCP(neverResolved) == nil {
+				leaks.Add(1)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+	for i := 0; i < 2; i++ {
+		time.Sleep(100 * time.Millisecond)
+		w.Sidecar.Kill()
+		time.Sleep(100 * time.Millisecond)
+		w.Sidecar.Start()
+	}
+	time.Sleep(100 * time.Millisecond)
+	close(stop)
+	<-done
+	require.Greater(t, attempts.Load(), int64(50))
+	require.Zero(t, leaks.Load(), "a denied address was reached during a restart")
+
+	// The loop's probe does see an open namespace: the same target works in full mode.
+	w.SetPolicy(shared.ModeFull)
+	require.NoError(t, w.dialTCP(neverResolved))
+}

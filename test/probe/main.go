@@ -1,0 +1,195 @@
+// Command probe tries one network action from wherever it runs (a test
+// namespace, an agent container) and prints the outcome as one JSON object.
+// It exits 0 whether or not the action succeeded; the JSON says which.
+//
+//	probe resolve NAME [-server ip:port] [-tcp] [-type A|AAAA]
+//	probe tcp ADDR:PORT [-send text]     connect, optionally send and read a line
+//	probe udp ADDR:PORT                  send "ping", wait for a reply
+//	probe http URL
+//	probe mark [-mark N]                 set SO_MARK on a socket
+//	probe packet                         open an AF_PACKET socket
+//	probe raw                            open a raw ICMP socket
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+	"golang.org/x/sys/unix"
+)
+
+// Result is what every probe prints.
+type Result struct {
+	Probe  string   `json:"probe"`
+	Target string   `json:"target,omitempty"`
+	OK     bool     `json:"ok"`
+	Error  string   `json:"error,omitempty"`
+	Rcode  string   `json:"rcode,omitempty"`
+	EDE    []uint16 `json:"ede,omitempty"`
+	Addrs  []string `json:"addrs,omitempty"`
+	Reply  string   `json:"reply,omitempty"`
+	Status int      `json:"status,omitempty"`
+}
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: probe resolve|tcp|udp|http|mark|packet|raw ...")
+		os.Exit(2)
+	}
+	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
+	server := fs.String("server", "", "resolver ip:port (default: first nameserver of /etc/resolv.conf)")
+	tcp := fs.Bool("tcp", false, "resolve over TCP")
+	qtype := fs.String("type", "A", "query type")
+	send := fs.String("send", "", "text to send after connecting")
+	mark := fs.Int("mark", 0x5744, "mark to set")
+	timeout := fs.Duration("timeout", 2*time.Second, "how long to wait")
+	_ = fs.Parse(os.Args[2:])
+	target := fs.Arg(0)
+
+	r := Result{Probe: os.Args[1], Target: target}
+	var err error
+	switch os.Args[1] {
+	case "resolve":
+		err = resolve(&r, target, *server, *tcp, *qtype, *timeout)
+	case "tcp":
+		err = dialTCP(&r, target, *send, *timeout)
+	case "udp":
+		err = dialUDP(&r, target, *timeout)
+	case "http":
+		err = get(&r, target, *timeout)
+	case "mark":
+		err = setMark(*mark)
+	case "packet":
+		err = openSocket(unix.AF_PACKET, unix.SOCK_RAW, int(htons(unix.ETH_P_ALL)))
+	case "raw":
+		err = openSocket(unix.AF_INET, unix.SOCK_RAW, unix.IPPROTO_ICMP)
+	default:
+		fmt.Fprintf(os.Stderr, "unknown probe %q\n", os.Args[1])
+		os.Exit(2)
+	}
+	r.OK = err == nil
+	if err != nil {
+		r.Error = err.Error()
+	}
+	_ = json.NewEncoder(os.Stdout).Encode(r)
+}
+
+func resolve(r *Result, name, server string, tcp bool, qtype string, timeout time.Duration) error {
+	if server == "" {
+		conf, err := dns.ClientConfigFromFile("/etc/resolv.conf")
+		if err != nil {
+			return err
+		}
+		server = net.JoinHostPort(conf.Servers[0], conf.Port)
+	}
+	t, ok := dns.StringToType[strings.ToUpper(qtype)]
+	if !ok {
+		return fmt.Errorf("unknown query type %q", qtype)
+	}
+	m := new(dns.Msg)
+	m.SetQuestion(dns.Fqdn(name), t)
+	m.SetEdns0(1232, false)
+	c := &dns.Client{Timeout: timeout}
+	if tcp {
+		c.Net = "tcp"
+	}
+	in, _, err := c.Exchange(m, server)
+	if err != nil {
+		return err
+	}
+	r.Rcode = dns.RcodeToString[in.Rcode]
+	if opt := in.IsEdns0(); opt != nil {
+		for _, o := range opt.Option {
+			if ede, ok := o.(*dns.EDNS0_EDE); ok {
+				r.EDE = append(r.EDE, ede.InfoCode)
+			}
+		}
+	}
+	for _, rr := range in.Answer {
+		switch v := rr.(type) {
+		case *dns.A:
+			r.Addrs = append(r.Addrs, v.A.String())
+		case *dns.AAAA:
+			r.Addrs = append(r.Addrs, v.AAAA.String())
+		}
+	}
+	if in.Rcode != dns.RcodeSuccess {
+		return fmt.Errorf("answer %s", r.Rcode)
+	}
+	return nil
+}
+
+func dialTCP(r *Result, addr, send string, timeout time.Duration) error {
+	c, err := net.DialTimeout("tcp", addr, timeout)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if send == "" {
+		return nil
+	}
+	_ = c.SetDeadline(time.Now().Add(timeout))
+	if _, err := io.WriteString(c, send+"\n"); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	r.Reply = strings.TrimSpace(line)
+	return err
+}
+
+func dialUDP(r *Result, addr string, timeout time.Duration) error {
+	c, err := net.DialTimeout("udp", addr, timeout)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(timeout))
+	if _, err := c.Write([]byte("ping")); err != nil {
+		return err
+	}
+	buf := make([]byte, 512)
+	n, err := c.Read(buf)
+	r.Reply = string(buf[:n])
+	return err
+}
+
+func get(r *Result, url string, timeout time.Duration) error {
+	c := &http.Client{Timeout: timeout}
+	resp, err := c.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	r.Status = resp.StatusCode
+	r.Reply = strings.TrimSpace(string(body))
+	return nil
+}
+
+func setMark(mark int) error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_MARK, mark)
+}
+
+func openSocket(domain, typ, proto int) error {
+	fd, err := unix.Socket(domain, typ, proto)
+	if err != nil {
+		return err
+	}
+	return unix.Close(fd)
+}
+
+func htons(v uint16) uint16 { return v<<8 | v>>8 }
