@@ -154,7 +154,7 @@ func outRules(cfg Config, fam Family, withSet bool) []string {
 		}
 	}
 	if fam == IPv6 {
-		r = append(r, neighbourDiscovery()...)
+		r = append(r, neighbourDiscoveryOut()...)
 	}
 	if withSet {
 		r = append(r, fmt.Sprintf("-m set --match-set %s dst -j ACCEPT", setName(cfg, fam)))
@@ -193,6 +193,20 @@ func dnsRules(cfg Config) []string {
 		fmt.Sprintf("-p udp -m udp --dport 53 -j REDIRECT --to-ports %d", cfg.DNSPort),
 		fmt.Sprintf("-p tcp -m tcp --dport 53 -j REDIRECT --to-ports %d", cfg.DNSPort),
 	}
+}
+
+// neighbourDiscoveryOut lets IPv6 find the router and neighbours, and only on
+// the link: to link-local and link-scope multicast addresses (unicast checks
+// of the gateway are covered by the host gateway rule). Anything else would be
+// a way to carry data past the router.
+func neighbourDiscoveryOut() []string {
+	var r []string
+	for _, dst := range []string{"fe80::/10", "ff02::/16"} {
+		for _, typ := range []int{133, 135, 136} { // router solicitation; neighbour solicitation, advertisement
+			r = append(r, fmt.Sprintf("-d %s -p ipv6-icmp -m icmp6 --icmpv6-type %d -m hl --hl-eq 255 -j ACCEPT", dst, typ))
+		}
+	}
+	return r
 }
 
 // neighbourDiscovery lets IPv6 find the router and neighbours. Conntrack does

@@ -77,10 +77,12 @@ const wantV6Full = `*filter
 -A WARDEN-OUT-NONE -m mark --mark 0x5744 -j ACCEPT
 -A WARDEN-OUT-NONE -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
 -A WARDEN-OUT-NONE -d fd00::1/128 -j ACCEPT
--A WARDEN-OUT-NONE -p ipv6-icmp -m icmp6 --icmpv6-type 133 -m hl --hl-eq 255 -j ACCEPT
--A WARDEN-OUT-NONE -p ipv6-icmp -m icmp6 --icmpv6-type 134 -m hl --hl-eq 255 -j ACCEPT
--A WARDEN-OUT-NONE -p ipv6-icmp -m icmp6 --icmpv6-type 135 -m hl --hl-eq 255 -j ACCEPT
--A WARDEN-OUT-NONE -p ipv6-icmp -m icmp6 --icmpv6-type 136 -m hl --hl-eq 255 -j ACCEPT
+-A WARDEN-OUT-NONE -d fe80::/10 -p ipv6-icmp -m icmp6 --icmpv6-type 133 -m hl --hl-eq 255 -j ACCEPT
+-A WARDEN-OUT-NONE -d fe80::/10 -p ipv6-icmp -m icmp6 --icmpv6-type 135 -m hl --hl-eq 255 -j ACCEPT
+-A WARDEN-OUT-NONE -d fe80::/10 -p ipv6-icmp -m icmp6 --icmpv6-type 136 -m hl --hl-eq 255 -j ACCEPT
+-A WARDEN-OUT-NONE -d ff02::/16 -p ipv6-icmp -m icmp6 --icmpv6-type 133 -m hl --hl-eq 255 -j ACCEPT
+-A WARDEN-OUT-NONE -d ff02::/16 -p ipv6-icmp -m icmp6 --icmpv6-type 135 -m hl --hl-eq 255 -j ACCEPT
+-A WARDEN-OUT-NONE -d ff02::/16 -p ipv6-icmp -m icmp6 --icmpv6-type 136 -m hl --hl-eq 255 -j ACCEPT
 -A WARDEN-OUT-NONE -m limit --limit 50/sec --limit-burst 100 -j NFLOG --nflog-prefix warden --nflog-group 44
 -A WARDEN-OUT-NONE -p tcp -j REJECT --reject-with tcp-reset
 -A WARDEN-OUT-NONE -j REJECT --reject-with icmp6-port-unreachable
@@ -90,10 +92,12 @@ const wantV6Full = `*filter
 -A WARDEN-OUT-RESTRICTED -m mark --mark 0x5744 -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -d fd00::1/128 -j ACCEPT
--A WARDEN-OUT-RESTRICTED -p ipv6-icmp -m icmp6 --icmpv6-type 133 -m hl --hl-eq 255 -j ACCEPT
--A WARDEN-OUT-RESTRICTED -p ipv6-icmp -m icmp6 --icmpv6-type 134 -m hl --hl-eq 255 -j ACCEPT
--A WARDEN-OUT-RESTRICTED -p ipv6-icmp -m icmp6 --icmpv6-type 135 -m hl --hl-eq 255 -j ACCEPT
--A WARDEN-OUT-RESTRICTED -p ipv6-icmp -m icmp6 --icmpv6-type 136 -m hl --hl-eq 255 -j ACCEPT
+-A WARDEN-OUT-RESTRICTED -d fe80::/10 -p ipv6-icmp -m icmp6 --icmpv6-type 133 -m hl --hl-eq 255 -j ACCEPT
+-A WARDEN-OUT-RESTRICTED -d fe80::/10 -p ipv6-icmp -m icmp6 --icmpv6-type 135 -m hl --hl-eq 255 -j ACCEPT
+-A WARDEN-OUT-RESTRICTED -d fe80::/10 -p ipv6-icmp -m icmp6 --icmpv6-type 136 -m hl --hl-eq 255 -j ACCEPT
+-A WARDEN-OUT-RESTRICTED -d ff02::/16 -p ipv6-icmp -m icmp6 --icmpv6-type 133 -m hl --hl-eq 255 -j ACCEPT
+-A WARDEN-OUT-RESTRICTED -d ff02::/16 -p ipv6-icmp -m icmp6 --icmpv6-type 135 -m hl --hl-eq 255 -j ACCEPT
+-A WARDEN-OUT-RESTRICTED -d ff02::/16 -p ipv6-icmp -m icmp6 --icmpv6-type 136 -m hl --hl-eq 255 -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -m set --match-set warden6 dst -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -m limit --limit 50/sec --limit-burst 100 -j NFLOG --nflog-prefix warden --nflog-group 44
 -A WARDEN-OUT-RESTRICTED -p tcp -j REJECT --reject-with tcp-reset
