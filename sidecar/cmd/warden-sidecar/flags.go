@@ -1,10 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/netip"
+	"os"
 	"strings"
 
 	"github.com/warden-sh/warden/shared"
@@ -18,6 +23,25 @@ type options struct {
 	logLevel    slog.Level
 }
 
+// readPolicyFile reads the policy the host keeps for this sidecar, so a
+// restarted sidecar enforces the latest policy rather than its first one.
+func readPolicyFile(path string) (shared.Policy, bool, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return shared.Policy{}, false, nil
+	}
+	if err != nil {
+		return shared.Policy{}, false, fmt.Errorf("reading policy file: %w", err)
+	}
+	var p shared.Policy
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return shared.Policy{}, false, fmt.Errorf("reading policy file %s: %w; expect {\"mode\": \"restricted\", \"domains\": [\"github.com\"]}", path, err)
+	}
+	return p, true, nil
+}
+
 type listFlag []string
 
 func (l *listFlag) String() string     { return strings.Join(*l, ",") }
@@ -26,26 +50,27 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 func parseFlags(args []string) (options, error) {
 	o := options{cfg: engine.DefaultConfig(), socket: "/run/warden/control.sock"}
 	o.cfg.Version = version
-	fs := flag.NewFlagSet("warden-sidecar", flag.ContinueOnError)
+	set := flag.NewFlagSet("warden-sidecar", flag.ContinueOnError)
 	var upstreams, gateways, domains listFlag
-	mode := fs.String("mode", string(o.cfg.Initial.Mode), "initial network mode: full, restricted or none")
-	fs.Var(&domains, "domain", "allowlist entry for the initial policy (repeatable)")
-	fs.Var(&upstreams, "upstream", "upstream resolver ip:port (repeatable; default: nameservers of --resolv-conf)")
-	fs.Var(&gateways, "host-gateway", "address of the host, reachable in every mode (repeatable; default: host.docker.internal in --hosts)")
-	resolvConf := fs.String("resolv-conf", "/etc/resolv.conf", "where to read upstream resolvers from when --upstream is not given")
-	hosts := fs.String("hosts", "/etc/hosts", "where to read host.docker.internal from when --host-gateway is not given")
-	fs.StringVar(&o.socket, "control-socket", o.socket, "path of the control socket (a unix socket; its folder must not be visible to the agent)")
-	fs.BoolVar(&o.printConfig, "print-config", false, "print the effective configuration as JSON and exit")
-	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
-	mark := fs.Uint("mark", uint(o.cfg.Firewall.Mark), "firewall mark on the sidecar's own upstream sockets")
-	group := fs.Uint("nflog-group", uint(o.cfg.Firewall.NFLogGroup), "NFLOG group for rejected packets")
-	fs.DurationVar(&o.cfg.Sets.TTLFloor, "ttl-floor", o.cfg.Sets.TTLFloor, "shortest time an allowed address stays in the set")
-	fs.IntVar(&o.cfg.Sets.PerNameCap, "per-name-cap", o.cfg.Sets.PerNameCap, "most addresses one allowlist entry may hold")
-	if err := fs.Parse(args); err != nil {
+	mode := set.String("mode", string(o.cfg.Initial.Mode), "initial network mode: full, restricted or none")
+	set.Var(&domains, "domain", "allowlist entry for the initial policy (repeatable)")
+	policyFile := set.String("policy-file", "", "JSON policy {\"mode\",\"domains\"} to enforce at start, read at every start; overrides --mode and --domain when the file exists")
+	set.Var(&upstreams, "upstream", "upstream resolver ip:port (repeatable; default: nameservers of --resolv-conf)")
+	set.Var(&gateways, "host-gateway", "address of the host, reachable in every mode (repeatable; default: host.docker.internal in --hosts)")
+	resolvConf := set.String("resolv-conf", "/etc/resolv.conf", "where to read upstream resolvers from when --upstream is not given")
+	hosts := set.String("hosts", "/etc/hosts", "where to read host.docker.internal from when --host-gateway is not given")
+	set.StringVar(&o.socket, "control-socket", o.socket, "path of the control socket (a unix socket; its folder must not be visible to the agent)")
+	set.BoolVar(&o.printConfig, "print-config", false, "print the effective configuration as JSON and exit")
+	level := set.String("log-level", "info", "log level: debug, info, warn or error")
+	mark := set.Uint("mark", uint(o.cfg.Firewall.Mark), "firewall mark on the sidecar's own upstream sockets")
+	group := set.Uint("nflog-group", uint(o.cfg.Firewall.NFLogGroup), "NFLOG group for rejected packets")
+	set.DurationVar(&o.cfg.Sets.TTLFloor, "ttl-floor", o.cfg.Sets.TTLFloor, "shortest time an allowed address stays in the set")
+	set.IntVar(&o.cfg.Sets.PerNameCap, "per-name-cap", o.cfg.Sets.PerNameCap, "most addresses one allowlist entry may hold")
+	if err := set.Parse(args); err != nil {
 		return o, err
 	}
-	if fs.NArg() > 0 {
-		return o, fmt.Errorf("unexpected argument %q; all settings are flags (see -h)", fs.Arg(0))
+	if set.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q; all settings are flags (see -h)", set.Arg(0))
 	}
 	if err := o.logLevel.UnmarshalText([]byte(*level)); err != nil {
 		return o, fmt.Errorf("bad --log-level %q; expect debug, info, warn or error", *level)
@@ -61,6 +86,15 @@ func parseFlags(args []string) (options, error) {
 	o.cfg.Firewall.NFLogGroup = uint16(*group)
 
 	o.cfg.Initial = shared.Policy{Mode: shared.Mode(*mode), Domains: domains}
+	if *policyFile != "" {
+		p, found, err := readPolicyFile(*policyFile)
+		if err != nil {
+			return o, err
+		}
+		if found {
+			o.cfg.Initial = p
+		}
+	}
 	if o.cfg.Initial.Domains == nil {
 		o.cfg.Initial.Domains = []string{}
 	}
