@@ -15,6 +15,7 @@ import (
 
 	"github.com/warden-sh/warden/shared"
 	"github.com/warden-sh/warden/sidecar/control"
+	"github.com/warden-sh/warden/test/fakeinet"
 	"github.com/warden-sh/warden/test/nstest"
 )
 
@@ -24,8 +25,8 @@ type World struct {
 	t         *testing.T
 	Agent     *nstest.NS
 	Inet      *nstest.NS
-	Upstream  *fakeDNS // the sidecar's upstream resolver
-	DockerDNS *fakeDNS // stands in for Docker's 127.0.0.11
+	Upstream  *fakeinet.DNS // the sidecar's upstream resolver
+	DockerDNS *fakeinet.DNS // stands in for Docker's 127.0.0.11
 	Sidecar   *Sidecar
 	Control   *control.Client
 }
@@ -36,35 +37,43 @@ func newWorld(t *testing.T, mode shared.Mode, domains ...string) *World {
 	t.Helper()
 	w := &World{t: t, Agent: nstest.New(t, "wagent"), Inet: nstest.New(t, "winet")}
 	w.link()
-	w.Upstream = &fakeDNS{}
+	up := stopAtEnd(t)
+	w.Upstream = &fakeinet.DNS{Zone: zone, TTLs: zoneTTLs}
 	require.NoError(t, w.Inet.Do(func() error {
-		for _, a := range serviceAddrs() {
-			if err := serveEcho(t, a); err != nil {
+		for _, a := range append(serviceAddrs(), gw4, gw6) {
+			if err := up(fakeinet.ServeEcho(a)); err != nil {
 				return err
 			}
 		}
-		for _, a := range []string{gw4, gw6} {
-			if err := serveEcho(t, a); err != nil {
-				return err
-			}
-		}
-		if err := serveDNS(t, net.JoinHostPort(dns4, "53"), w.Upstream); err != nil {
+		if err := up(fakeinet.ServeDNS(net.JoinHostPort(dns4, "53"), w.Upstream)); err != nil {
 			return err
 		}
-		return serveDNS(t, net.JoinHostPort(dns6, "53"), w.Upstream)
+		return up(fakeinet.ServeDNS(net.JoinHostPort(dns6, "53"), w.Upstream))
 	}))
-	w.DockerDNS = &fakeDNS{fixed: "192.0.2.20"}
+	w.DockerDNS = &fakeinet.DNS{Fixed: dockerResolverAnswer}
 	require.NoError(t, w.Agent.Do(func() error {
-		if err := serveDNS(t, "127.0.0.11:53", w.DockerDNS); err != nil {
+		if err := up(fakeinet.ServeDNS("127.0.0.11:53", w.DockerDNS)); err != nil {
 			return err
 		}
-		return serveDNS(t, "127.0.0.11:5353", w.DockerDNS)
+		return up(fakeinet.ServeDNS("127.0.0.11:5353", w.DockerDNS))
 	}))
 	dir := t.TempDir()
 	w.Sidecar = &Sidecar{t: t, ns: w.Agent, socket: filepath.Join(dir, "ctl", "control.sock"), logPath: filepath.Join(dir, "sidecar.log"), mode: mode, domains: domains}
 	w.Control = control.NewClient(w.Sidecar.socket)
 	w.Sidecar.Start()
 	return w
+}
+
+// stopAtEnd returns a function that registers a started server's stop
+// function with the test.
+func stopAtEnd(t *testing.T) func(stop func(), err error) error {
+	return func(stop func(), err error) error {
+		if err != nil {
+			return err
+		}
+		t.Cleanup(stop)
+		return nil
+	}
 }
 
 // link joins the namespaces with a veth pair and puts every service address
