@@ -53,6 +53,33 @@ fuzz:
 	$(GO) test ./shared -run '^$$' -fuzz FuzzMatch -fuzztime $(FUZZTIME)
 	$(GO) test ./sidecar/control -run '^$$' -fuzz FuzzPolicyBody -fuzztime $(FUZZTIME)
 
+# Images. BASE picks the base image of both Dockerfiles; left empty, `images`
+# uses REGISTRY_BASE when it is present or can be pulled, and otherwise builds
+# LOCAL_BASE from Debian packages (images/base/build.sh). Each build gets a
+# two-file context (its Dockerfile and the binary it copies), so the rest of
+# the tree never goes to the engine.
+BASE             ?=
+REGISTRY_BASE    ?= debian:bookworm-slim
+LOCAL_BASE       ?= warden-base:bookworm
+SIDECAR_IMAGE    ?= warden-sidecar:latest
+AGENT_TEST_IMAGE ?= warden-agent-test:latest
+PULL_TIMEOUT     ?= 120
+
+images: build
+	@command -v docker >/dev/null || { echo "make images needs the docker CLI and a running engine"; exit 1; }
+	@set -e; base="$(BASE)"; \
+	if [ -z "$$base" ]; then \
+	  if docker image inspect $(REGISTRY_BASE) >/dev/null 2>&1; then base=$(REGISTRY_BASE); \
+	  elif echo "pulling $(REGISTRY_BASE)"; timeout $(PULL_TIMEOUT) docker pull $(REGISTRY_BASE); then base=$(REGISTRY_BASE); \
+	  else echo "no registry: building $(LOCAL_BASE) from Debian packages"; IMAGE=$(LOCAL_BASE) images/base/build.sh; base=$(LOCAL_BASE); fi; \
+	fi; \
+	echo "==> $(SIDECAR_IMAGE) (FROM $$base)"; \
+	tar -c Dockerfile.sidecar $(BIN)/warden-sidecar | \
+	  docker build -f Dockerfile.sidecar --build-arg BASE=$$base -t $(SIDECAR_IMAGE) -; \
+	echo "==> $(AGENT_TEST_IMAGE) (FROM $$base)"; \
+	tar -c images/agent-test/Dockerfile $(BIN)/probe | \
+	  docker build -f images/agent-test/Dockerfile --build-arg BASE=$$base -t $(AGENT_TEST_IMAGE) -
+
 bench: deps-bench build
 	$(call install-missing,jq:jq)
 	bench/run.sh

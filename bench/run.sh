@@ -222,7 +222,8 @@ figure() { echo "$*" >>"$FIGURES"; }
 main() {
 	check_prereqs
 	build_tools
-	rm -f "$FIGURES" "$OUT/warnings.txt"
+	rm -f "$FIGURES" "$OUT"/warnings.txt "$OUT"/*.log "$OUT"/dnsperf-*.txt "$OUT"/dnsload-*.json \
+		"$OUT"/setadd.json "$OUT"/applyload.json
 	local busy load_start
 	busy=$(wait_quiet)
 	load_start=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -32,9 +32,10 @@
 // the namespace. The upstream reply is checked (source address via the
 // connected socket, ID, question) and written back to the client byte for
 // byte with the client's ID, so a UDP client still sees a truncated answer
-// and retries over TCP. Any reply on a pooled socket that matches no pending
-// query is taken as an attempt to forge answers: every query waiting on that
-// socket fails rather than risk accepting a forged address.
+// and retries over TCP. A reply on a pooled socket that matches no pending or
+// recently abandoned query, or names another question, is taken as someone
+// guessing IDs to forge an answer: every query waiting on that socket fails
+// (SERVFAIL) rather than risk letting a forged address into the sets.
 //
 // Resolve looks up an entry's own A and AAAA records on the same upstream
 // path, so a name added to a live policy is reachable at once.

@@ -45,4 +45,3 @@ func serviceAddrs() []string {
 // dockerResolverAnswer is what the stand-in for Docker's resolver answers
 // for every name: an address the policy denies.
 var dockerResolverAnswer = netip.MustParseAddr("192.0.2.20")
-
