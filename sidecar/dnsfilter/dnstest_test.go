@@ -31,9 +31,7 @@ type fakeUpstream struct {
 func newUpstream(t testing.TB, zone map[string][]dns.RR) *fakeUpstream {
 	t.Helper()
 	u := &fakeUpstream{zone: zone}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
+	pc, ln, err := listen(netip.MustParseAddrPort("127.0.0.1:0"))
 	require.NoError(t, err)
 	u.addr = pc.LocalAddr().String()
 	for _, s := range []*dns.Server{{PacketConn: pc, Handler: u}, {Listener: ln, Handler: u}} {

@@ -76,19 +76,23 @@ func acceptQueries(dh dns.Header) dns.MsgAcceptAction {
 }
 
 // listen binds the UDP socket and the TCP listener of one address; port 0
-// picks one port for both. One UDP reader keeps up: the cost of a query is in
-// the kernel's loopback path, not in reading it.
+// picks one port free for both. One UDP reader keeps up: the cost of a query
+// is in the kernel's loopback path, not in reading it.
 func listen(ap netip.AddrPort) (net.PacketConn, net.Listener, error) {
-	pc, err := net.ListenPacket("udp", ap.String())
-	if err != nil {
-		return nil, nil, fmt.Errorf("binding UDP: %w", err)
-	}
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
+	for try := 0; ; try++ {
+		pc, err := net.ListenPacket("udp", ap.String())
+		if err != nil {
+			return nil, nil, fmt.Errorf("binding UDP: %w", err)
+		}
+		ln, err := net.Listen("tcp", pc.LocalAddr().String())
+		if err == nil {
+			return pc, ln, nil
+		}
 		_ = pc.Close()
-		return nil, nil, fmt.Errorf("binding TCP: %w", err)
+		if ap.Port() != 0 || !errors.Is(err, syscall.EADDRINUSE) || try == 10 {
+			return nil, nil, fmt.Errorf("binding TCP: %w", err)
+		}
 	}
-	return pc, ln, nil
 }
 
 // boundPacketConn hides the *net.UDPConn from dns.Server, which then reads
