@@ -101,9 +101,17 @@ func TestUpstreamFailures(t *testing.T) {
 		upstreams: func(t *testing.T) []string {
 			return []string{blackHole.LocalAddr().String(), newUpstream(t, testZone(t)).addr}
 		},
-		net:       "tcp", timeout: 300 * time.Millisecond,
+		timeout:   300 * time.Millisecond,
 		wantRcode: dns.RcodeSuccess, wantErrors: 1,
 		minTime: 300 * time.Millisecond, maxTime: 3 * time.Second,
+	}, {
+		name: "first upstream down, second answers, TCP client",
+		upstreams: func(t *testing.T) []string {
+			return []string{deadPort(t), newUpstream(t, testZone(t)).addr}
+		},
+		net: "tcp", timeout: 5 * time.Second,
+		wantRcode: dns.RcodeSuccess, wantErrors: 1,
+		maxTime: 2 * time.Second,
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -136,6 +136,11 @@ func outRules(cfg Config, fam Family, withSet bool) []string {
 	if fam.has(cfg.DockerResolver) {
 		r = append(r, fmt.Sprintf("-d %s -m mark ! --mark %s -j REJECT --reject-with %s",
 			hostPrefix(cfg.DockerResolver), mark, portUnreachable(fam)))
+		// The resolver's address is local, so the agent could bind it and
+		// forge replies to the filter's upstream sockets. Real replies
+		// belong to connections the filter opened.
+		r = append(r, fmt.Sprintf("-s %s -m mark ! --mark %s -m conntrack ! --ctstate RELATED,ESTABLISHED -j REJECT --reject-with %s",
+			hostPrefix(cfg.DockerResolver), mark, portUnreachable(fam)))
 	}
 	r = append(r, "-o lo -j ACCEPT")
 	// A redirected query keeps the output interface its original route

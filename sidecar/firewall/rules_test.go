@@ -26,6 +26,7 @@ const wantV4Restricted = `*filter
 -A WARDEN-IN -j DROP
 -A WARDEN-OUT -g WARDEN-OUT-RESTRICTED
 -A WARDEN-OUT-NONE -d 127.0.0.11/32 -m mark ! --mark 0x5744 -j REJECT --reject-with icmp-port-unreachable
+-A WARDEN-OUT-NONE -s 127.0.0.11/32 -m mark ! --mark 0x5744 -m conntrack ! --ctstate RELATED,ESTABLISHED -j REJECT --reject-with icmp-port-unreachable
 -A WARDEN-OUT-NONE -o lo -j ACCEPT
 -A WARDEN-OUT-NONE -d 127.0.0.1/32 -p udp -m udp --dport 53 -j ACCEPT
 -A WARDEN-OUT-NONE -d 127.0.0.1/32 -p tcp -m tcp --dport 53 -j ACCEPT
@@ -36,6 +37,7 @@ const wantV4Restricted = `*filter
 -A WARDEN-OUT-NONE -p tcp -j REJECT --reject-with tcp-reset
 -A WARDEN-OUT-NONE -j REJECT --reject-with icmp-port-unreachable
 -A WARDEN-OUT-RESTRICTED -d 127.0.0.11/32 -m mark ! --mark 0x5744 -j REJECT --reject-with icmp-port-unreachable
+-A WARDEN-OUT-RESTRICTED -s 127.0.0.11/32 -m mark ! --mark 0x5744 -m conntrack ! --ctstate RELATED,ESTABLISHED -j REJECT --reject-with icmp-port-unreachable
 -A WARDEN-OUT-RESTRICTED -o lo -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -d 127.0.0.1/32 -p udp -m udp --dport 53 -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -d 127.0.0.1/32 -p tcp -m tcp --dport 53 -j ACCEPT

@@ -2,6 +2,8 @@ package enforce
 
 import (
 	"encoding/json"
+	"net"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -95,4 +97,42 @@ func TestPrivilegedRestartKeepsNamespaceClosed(t *testing.T) {
 	// The loop's probe does see an open namespace: the same target works in full mode.
 	w.SetPolicy(shared.ModeFull)
 	require.NoError(t, w.dialTCP(neverResolved))
+}
+
+// The Docker resolver's address is local to the namespace, so an agent could
+// bind it and forge replies to the filter's upstream sockets. Packets from it
+// that belong to no connection the sidecar opened must not be delivered.
+func TestPrivilegedForgedResolverRepliesAreDropped(t *testing.T) {
+	w := newWorld(t, shared.ModeRestricted, "github.com")
+
+	var target net.PacketConn
+	require.NoError(t, w.Agent.Do(func() error {
+		var err error
+		target, err = net.ListenPacket("udp", "127.0.0.1:0")
+		return err
+	}))
+	defer target.Close()
+
+	send := func(from string) error {
+		return w.Agent.Do(func() error {
+			c, err := net.DialUDP("udp", net.UDPAddrFromAddrPort(netip.MustParseAddrPort(from)), target.LocalAddr().(*net.UDPAddr))
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			_, err = c.Write([]byte("forged"))
+			return err
+		})
+	}
+	received := func() bool {
+		_ = target.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		buf := make([]byte, 16)
+		_, _, err := target.ReadFrom(buf)
+		return err == nil
+	}
+
+	require.NoError(t, send("127.0.0.12:53"))
+	require.True(t, received(), "control: a datagram from another loopback address arrives")
+	_ = send("127.0.0.11:53")
+	require.False(t, received(), "a datagram forged from Docker's resolver address arrived")
 }
