@@ -4,6 +4,8 @@
 //
 //	probe resolve NAME [-server ip:port] [-tcp] [-type A|AAAA]
 //	probe tcp ADDR:PORT [-send text]     connect, optionally send and read a line
+//	probe hold ADDR:PORT [-rounds N] [-interval D]
+//	                                     one connection, a line echoed every interval
 //	probe udp ADDR:PORT                  send "ping", wait for a reply
 //	probe http URL
 //	probe mark [-mark N]                 set SO_MARK on a socket
@@ -38,6 +40,7 @@ type Result struct {
 	Addrs  []string `json:"addrs,omitempty"`
 	Reply  string   `json:"reply,omitempty"`
 	Status int      `json:"status,omitempty"`
+	Rounds int      `json:"rounds,omitempty"` // successful round trips (hold)
 }
 
 func main() {
@@ -52,6 +55,8 @@ func main() {
 	send := fs.String("send", "", "text to send after connecting")
 	mark := fs.Int("mark", 0x5744, "mark to set")
 	timeout := fs.Duration("timeout", 2*time.Second, "how long to wait")
+	rounds := fs.Int("rounds", 10, "round trips on the held connection")
+	interval := fs.Duration("interval", 200*time.Millisecond, "time between round trips")
 	_ = fs.Parse(os.Args[2:])
 	target := fs.Arg(0)
 
@@ -62,6 +67,8 @@ func main() {
 		err = resolve(&r, target, *server, *tcp, *qtype, *timeout)
 	case "tcp":
 		err = dialTCP(&r, target, *send, *timeout)
+	case "hold":
+		err = hold(&r, target, *rounds, *interval, *timeout)
 	case "udp":
 		err = dialUDP(&r, target, *timeout)
 	case "http":
@@ -144,6 +151,31 @@ func dialTCP(r *Result, addr, send string, timeout time.Duration) error {
 	line, err := bufio.NewReader(c).ReadString('\n')
 	r.Reply = strings.TrimSpace(line)
 	return err
+}
+
+// hold keeps one connection open and round-trips a line every interval, so
+// a test can change the policy while it is open.
+func hold(r *Result, addr string, rounds int, interval, timeout time.Duration) error {
+	c, err := net.DialTimeout("tcp", addr, timeout)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	rd := bufio.NewReader(c)
+	for i := 0; i < rounds; i++ {
+		if i > 0 {
+			time.Sleep(interval)
+		}
+		_ = c.SetDeadline(time.Now().Add(timeout))
+		if _, err := fmt.Fprintf(c, "round %d\n", i); err != nil {
+			return err
+		}
+		if _, err := rd.ReadString('\n'); err != nil {
+			return err
+		}
+		r.Rounds++
+	}
+	return nil
 }
 
 func dialUDP(r *Result, addr string, timeout time.Duration) error {

@@ -1,0 +1,141 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/warden-sh/warden/host/project"
+)
+
+// fakeAPI records requests and answers like the daemon would.
+type fakeAPI struct {
+	mu       sync.Mutex
+	requests []string
+	bodies   []string
+	auth     []string
+	projects []project.Project
+}
+
+func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	f.mu.Lock()
+	f.requests = append(f.requests, r.Method+" "+r.URL.RequestURI()+" host="+r.Host)
+	f.bodies = append(f.bodies, string(body))
+	f.auth = append(f.auth, r.Header.Get("Authorization"))
+	f.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	path := strings.TrimPrefix(r.URL.Path, "/api/v1")
+	switch {
+	case r.Method == "GET" && path == "/projects":
+		_ = json.NewEncoder(w).Encode(f.projects)
+	case r.Method == "GET" && strings.HasPrefix(path, "/projects/"):
+		id := strings.TrimPrefix(path, "/projects/")
+		for _, p := range f.projects {
+			if p.ID == id {
+				_ = json.NewEncoder(w).Encode(p)
+				return
+			}
+		}
+		w.WriteHeader(404)
+		_, _ = io.WriteString(w, `{"error":"no project `+id+`"}`)
+	case r.Method == "PATCH":
+		if strings.Contains(string(body), "http://") {
+			w.WriteHeader(400)
+			_, _ = io.WriteString(w, `{"error":"invalid domain entry \"http://x.example\": looks like a URL","field":"domains"}`)
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"project": f.projects[0], "push": map[string]any{"applied": true, "durationMs": 1.5}})
+	default:
+		w.WriteHeader(500)
+	}
+}
+
+func run(t *testing.T, addr, data string, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Execute(context.Background(), append([]string{"--addr", addr, "--data", data}, args...), strings.NewReader(""), &out, &errOut)
+	return out.String(), errOut.String(), code
+}
+
+func newFake(t *testing.T) (*fakeAPI, string, string) {
+	f := &fakeAPI{projects: []project.Project{
+		{ID: "a1b2c3d4e5f6", Name: "web", AgentType: "claude-code", Mode: "restricted", Domains: []string{"github.com"}, Ports: []int{5173}},
+		{ID: "0123456789ab", Name: "twin", Mode: "none"},
+		{ID: "ba9876543210", Name: "twin", Mode: "none"},
+	}}
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	data := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(data, "token"), []byte(testToken+"\n"), 0o600))
+	return f, strings.TrimPrefix(srv.URL, "http://"), data
+}
+
+func TestDomainsAddSendsPatchWithToken(t *testing.T) {
+	f, addr, data := newFake(t)
+	out, errOut, code := run(t, addr, data, "domains", "add", "web", "npmjs.org", "pypi.org")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "applied it in 1.5 ms")
+	require.Contains(t, f.requests, "PATCH /api/v1/projects/a1b2c3d4e5f6 host=localhost:"+portOf(addr))
+	require.Contains(t, f.bodies, `{"addDomains":["npmjs.org","pypi.org"]}`)
+	require.Contains(t, f.auth, "Bearer "+testToken)
+}
+
+func TestErrorsAreClear(t *testing.T) {
+	_, addr, data := newFake(t)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"api refusal names the entry", []string{"domains", "add", "web", "http://x.example"}, `invalid domain entry "http://x.example"`},
+		{"unknown project", []string{"domains", "ls", "nope"}, `no project with id or name "nope"`},
+		{"ambiguous name", []string{"domains", "ls", "twin"}, "2 projects are named \"twin\""},
+		{"bad port", []string{"ports", "add", "web", "70000"}, `bad port "70000"; expect a number from 1 to 65535`},
+		{"leading zero port", []string{"ports", "add", "web", "080"}, `bad port "080"`},
+		{"bad mode", []string{"mode", "web", "open"}, `unknown network mode "open"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, errOut, code := run(t, addr, data, tt.args...)
+			require.Equal(t, 1, code)
+			require.Contains(t, errOut, tt.want)
+		})
+	}
+}
+
+func TestDaemonNotRunning(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	ln.Close()
+	_, errOut, code := run(t, addr, t.TempDir(), "project", "ls")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "the Warden daemon is not running at "+addr)
+}
+
+func TestReadCommandsPrintJSON(t *testing.T) {
+	_, addr, data := newFake(t)
+	out, errOut, code := run(t, addr, data, "project", "ls", "--json")
+	require.Equal(t, 0, code, errOut)
+	var ps []project.Project
+	require.NoError(t, json.Unmarshal([]byte(out), &ps))
+	require.Len(t, ps, 3)
+
+	out, _, code = run(t, addr, data, "domains", "ls", "a1b2c3d4e5f6", "--json")
+	require.Equal(t, 0, code)
+	require.JSONEq(t, `["github.com"]`, out)
+}
+
+const testToken = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"

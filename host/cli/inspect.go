@@ -1,0 +1,151 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/warden-sh/warden/host/daemon"
+	"github.com/warden-sh/warden/shared"
+)
+
+func (a *app) statusCommand() *cobra.Command {
+	return a.addJSON(&cobra.Command{
+		Use:   "status PROJECT",
+		Short: "Show the project's containers and its sidecar's status",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := a.resolve(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			var st daemon.Status
+			if err := a.client().do(cmd.Context(), "GET", "/projects/"+url.PathEscape(p.ID)+"/status", nil, &st); err != nil {
+				return err
+			}
+			if a.json {
+				return a.printJSON(st)
+			}
+			tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
+			fmt.Fprintf(tw, "project\t%s (%s)\nrunning\t%v\nmode\t%s\npolicy\t%s\nports\t%s\n",
+				p.ID, p.Name, st.Running, p.Mode, pendingText(st.Project), joinInts(st.Ports))
+			if st.WardenFileError != "" {
+				fmt.Fprintf(tw, ".warden.json\t%s\n", st.WardenFileError)
+			}
+			if st.RuntimeError != "" {
+				fmt.Fprintf(tw, "containers\t%s\n", st.RuntimeError)
+			}
+			if s := st.Sidecar; s != nil {
+				entries := 0
+				for _, set := range s.Sets {
+					entries += set.Entries
+				}
+				fmt.Fprintf(tw, "sidecar\tready=%v version=%s up %.0fs\n", s.Ready, s.Version, s.UptimeSeconds)
+				fmt.Fprintf(tw, "dns\tallowed=%d refused=%d forwarded=%d upstream errors=%d\n",
+					s.DNS.Allowed, s.DNS.Refused, s.DNS.Forwarded, s.DNS.UpstreamErrors)
+				fmt.Fprintf(tw, "addresses\t%d in sets\n", entries)
+				if la := s.LastApply; la != nil {
+					fmt.Fprintf(tw, "last apply\t%s, %.1f ms\n", la.AppliedAt.Format("2006-01-02 15:04:05"), la.DurationMs)
+				}
+				for _, pr := range s.Problems {
+					fmt.Fprintf(tw, "problem\t%s\n", pr)
+				}
+			} else if st.SidecarError != "" {
+				fmt.Fprintf(tw, "sidecar\t%s\n", st.SidecarError)
+			}
+			return tw.Flush()
+		},
+	})
+}
+
+func (a *app) eventsCommand() *cobra.Command {
+	var follow bool
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "events PROJECT",
+		Short: "Show what the project's agent was blocked from (refused names, rejected connections)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := a.resolve(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			path := fmt.Sprintf("/projects/%s/events?limit=%d", url.PathEscape(p.ID), limit)
+			if follow {
+				return a.client().stream(cmd.Context(), path+"&follow=1", func(raw json.RawMessage) error {
+					if a.json {
+						_, err := fmt.Fprintf(a.out, "%s\n", raw)
+						return err
+					}
+					var e shared.Event
+					if err := json.Unmarshal(raw, &e); err != nil {
+						return err
+					}
+					fmt.Fprintln(a.out, eventLine(e))
+					return nil
+				})
+			}
+			var evs []shared.Event
+			if err := a.client().do(cmd.Context(), "GET", path, nil, &evs); err != nil {
+				return err
+			}
+			if a.json {
+				return a.printJSON(evs)
+			}
+			for _, e := range evs {
+				fmt.Fprintln(a.out, eventLine(e))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new events")
+	cmd.Flags().IntVar(&limit, "limit", 100, "how many recent events")
+	return a.addJSON(cmd)
+}
+
+func eventLine(e shared.Event) string {
+	t := e.Time.Local().Format("15:04:05")
+	switch e.Kind {
+	case shared.EventDNSRefused:
+		return fmt.Sprintf("%s  refused   %s %s (%s)", t, e.Name, e.QType, e.Protocol)
+	case shared.EventConnRejected:
+		target := e.Address
+		if e.Port != 0 {
+			target = fmt.Sprintf("%s port %d", e.Address, e.Port)
+		}
+		return fmt.Sprintf("%s  rejected  %s (%s)", t, target, e.Protocol)
+	default:
+		return fmt.Sprintf("%s  %s  %s %s", t, e.Kind, e.Name, e.Address)
+	}
+}
+
+func (a *app) presetsCommand() *cobra.Command {
+	return a.addJSON(&cobra.Command{
+		Use:   "presets",
+		Short: "List agent types, runtimes and the domains each adds to a new project",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var ps daemon.Presets
+			if err := a.client().do(cmd.Context(), "GET", "/presets", nil, &ps); err != nil {
+				return err
+			}
+			if a.json {
+				return a.printJSON(ps)
+			}
+			tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "KIND\tNAME\tDOMAINS")
+			for _, ag := range ps.Agents {
+				fmt.Fprintf(tw, "agent\t%s (%s)\t%s\n", ag.Name, ag.DisplayName, strings.Join(ag.Domains, " "))
+			}
+			for _, name := range sortedKeys(ps.Runtimes) {
+				fmt.Fprintf(tw, "runtime\t%s\t%s\n", name, strings.Join(ps.Runtimes[name], " "))
+			}
+			fmt.Fprintf(tw, "every project\t\t%s\n", strings.Join(ps.Infrastructure, " "))
+			return tw.Flush()
+		},
+	})
+}

@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/warden-sh/warden/host/project"
+	"github.com/warden-sh/warden/shared"
+)
+
+func (a *app) domainsCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "domains", Short: "List and edit a project's allowlist (applied live)"}
+	ls := &cobra.Command{
+		Use:   "ls PROJECT",
+		Short: "List the allowlist",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := a.resolve(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if a.json {
+				return a.printJSON(p.Domains)
+			}
+			for _, d := range p.Domains {
+				fmt.Fprintln(a.out, d)
+			}
+			return nil
+		},
+	}
+	// add and rm need at least one entry; set with none empties the list.
+	edit := func(use, short string, patch func([]string) project.Patch) *cobra.Command {
+		minArgs := 2
+		if use == "set" {
+			minArgs = 1
+		}
+		return a.addJSON(&cobra.Command{
+			Use:   use + " PROJECT DOMAIN...",
+			Short: short,
+			Args:  cobra.MinimumNArgs(minArgs),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				return a.patch(cmd.Context(), args[0], patch(args[1:]))
+			},
+		})
+	}
+	cmd.AddCommand(a.addJSON(ls),
+		edit("add", "Add entries (each covers the name and every name under it)", func(d []string) project.Patch { return project.Patch{AddDomains: d} }),
+		edit("rm", "Remove entries", func(d []string) project.Patch { return project.Patch{RemoveDomains: d} }),
+		edit("set", "Replace the whole allowlist", func(d []string) project.Patch {
+			if d == nil {
+				d = []string{}
+			}
+			return project.Patch{Domains: &d}
+		}),
+	)
+	return cmd
+}
+
+func (a *app) portsCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "ports", Short: "List and edit a project's forwarded ports"}
+	ls := &cobra.Command{
+		Use:   "ls PROJECT",
+		Short: "List the forwarded ports",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := a.resolve(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if a.json {
+				return a.printJSON(p.Ports)
+			}
+			for _, port := range p.Ports {
+				fmt.Fprintln(a.out, port)
+			}
+			return nil
+		},
+	}
+	edit := func(use, short string, patch func([]int) project.Patch) *cobra.Command {
+		return a.addJSON(&cobra.Command{
+			Use:   use + " PROJECT PORT...",
+			Short: short,
+			Args:  cobra.MinimumNArgs(2),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				ports, err := parsePorts(args[1:])
+				if err != nil {
+					return err
+				}
+				return a.patch(cmd.Context(), args[0], patch(ports))
+			},
+		})
+	}
+	cmd.AddCommand(a.addJSON(ls),
+		edit("add", "Add forwarded ports", func(p []int) project.Patch { return project.Patch{AddPorts: p} }),
+		edit("rm", "Remove forwarded ports", func(p []int) project.Patch { return project.Patch{RemovePorts: p} }),
+	)
+	return cmd
+}
+
+func parsePorts(args []string) ([]int, error) {
+	out := make([]int, 0, len(args))
+	for _, s := range args {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 65535 || strings.HasPrefix(s, "0") {
+			return nil, fmt.Errorf("bad port %q; expect a number from 1 to 65535", s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func (a *app) modeCommand() *cobra.Command {
+	return a.addJSON(&cobra.Command{
+		Use:       "mode PROJECT full|restricted|none",
+		Short:     "Switch the network mode (applied live, no restart)",
+		Args:      cobra.ExactArgs(2),
+		ValidArgs: []string{"full", "restricted", "none"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := shared.ParseMode(args[1])
+			if err != nil {
+				return err
+			}
+			return a.patch(cmd.Context(), args[0], project.Patch{Mode: &m})
+		},
+	})
+}

@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/warden-sh/warden/host/api"
+	"github.com/warden-sh/warden/host/daemon"
+)
+
+// app carries the global flags and the output streams.
+type app struct {
+	addr    string
+	dataDir string
+	json    bool
+	out     io.Writer
+	errOut  io.Writer
+	in      io.Reader
+}
+
+// Execute runs the warden command line and returns the process exit code.
+func Execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{out: stdout, errOut: stderr, in: stdin}
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	if code, ok := err.(exitCode); ok {
+		return int(code)
+	}
+	fmt.Fprintln(stderr, "warden:", err)
+	return 1
+}
+
+// exitCode passes a command's own exit status through (warden exec).
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+func (a *app) rootCommand() *cobra.Command {
+	def := daemon.DefaultConfig()
+	root := &cobra.Command{
+		Use:           "warden",
+		Short:         "Run AI coding agents in containers under a network policy you set",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&a.addr, "addr", envOr("WARDEN_ADDR", def.Listen), "the daemon's address (env WARDEN_ADDR)")
+	root.PersistentFlags().StringVar(&a.dataDir, "data", envOr("WARDEN_DATA", def.DataDir), "the daemon's data folder, where its token is (env WARDEN_DATA)")
+	root.AddCommand(
+		a.serveCommand(),
+		a.projectCommand(),
+		a.domainsCommand(),
+		a.portsCommand(),
+		a.modeCommand(),
+		a.statusCommand(),
+		a.eventsCommand(),
+		a.execCommand(),
+		a.shellCommand(),
+		a.presetsCommand(),
+	)
+	return root
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// client reads the token (if the daemon wrote one) and returns an API client.
+func (a *app) client() *apiClient {
+	token, _ := api.ReadToken(a.dataDir)
+	return newAPIClient(a.addr, token)
+}
+
+// addJSON gives a read command its --json flag.
+func (a *app) addJSON(cmd *cobra.Command) *cobra.Command {
+	cmd.Flags().BoolVar(&a.json, "json", false, "print JSON")
+	return cmd
+}
+
+// printJSON writes v as indented JSON.
+func (a *app) printJSON(v any) error {
+	enc := json.NewEncoder(a.out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

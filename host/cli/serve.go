@@ -1,0 +1,53 @@
+package cli
+
+import (
+	"encoding/json"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/warden-sh/warden/host/api"
+	"github.com/warden-sh/warden/host/daemon"
+)
+
+func (a *app) serveCommand() *cobra.Command {
+	cfg := daemon.DefaultConfig()
+	var printConfig bool
+	var level string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the daemon: API, web UI and preview proxy on 127.0.0.1:8090",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg.DataDir = a.dataDir
+			if err := cfg.Validate(); err != nil {
+				return err
+			}
+			if printConfig {
+				enc := json.NewEncoder(a.out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(cfg)
+			}
+			var lvl slog.Level
+			if err := lvl.UnmarshalText([]byte(level)); err != nil {
+				return err
+			}
+			log := slog.New(slog.NewJSONHandler(a.errOut, &slog.HandlerOptions{Level: lvl}))
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return api.Serve(ctx, cfg, log)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.Listen, "listen", envOr("WARDEN_ADDR", cfg.Listen), "address to listen on (never all addresses unless you ask)")
+	f.StringVar(&cfg.SidecarImage, "sidecar-image", cfg.SidecarImage, "image of the sidecars")
+	f.StringVar(&cfg.Network, "network", cfg.Network, "Docker network the sidecars join")
+	f.StringSliceVar(&cfg.Upstreams, "upstream", cfg.Upstreams, "DNS resolver ip:port the sidecars forward allowed names to (default: the container's own)")
+	f.DurationVar(&cfg.ReadyTimeout, "ready-timeout", cfg.ReadyTimeout, "how long a start waits for the sidecar to be ready")
+	f.BoolVar(&printConfig, "print-config", false, "print the effective configuration and exit")
+	f.StringVar(&level, "log-level", "info", "debug, info, warn or error")
+	return cmd
+}
