@@ -17,6 +17,7 @@ IMAGE_PKGS := debootstrap:debootstrap
 all: build
 
 build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/warden ./host/cmd/warden
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/warden-sidecar ./sidecar/cmd/warden-sidecar
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/probe ./test/probe
 
@@ -34,17 +35,21 @@ deps:
 deps-bench: deps
 	$(call install-missing,$(BENCH_PKGS))
 
-# test runs everything: unit tests, fuzz seed corpora and the privileged
-# network-namespace suites. It must run as root; privileged tests fail
-# (never skip) without it.
-test: deps
+# test runs everything: unit tests, fuzz seed corpora, the privileged
+# network-namespace suites and the Docker suites. It must run as root with a
+# Docker engine; privileged and Docker tests fail (never skip) without them.
+test: deps images
 	@[ "$$(id -u)" = 0 ] || { echo "make test needs root: the privileged tests build network namespaces"; exit 1; }
 	$(GO) vet ./...
-	$(GO) test -count=1 ./shared/... ./sidecar/...
+	$(GO) test -count=1 ./shared/... ./sidecar/... ./host/...
 	$(MAKE) test-e2e
 
-test-e2e: deps
-	$(GO) test -count=1 -p 1 ./test/...
+test-e2e: deps images
+	$(GO) test -count=1 -p 1 -timeout 20m ./test/...
+
+# run starts Warden: the daemon with its API on 127.0.0.1:8090.
+run: deps images
+	$(BIN)/warden serve
 
 # fuzz runs each fuzz target for a while beyond its seeds.
 FUZZTIME ?= 30s
@@ -52,6 +57,12 @@ fuzz:
 	$(GO) test ./shared -run '^$$' -fuzz FuzzParseDomain -fuzztime $(FUZZTIME)
 	$(GO) test ./shared -run '^$$' -fuzz FuzzMatch -fuzztime $(FUZZTIME)
 	$(GO) test ./sidecar/control -run '^$$' -fuzz FuzzPolicyBody -fuzztime $(FUZZTIME)
+	$(GO) test ./sidecar/dnsfilter -run '^$$' -fuzz FuzzParseAnswers -fuzztime $(FUZZTIME)
+	$(GO) test ./host/project -run '^$$' -fuzz FuzzWardenFile -fuzztime $(FUZZTIME)
+	$(GO) test ./host/project -run '^$$' -fuzz FuzzSpec -fuzztime $(FUZZTIME)
+	$(GO) test ./host/api -run '^$$' -fuzz FuzzProjectBodies -fuzztime $(FUZZTIME)
+	$(GO) test ./sidecar/nflog -run '^$$' -fuzz FuzzDecodePacket -fuzztime $(FUZZTIME)
+	$(GO) test ./sidecar/nflog -run '^$$' -fuzz FuzzParsePacket -fuzztime $(FUZZTIME)
 
 # Images. BASE picks the base image of both Dockerfiles; left empty, `images`
 # uses REGISTRY_BASE when it is present or can be pulled, and otherwise builds

@@ -1,0 +1,109 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/warden-sh/warden/host/daemon"
+)
+
+// shutdownGrace is how long requests in flight get to finish at shutdown.
+const shutdownGrace = 5 * time.Second
+
+// Serve runs the daemon and its API on cfg.Listen until ctx ends: it opens
+// the store and the Docker runtime, creates (or reuses) the token, rebuilds
+// the daemon's view from the containers, and answers requests. On ctx's end
+// it stops accepting, lets requests finish, stops the daemon and closes the
+// store.
+func Serve(ctx context.Context, cfg daemon.Config, log *slog.Logger) error {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	addr, err := ListenAddress(cfg.Listen)
+	if err != nil {
+		return err
+	}
+	d, err := daemon.Open(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	token, err := LoadOrCreateToken(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", addr, err)
+	}
+	log.Info("listening", "component", "api", "addr", ln.Addr().String(),
+		"token", TokenPath(cfg.DataDir), "data", cfg.DataDir)
+
+	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		_ = d.Run(runCtx)
+	}()
+	err = serveOn(ctx, ln, NewServer(d, token, log), log)
+	stopRun()
+	<-ran
+	return err
+}
+
+// serveOn answers on ln until ctx ends, then shuts down gracefully.
+func serveOn(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		// Streams end when the daemon does, so Shutdown does not wait on them.
+		BaseContext: func(net.Listener) context.Context { return ctx },
+		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serving the API: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if serr := <-served; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	if err != nil {
+		return fmt.Errorf("shutting down the API: %w", err)
+	}
+	return nil
+}
+
+// ListenAddress checks a listen address and gives an address without a
+// host the loopback one, so ":8090" changes the port and never opens the
+// API to the network. Every interface (0.0.0.0, [::]) is used only when
+// named explicitly.
+func ListenAddress(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("listen address %q: %v; expect host:port such as 127.0.0.1:8090", addr, err)
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	if host != "localhost" {
+		if _, err := netip.ParseAddr(host); err != nil {
+			return "", fmt.Errorf("listen address %q: host %q is not an IP address or localhost; expect e.g. 127.0.0.1:8090", addr, host)
+		}
+	}
+	return net.JoinHostPort(host, port), nil
+}

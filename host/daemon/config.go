@@ -1,0 +1,98 @@
+package daemon
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is the daemon's configuration. Flags of `warden serve` map onto it;
+// DefaultConfig gives every field its stated default.
+type Config struct {
+	// DataDir holds the store (warden.db), the API token (token) and one
+	// control-socket folder per project (sockets/<id>). Default
+	// $XDG_DATA_HOME/warden, else ~/.local/share/warden.
+	DataDir string `json:"dataDir"`
+	// Listen is the API's address. Default 127.0.0.1:8090; an address that
+	// listens on every interface is used only when given explicitly.
+	Listen string `json:"listen"`
+	// SidecarImage is the image every sidecar runs. Default
+	// warden-sidecar:latest.
+	SidecarImage string `json:"sidecarImage"`
+	// Network is the Docker network sidecars join. Default bridge.
+	Network string `json:"network"`
+	// Upstreams are the DNS resolvers (ip:port) sidecars forward allowed
+	// names to. Empty means each sidecar's own /etc/resolv.conf.
+	Upstreams []string `json:"upstreams,omitempty"`
+	// ReadyTimeout bounds how long a start waits for a sidecar to report
+	// ready. Default 30s.
+	ReadyTimeout time.Duration `json:"readyTimeout"`
+	// ReconcileInterval is how often pending policy pushes of running
+	// projects are retried. Default 1.5s.
+	ReconcileInterval time.Duration `json:"reconcileInterval"`
+	// PushTimeout bounds one policy push to a sidecar. Default 5s.
+	PushTimeout time.Duration `json:"pushTimeout"`
+}
+
+// DefaultConfig returns the configuration used when nothing is overridden.
+func DefaultConfig() Config {
+	return Config{
+		DataDir:           DefaultDataDir(),
+		Listen:            "127.0.0.1:8090",
+		SidecarImage:      "warden-sidecar:latest",
+		Network:           "bridge",
+		ReadyTimeout:      30 * time.Second,
+		ReconcileInterval: 1500 * time.Millisecond,
+		PushTimeout:       5 * time.Second,
+	}
+}
+
+// DefaultDataDir is $XDG_DATA_HOME/warden, or ~/.local/share/warden when
+// XDG_DATA_HOME is unset or not absolute (as the XDG specification says).
+func DefaultDataDir() string {
+	if xdg := os.Getenv("XDG_DATA_HOME"); filepath.IsAbs(xdg) {
+		return filepath.Join(xdg, "warden")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		return filepath.Join(os.TempDir(), "warden-"+fmt.Sprint(os.Getuid()))
+	}
+	return filepath.Join(home, ".local", "share", "warden")
+}
+
+// StorePath is the store's file.
+func (c Config) StorePath() string { return filepath.Join(c.DataDir, "warden.db") }
+
+// SocketRoot is the folder holding one control-socket folder per project.
+func (c Config) SocketRoot() string { return filepath.Join(c.DataDir, "sockets") }
+
+// withDefaults fills zero durations, so a Config built by hand still works.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.ReconcileInterval <= 0 {
+		c.ReconcileInterval = d.ReconcileInterval
+	}
+	if c.PushTimeout <= 0 {
+		c.PushTimeout = d.PushTimeout
+	}
+	if c.ReadyTimeout <= 0 {
+		c.ReadyTimeout = d.ReadyTimeout
+	}
+	return c
+}
+
+// Validate checks the fields a user may set.
+func (c Config) Validate() error {
+	if !filepath.IsAbs(c.DataDir) {
+		return fmt.Errorf("data folder %q is not an absolute path; expect e.g. %s", c.DataDir, DefaultDataDir())
+	}
+	if strings.TrimSpace(c.Listen) == "" {
+		return fmt.Errorf("listen address is empty; expect host:port such as 127.0.0.1:8090")
+	}
+	if c.SidecarImage == "" {
+		return fmt.Errorf("sidecar image is empty; expect an image name such as warden-sidecar:latest")
+	}
+	return nil
+}

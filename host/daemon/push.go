@@ -1,0 +1,112 @@
+package daemon
+
+import (
+	"context"
+	"time"
+
+	"github.com/warden-sh/warden/host/project"
+)
+
+// PushResult says what became of a policy change after it was stored.
+// Applied: the sidecar enforces it, DurationMs is the sidecar's own apply
+// time. Pending: it is stored but not yet enforced, Error says why, and the
+// daemon keeps retrying. Neither: nothing needed pushing (the policy did not
+// change, or the project is stopped and its sidecar reads the stored policy
+// when it starts).
+type PushResult struct {
+	Applied    bool    `json:"applied"`
+	Pending    bool    `json:"pending"`
+	DurationMs float64 `json:"durationMs,omitempty"`
+	Error      string  `json:"error,omitempty"`
+}
+
+// push sends the project's current stored policy to its sidecar and records
+// the confirmation. It returns the project as stored afterwards (zero when
+// it could not be read).
+func (d *Daemon) push(ctx context.Context, id string) (PushResult, project.Project) {
+	unlock := d.pushes.lock(id)
+	defer unlock()
+	return d.pushLocked(ctx, id, false)
+}
+
+// pushLocked is push for a caller holding the project's push lock. quiet
+// keeps repeated failures of the reconcile loop out of the log.
+func (d *Daemon) pushLocked(ctx context.Context, id string, quiet bool) (PushResult, project.Project) {
+	p, err := d.store.Get(id)
+	if err != nil {
+		return PushResult{Pending: true, Error: "reading the stored policy: " + err.Error()}, project.Project{}
+	}
+	policy, gen := p.Policy(), p.PolicyGen
+	// The file is what a sidecar reads when it (re)starts; keep it current
+	// even when the push itself fails.
+	if err := d.rt.WritePolicy(id, policy); err != nil {
+		d.log.Warn("writing policy file", "project", id, "err", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, d.cfg.PushTimeout)
+	res, err := d.sc.PutPolicy(pctx, d.rt.SocketPath(id), policy)
+	cancel()
+	if err != nil {
+		reason := pushReason(err, d.cfg.PushTimeout.String())
+		if quiet {
+			d.log.Debug("policy push pending", "project", id, "gen", gen, "err", err)
+		} else {
+			d.log.Warn("policy push pending", "project", id, "gen", gen, "err", err)
+		}
+		return PushResult{Pending: true, Error: reason}, p
+	}
+	updated, err := d.store.Update(id, func(cur project.Project) (project.Project, error) {
+		if cur.AppliedGen < gen {
+			cur.AppliedGen = gen
+		}
+		return cur, nil
+	})
+	if err != nil {
+		d.log.Warn("recording applied policy", "project", id, "gen", gen, "err", err)
+		updated = p
+	}
+	d.log.Info("policy applied", "project", id, "gen", gen, "mode", policy.Mode,
+		"domains", len(policy.Domains), "ms", res.DurationMs)
+	// The policy sent was the newest stored, so it includes the caller's
+	// change even when a later edit makes the project pending again.
+	return PushResult{Applied: true, DurationMs: res.DurationMs}, updated
+}
+
+// reconcilePushes retries, every ReconcileInterval, the pending policy of
+// every project meant to be running. A project whose push is in flight is
+// skipped.
+func (d *Daemon) reconcilePushes(ctx context.Context) {
+	t := time.NewTicker(d.cfg.ReconcileInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		d.retryPending(ctx)
+	}
+}
+
+func (d *Daemon) retryPending(ctx context.Context) {
+	ps, err := d.store.List()
+	if err != nil {
+		d.log.Warn("listing projects for pending pushes", "err", err)
+		return
+	}
+	for _, p := range ps {
+		if p.Desired != project.DesiredRunning || !p.Pending() {
+			continue
+		}
+		l := d.pushes.get(p.ID)
+		if !l.TryLock() {
+			continue
+		}
+		id := p.ID
+		if !d.spawn(func(ctx context.Context) {
+			defer l.Unlock()
+			d.pushLocked(ctx, id, true)
+		}) {
+			l.Unlock()
+		}
+	}
+}

@@ -1,0 +1,127 @@
+package presets
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/warden-sh/warden/shared"
+)
+
+// TestEveryDomainIsCanonical holds the data to what a user could type: each
+// entry passes shared.ParseDomain and is already in canonical form.
+func TestEveryDomainIsCanonical(t *testing.T) {
+	all := map[string][]string{"infrastructure": Infrastructure()}
+	for _, a := range Agents() {
+		all["agent "+a.Name] = a.Domains
+	}
+	for name, domains := range Runtimes() {
+		all["runtime "+name] = domains
+	}
+	for owner, domains := range all {
+		require.NotEmpty(t, domains, owner)
+		for _, d := range domains {
+			t.Run(owner+"/"+d, func(t *testing.T) {
+				got, err := shared.ParseDomain(d)
+				require.NoError(t, err)
+				require.Equal(t, shared.Domain(d), got, "entry is canonical")
+			})
+		}
+	}
+}
+
+func TestDomains(t *testing.T) {
+	tests := []struct {
+		name     string
+		agent    string
+		runtimes []string
+		has      []string
+		hasNot   []string
+	}{
+		{
+			name:     "claude code with node",
+			agent:    "claude-code",
+			runtimes: []string{"node"},
+			has:      []string{"anthropic.com", "github.com", "raw.githubusercontent.com", "archive.ubuntu.com", "npmjs.org", "npmjs.com", "yarnpkg.com"},
+			hasNot:   []string{"openai.com", "pypi.org"},
+		},
+		{
+			name:     "codex with python and go",
+			agent:    "codex",
+			runtimes: []string{"python", "go"},
+			has:      []string{"openai.com", "chatgpt.com", "github.com", "pypi.org", "pythonhosted.org", "proxy.golang.org", "sum.golang.org"},
+			hasNot:   []string{"anthropic.com", "npmjs.org"},
+		},
+		{
+			name:     "every runtime",
+			agent:    "claude-code",
+			runtimes: RuntimeNames(),
+			has:      []string{"crates.io", "rubygems.org", "repo.maven.apache.org", "gradle.org"},
+		},
+		{
+			name:   "no runtimes: agent and infrastructure",
+			agent:  "codex",
+			has:    []string{"openai.com", "github.com", "security.ubuntu.com", "ports.ubuntu.com"},
+			hasNot: []string{"npmjs.org"},
+		},
+		{
+			name:     "unknown names add nothing",
+			agent:    "no-such-agent",
+			runtimes: []string{"cobol"},
+			has:      Infrastructure(),
+			hasNot:   []string{"anthropic.com", "openai.com"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Domains(tt.agent, tt.runtimes)
+			for _, d := range tt.has {
+				require.Contains(t, got, d)
+			}
+			for _, d := range tt.hasNot {
+				require.NotContains(t, got, d)
+			}
+			require.True(t, slices.IsSorted(got), "sorted: %v", got)
+			require.Len(t, slices.Compact(slices.Clone(got)), len(got), "no duplicates: %v", got)
+			canon, err := shared.ParseDomains(got)
+			require.NoError(t, err)
+			require.Len(t, canon, len(got), "canonical and distinct")
+		})
+	}
+}
+
+func TestDomainsDeduplicatesRepeatedRuntime(t *testing.T) {
+	require.Equal(t, Domains("codex", []string{"node"}), Domains("codex", []string{"node", "node"}))
+}
+
+func TestLookup(t *testing.T) {
+	for _, name := range AgentNames() {
+		a, ok := Lookup(name)
+		require.True(t, ok, name)
+		require.Equal(t, name, a.Name)
+		require.Equal(t, "warden-agent-"+name+":latest", a.Image)
+		require.NotEmpty(t, a.DisplayName)
+		require.NotEmpty(t, a.Command)
+	}
+	_, ok := Lookup("Claude-Code")
+	require.False(t, ok, "names are exact")
+	require.Equal(t, []string{"claude-code", "codex"}, AgentNames())
+	require.Equal(t, []string{"go", "java", "node", "python", "ruby", "rust"}, RuntimeNames())
+}
+
+// TestCopies checks that callers cannot change the preset data.
+func TestCopies(t *testing.T) {
+	Agents()[0].Domains[0] = "changed.example.com"
+	a, _ := Lookup(AgentNames()[0])
+	a.Command[0] = "changed"
+	Runtimes()["node"][0] = "changed.example.com"
+	Infrastructure()[0] = "changed.example.com"
+	Domains("claude-code", []string{"node"})[0] = "changed.example.com"
+
+	for _, d := range Domains("claude-code", RuntimeNames()) {
+		require.NotEqual(t, "changed.example.com", d)
+	}
+	again, _ := Lookup(AgentNames()[0])
+	require.NotEqual(t, "changed", again.Command[0])
+}

@@ -1,0 +1,89 @@
+package project
+
+import (
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/warden-sh/warden/shared"
+)
+
+// Desired states of a project's containers.
+const (
+	DesiredRunning = "running"
+	DesiredStopped = "stopped"
+)
+
+// Project is one agent with its workspace and network policy, as stored.
+type Project struct {
+	ID        string `json:"id"`        // 12 lower-case hex characters (NewID)
+	Name      string `json:"name"`      // 1–64 printable characters
+	Workspace string `json:"workspace"` // absolute host path, mounted at /workspace
+	AgentType string `json:"agentType"` // a presets agent name, e.g. "claude-code"
+	// Runtimes are the enabled runtimes (presets.RuntimeNames), sorted.
+	Runtimes []string    `json:"runtimes"`
+	Mode     shared.Mode `json:"mode"`
+	// Domains is the allowlist in canonical form, sorted.
+	Domains []string `json:"domains"`
+	// Ports are the project's own forwarded ports, sorted; .warden.json may
+	// add more at run time.
+	Ports []int `json:"ports"`
+	// Image is the agent image; empty means the agent type's default.
+	Image   string            `json:"image"`
+	Env     map[string]string `json:"env"`
+	Desired string            `json:"desired"` // DesiredRunning or DesiredStopped
+	// PolicyGen counts changes of mode or allowlist; AppliedGen is the last
+	// PolicyGen a sidecar confirmed.
+	PolicyGen  uint64    `json:"policyGen"`
+	AppliedGen uint64    `json:"appliedGen"`
+	CreatedAt  time.Time `json:"createdAt"`
+	UpdatedAt  time.Time `json:"updatedAt"`
+}
+
+// Policy is the network policy the project's sidecar must enforce.
+func (p Project) Policy() shared.Policy {
+	domains := slices.Clone(p.Domains)
+	if domains == nil {
+		domains = []string{}
+	}
+	return shared.Policy{Mode: p.Mode, Domains: domains}
+}
+
+// Pending reports whether the stored policy is newer than the one a sidecar
+// last confirmed.
+func (p Project) Pending() bool {
+	return p.PolicyGen != p.AppliedGen
+}
+
+// Clone returns a copy that shares no slice or map with p.
+func (p Project) Clone() Project {
+	p.Runtimes = cloneStrings(p.Runtimes)
+	p.Domains = cloneStrings(p.Domains)
+	p.Ports = cloneInts(p.Ports)
+	p.Env = cloneEnv(p.Env)
+	return p
+}
+
+// Lists and maps are never nil, so a project reads the same as JSON ("[]",
+// "{}") before and after a round trip through the store.
+
+func cloneStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return slices.Clone(s)
+}
+
+func cloneInts(s []int) []int {
+	if s == nil {
+		return []int{}
+	}
+	return slices.Clone(s)
+}
+
+func cloneEnv(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return maps.Clone(m)
+}

@@ -1,0 +1,93 @@
+package project
+
+import (
+	"time"
+
+	"github.com/warden-sh/warden/host/presets"
+	"github.com/warden-sh/warden/shared"
+)
+
+// Spec is what a user gives to create a project.
+type Spec struct {
+	Name      string   `json:"name"`
+	Workspace string   `json:"workspace"`
+	AgentType string   `json:"agentType"`
+	Runtimes  []string `json:"runtimes,omitempty"`
+	// Mode defaults to restricted when empty.
+	Mode shared.Mode `json:"mode,omitempty"`
+	// Domains nil means the presets of the agent type and runtimes; a
+	// non-nil list, even empty, is used as given.
+	Domains *[]string         `json:"domains,omitempty"`
+	Ports   []int             `json:"ports,omitempty"`
+	Image   string            `json:"image,omitempty"`
+	Env     map[string]string `json:"env,omitempty"`
+}
+
+// DefaultMode is the mode of a project whose Spec names none.
+const DefaultMode = shared.ModeRestricted
+
+// Build validates the whole spec and returns the new project, stopped, with
+// policy generation 1 not yet applied. The first invalid field is returned as
+// a *FieldError.
+func (s Spec) Build(id string, now time.Time) (Project, error) {
+	if err := checkID(id); err != nil {
+		return Project{}, err
+	}
+	name, err := checkName(s.Name)
+	if err != nil {
+		return Project{}, err
+	}
+	workspace, err := checkWorkspace(s.Workspace)
+	if err != nil {
+		return Project{}, err
+	}
+	if err := checkAgentType(s.AgentType); err != nil {
+		return Project{}, err
+	}
+	runtimes, err := checkRuntimes(s.Runtimes)
+	if err != nil {
+		return Project{}, err
+	}
+	mode := DefaultMode
+	if s.Mode != "" {
+		if mode, err = checkMode(s.Mode); err != nil {
+			return Project{}, err
+		}
+	}
+	entries := presets.Domains(s.AgentType, runtimes)
+	if s.Domains != nil {
+		entries = *s.Domains
+	}
+	domains, err := checkDomains("domains", entries)
+	if err != nil {
+		return Project{}, err
+	}
+	ports, err := checkPorts("ports", s.Ports)
+	if err != nil {
+		return Project{}, err
+	}
+	if err := checkImage(s.Image); err != nil {
+		return Project{}, err
+	}
+	env, err := checkEnv(s.Env)
+	if err != nil {
+		return Project{}, err
+	}
+	now = now.UTC() // drops the monotonic reading, so stored and read times compare equal
+	return Project{
+		ID:        id,
+		Name:      name,
+		Workspace: workspace,
+		AgentType: s.AgentType,
+		Runtimes:  runtimes,
+		Mode:      mode,
+		Domains:   domains,
+		Ports:     ports,
+		Image:     s.Image,
+		Env:       env,
+		Desired:   DesiredStopped,
+		PolicyGen: 1,
+		CreatedAt: now,
+		UpdatedAt: now,
+	}, nil
+}

@@ -1,0 +1,168 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/mount"
+	"github.com/warden-sh/warden/host/presets"
+	"github.com/warden-sh/warden/host/project"
+)
+
+// keepAlive is the agent's command when its image brings none of its own:
+// the agent is driven through exec, so the container only has to stay up.
+var keepAlive = []string{"sleep", "infinity"}
+
+// agentStopTimeout is how long a stopping agent gets before SIGKILL; its
+// init process passes SIGTERM on, so this is rarely reached.
+const agentStopTimeout = 5
+
+// agentImage is the project's image, or its agent type's default.
+func agentImage(p project.Project) (string, error) {
+	if p.Image != "" {
+		return p.Image, nil
+	}
+	if a, ok := presets.Lookup(p.AgentType); ok && a.Image != "" {
+		return a.Image, nil
+	}
+	return "", fmt.Errorf("project %s names no image and agent type %q has no default image; expect one of %v or an explicit image", p.ID, p.AgentType, presets.AgentNames())
+}
+
+// agentSpec is the agent container of a project: in the sidecar's network
+// namespace, NET_ADMIN and NET_RAW dropped, the workspace at /workspace and
+// nothing else from the host. It has no restart policy: only Start runs
+// it, after its sidecar is ready.
+func agentSpec(instance string, p project.Project, img image.InspectResponse, imageRef, sidecarID string) containerSpec {
+	cfg := &container.Config{
+		Image:      imageRef,
+		Env:        envList(p.Env),
+		WorkingDir: agentWorkdir,
+	}
+	if needsKeepAlive(img) {
+		cfg.Cmd = keepAlive
+	}
+	init := true
+	return containerSpec{
+		Name:    agentName(p.ID),
+		ImageID: img.ID,
+		Config:  cfg,
+		Host: &container.HostConfig{
+			NetworkMode: container.NetworkMode("container:" + sidecarID),
+			CapDrop:     []string{"NET_ADMIN", "NET_RAW"},
+			Init:        &init,
+			Mounts: []mount.Mount{{
+				Type:   mount.TypeBind,
+				Source: filepath.Clean(p.Workspace),
+				Target: agentWorkdir,
+			}},
+		},
+	}.sealed(labels(instance, p.ID, RoleAgent))
+}
+
+// needsKeepAlive reports whether the image would exit at once without a
+// terminal: no entrypoint, and no command or only a bare shell (Debian's
+// and Ubuntu's images say "bash").
+func needsKeepAlive(img image.InspectResponse) bool {
+	if img.Config == nil {
+		return true
+	}
+	if len(img.Config.Entrypoint) > 0 {
+		return false
+	}
+	switch cmd := img.Config.Cmd; {
+	case len(cmd) == 0:
+		return true
+	case len(cmd) == 1:
+		switch filepath.Base(cmd[0]) {
+		case "sh", "bash", "dash", "zsh", "ash":
+			return true
+		}
+	}
+	return false
+}
+
+func envList(env map[string]string) []string {
+	out := make([]string, 0, len(env))
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		out = append(out, k+"="+env[k])
+	}
+	return out
+}
+
+// preparedAgent is what the agent container is made from, checked before
+// the sidecar starts.
+type preparedAgent struct {
+	p     project.Project
+	ref   string
+	image image.InspectResponse
+}
+
+// prepareAgent resolves the agent's image and checks its workspace.
+func (r *Runtime) prepareAgent(ctx context.Context, p project.Project) (preparedAgent, error) {
+	ref, err := agentImage(p)
+	if err != nil {
+		return preparedAgent{}, err
+	}
+	if err := r.checkWorkspace(p.Workspace); err != nil {
+		return preparedAgent{}, err
+	}
+	img, err := r.inspectImage(ctx, ref, "agent")
+	if err != nil {
+		return preparedAgent{}, err
+	}
+	return preparedAgent{p: p, ref: ref, image: img}, nil
+}
+
+// createAgent makes sure the agent container exists with the current spec
+// for the sidecar's namespace, without starting it.
+func (r *Runtime) createAgent(ctx context.Context, a preparedAgent, sidecar container.InspectResponse) (container.InspectResponse, error) {
+	return r.ensureContainer(ctx, agentSpec(r.instance, a.p, a.image, a.ref, sidecar.ID))
+}
+
+// runAgent brings the agent c to running inside the namespace of sidecar,
+// which must be running and ready.
+func (r *Runtime) runAgent(ctx context.Context, a preparedAgent, c, sidecar container.InspectResponse) error {
+	name := agentName(a.p.ID)
+	switch {
+	case !isRunning(c):
+		if err := r.docker.ContainerStart(ctx, c.ID, container.StartOptions{}); err != nil {
+			return fmt.Errorf("starting agent %s: %w", name, err)
+		}
+	case staleNamespace(c, sidecar):
+		r.log.Info("agent is in an older namespace than its sidecar; restarting it", "project", a.p.ID)
+		timeout := agentStopTimeout
+		if err := r.docker.ContainerRestart(ctx, c.ID, container.StopOptions{Timeout: &timeout}); err != nil {
+			return fmt.Errorf("restarting agent %s into its sidecar's namespace: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// staleNamespace reports whether a running agent joined its sidecar's
+// namespace before the sidecar's latest start, or joined another sidecar:
+// the namespace it is in then has no sidecar guarding it.
+func staleNamespace(agent, sidecar container.InspectResponse) bool {
+	if agent.ContainerJSONBase == nil || sidecar.ContainerJSONBase == nil || agent.HostConfig == nil ||
+		string(agent.HostConfig.NetworkMode) != "container:"+sidecar.ID {
+		return true
+	}
+	return startedAt(agent).Before(startedAt(sidecar))
+}
+
+func startedAt(c container.InspectResponse) time.Time {
+	st := stateOfContainer(c)
+	if st == nil {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, st.StartedAt)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}

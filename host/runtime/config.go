@@ -1,0 +1,73 @@
+package runtime
+
+import (
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"time"
+)
+
+// Config is the runtime's configuration; DefaultConfig gives every field its
+// stated default except SocketRoot, which the caller must choose.
+type Config struct {
+	// SidecarImage is the image every sidecar runs. Default
+	// warden-sidecar:latest.
+	SidecarImage string `json:"sidecarImage"`
+	// SocketRoot is the host folder holding one folder per project with its
+	// control socket and policy file; that folder is bind-mounted at
+	// /run/warden in the sidecar only. Required, absolute.
+	SocketRoot string `json:"socketRoot"`
+	// Network is the Docker network sidecars join. Default bridge.
+	Network string `json:"network"`
+	// Upstreams are the DNS resolvers (ip:port) the sidecars forward allowed
+	// names to. Empty means each sidecar's own /etc/resolv.conf.
+	Upstreams []string `json:"upstreams,omitempty"`
+	// ReadyTimeout bounds how long Start waits for a sidecar to report
+	// ready. Default 30s.
+	ReadyTimeout time.Duration `json:"readyTimeout"`
+}
+
+// DefaultConfig returns the defaults; SocketRoot is left empty.
+func DefaultConfig() Config {
+	return Config{
+		SidecarImage: "warden-sidecar:latest",
+		Network:      "bridge",
+		ReadyTimeout: 30 * time.Second,
+	}
+}
+
+// withDefaults fills the fields left zero.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.SidecarImage == "" {
+		c.SidecarImage = d.SidecarImage
+	}
+	if c.Network == "" {
+		c.Network = d.Network
+	}
+	if c.ReadyTimeout <= 0 {
+		c.ReadyTimeout = d.ReadyTimeout
+	}
+	return c
+}
+
+// maxSocketPath is the longest path a unix socket address can hold on Linux.
+const maxSocketPath = 107
+
+// validate checks what a user may set.
+func (c Config) validate() error {
+	if !filepath.IsAbs(c.SocketRoot) {
+		return fmt.Errorf("socket folder %q is not an absolute path; expect a folder such as /var/lib/warden/sockets", c.SocketRoot)
+	}
+	// The daemon dials SocketRoot/<id>/control.sock, and a unix socket path
+	// holds at most 107 bytes.
+	if n := len(filepath.Join(c.SocketRoot, "0123456789ab", controlSocketName)); n > maxSocketPath {
+		return fmt.Errorf("socket folder %q is too long: its control sockets' paths would be %d bytes, and a unix socket path holds at most %d; choose a shorter folder", c.SocketRoot, n, maxSocketPath)
+	}
+	for _, u := range c.Upstreams {
+		if _, err := netip.ParseAddrPort(u); err != nil {
+			return fmt.Errorf("bad upstream resolver %q; expect ip:port such as 192.0.2.53:53 or [2001:db8::53]:53", u)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,27 @@
+// Package runtime runs each project as two Docker containers that share one
+// network namespace: a sidecar that enforces the project's network policy and
+// the agent that does the work.
+//
+//	Start(project)
+//	  ├─ WritePolicy → SocketRoot/<id>/policy.json (temp + rename, 0600)
+//	  ├─ sidecar "warden-<id>-sidecar": CAP_NET_ADMIN added, not privileged,
+//	  │    host.docker.internal → host-gateway, SocketRoot/<id> bound at
+//	  │    /run/warden (the sidecar only), restart unless-stopped,
+//	  │    --host-gateway for the host-gateway address and the network's gateway
+//	  ├─ wait until control.Client.Status reports Ready (policy fully in place),
+//	  │    meanwhile create (not start) the agent container
+//	  └─ agent "warden-<id>-agent" started: network container:<sidecar id>,
+//	       NET_ADMIN and NET_RAW dropped, workspace bound at /workspace, no
+//	       Docker socket, no restart policy (only Start runs it, and only after
+//	       the sidecar is ready)
+//
+// Every container carries the labels warden.project=<id> and warden.role, so
+// List rebuilds the whole picture from the engine alone, and Watch reports
+// the engine's lifecycle events for those containers. A container whose spec
+// changed (the spec hash label differs) is recreated by Start; an agent that
+// was started before its sidecar's current start sits in a namespace the
+// sidecar no longer guards, and Start restarts it into the new one.
+//
+// The package talks to the engine through dockerAPI, a narrow interface over
+// the Docker client; unit tests replace it with a fake.
+package runtime

@@ -1,0 +1,130 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/errdefs"
+)
+
+// StatusMissing is the Status of a container that does not exist.
+const StatusMissing = "missing"
+
+// State is what the engine says about a project's containers.
+type State struct {
+	Sidecar ContainerState `json:"sidecar"`
+	Agent   ContainerState `json:"agent"`
+	// Running is true when both run and the agent is in the sidecar's
+	// current namespace.
+	Running bool `json:"running"`
+	// Error says what is wrong, when something is: a container that
+	// exited with an error, or an agent left in an old namespace.
+	Error string `json:"error,omitempty"`
+}
+
+// ContainerState describes one container.
+type ContainerState struct {
+	ID string `json:"id,omitempty"`
+	// Status is the engine's: "created", "running", "restarting",
+	// "exited", ...; StatusMissing when there is no such container.
+	Status    string    `json:"status"`
+	StartedAt time.Time `json:"startedAt,omitzero"`
+	// IP is the project's address on the sidecar's network; the agent shares
+	// it.
+	IP string `json:"ip,omitempty"`
+}
+
+// State inspects the project's containers.
+func (r *Runtime) State(ctx context.Context, projectID string) (State, error) {
+	if err := checkID(projectID); err != nil {
+		return State{}, err
+	}
+	sidecar, err := r.inspectOptional(ctx, sidecarName(projectID))
+	if err != nil {
+		return State{}, err
+	}
+	agent, err := r.inspectOptional(ctx, agentName(projectID))
+	if err != nil {
+		return State{}, err
+	}
+	return stateOf(sidecar, agent, r.cfg.Network), nil
+}
+
+// inspectOptional returns nil for a container that does not exist.
+func (r *Runtime) inspectOptional(ctx context.Context, name string) (*container.InspectResponse, error) {
+	c, err := r.docker.ContainerInspect(ctx, name)
+	if errdefs.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("inspecting container %s: %w", name, err)
+	}
+	return &c, nil
+}
+
+// stateOf merges the two containers (nil when missing) into a State.
+func stateOf(sidecar, agent *container.InspectResponse, networkName string) State {
+	var s State
+	s.Sidecar = containerState(sidecar)
+	s.Agent = containerState(agent)
+	if sidecar != nil {
+		s.Sidecar.IP = ipOn(*sidecar, networkName)
+		s.Agent.IP = s.Sidecar.IP
+	}
+	sidecarUp := sidecar != nil && isRunning(*sidecar)
+	agentUp := agent != nil && isRunning(*agent)
+	stale := sidecarUp && agentUp && staleNamespace(*agent, *sidecar)
+	s.Running = sidecarUp && agentUp && !stale
+	switch {
+	case stale:
+		s.Error = "the agent is in an older network namespace than its sidecar (the sidecar restarted after it); start the project again"
+	case sidecar != nil && failed(*sidecar):
+		s.Error = "sidecar " + exitSummary(*sidecar)
+	case agent != nil && failed(*agent):
+		s.Error = "agent " + exitSummary(*agent)
+	case agentUp && !sidecarUp:
+		s.Error = "the agent runs without its sidecar; start the project again"
+	}
+	return s
+}
+
+func containerState(c *container.InspectResponse) ContainerState {
+	if c == nil || c.ContainerJSONBase == nil {
+		return ContainerState{Status: StatusMissing}
+	}
+	cs := ContainerState{ID: c.ID, StartedAt: startedAt(*c)}
+	if st := stateOfContainer(*c); st != nil {
+		cs.Status = string(st.Status)
+	}
+	return cs
+}
+
+// exitStopped is the exit code of a process ended by SIGTERM (128+15), the
+// signal docker stop sends; it is how a stopped agent ends.
+const exitStopped = 143
+
+// failed reports a container that stopped with an error.
+func failed(c container.InspectResponse) bool {
+	st := stateOfContainer(c)
+	if st == nil || st.Running {
+		return false
+	}
+	return (st.ExitCode != 0 && st.ExitCode != exitStopped) || st.Error != "" || st.OOMKilled
+}
+
+func ipOn(c container.InspectResponse, networkName string) string {
+	if c.NetworkSettings == nil {
+		return ""
+	}
+	if ep, ok := c.NetworkSettings.Networks[networkName]; ok && ep != nil {
+		return ep.IPAddress
+	}
+	for _, ep := range c.NetworkSettings.Networks {
+		if ep != nil && ep.IPAddress != "" {
+			return ep.IPAddress
+		}
+	}
+	return ""
+}

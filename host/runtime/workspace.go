@@ -1,0 +1,56 @@
+package runtime
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// checkWorkspace refuses a workspace that would hand the agent what it must
+// never reach: the control sockets (under SocketRoot) or the Docker socket.
+// A home folder holding the daemon's data folder is the likely case.
+func (r *Runtime) checkWorkspace(path string) error {
+	if !filepath.IsAbs(path) {
+		return fmt.Errorf("workspace %q is not an absolute path; expect an existing folder such as /home/me/code/app", path)
+	}
+	ws, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return fmt.Errorf("workspace %q: %w; expect an existing folder", path, err)
+	}
+	info, err := os.Stat(ws)
+	if err != nil {
+		return fmt.Errorf("workspace %q: %w; expect an existing folder", path, err)
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("workspace %q is not a folder; expect an existing folder", path)
+	}
+	root := resolved(r.cfg.SocketRoot)
+	if within(root, ws) || within(ws, root) || within(ws, r.cfg.SocketRoot) {
+		return fmt.Errorf("workspace %q holds Warden's control sockets (%s) or lies inside them; the agent must never see them — choose a folder apart from the daemon's data folder", path, r.cfg.SocketRoot)
+	}
+	for _, sock := range r.dockerSockets {
+		if within(ws, sock) || within(ws, resolved(sock)) {
+			return fmt.Errorf("workspace %q holds the Docker socket %s; the agent must never reach it — choose a project folder", path, sock)
+		}
+	}
+	return nil
+}
+
+// within reports whether path is dir or lies under it.
+func within(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
+}
+
+// resolved follows symlinks as far as the path exists.
+func resolved(path string) string {
+	if p, err := filepath.EvalSymlinks(path); err == nil {
+		return p
+	}
+	dir, base := filepath.Split(filepath.Clean(path))
+	if dir == "/" || dir == "" {
+		return path
+	}
+	return filepath.Join(resolved(filepath.Clean(dir)), base)
+}

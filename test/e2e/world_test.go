@@ -1,0 +1,291 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	subnet      = "203.0.113.0/24"
+	ipRange     = "203.0.113.128/25"
+	fakeinetIP  = "203.0.113.10"
+	agentImage  = "warden-agent-test:latest"
+	sidecarImg  = "warden-sidecar:latest"
+	labelSuite  = "warden.e2e"
+	readyWithin = 60 * time.Second
+)
+
+// zone gives every name its own address, so reaching an address proves
+// which name's rule let it through.
+var zone = map[string][]string{
+	"github.com.":           {"203.0.113.11"},
+	"api.github.com.":       {"203.0.113.12"},
+	"api.anthropic.com.":    {"203.0.113.13"},
+	"registry.npmjs.org.":   {"203.0.113.14"},
+	"blocked.example.":      {"203.0.113.15"},
+	"other.example.org.":    {"203.0.113.16"},
+	"shared-a.example.net.": {"203.0.113.17"},
+	"shared-b.example.org.": {"203.0.113.17"},
+}
+
+// Binaries built once for the package.
+var bins struct{ warden, fakeinet string }
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "warden-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bins.warden = filepath.Join(dir, "warden")
+	bins.fakeinet = filepath.Join(dir, "fakeinet")
+	for bin, pkg := range map[string]string{bins.warden: "../../host/cmd/warden", bins.fakeinet: "../fakeinet/cmd/fakeinet"} {
+		cmd := exec.Command("go", "build", "-o", bin, pkg)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, out)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// world is one daemon with its data folder, Docker network and fake internet.
+type world struct {
+	t       *testing.T
+	name    string
+	network string
+	data    string
+	addr    string
+	daemon  *exec.Cmd
+	logPath string
+	hostURL string // what the agent reaches as host.docker.internal
+	hostIP  string
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	requireDocker(t)
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	w := &world{t: t, name: "warden-e2e-" + hex.EncodeToString(b), data: t.TempDir()}
+	w.network = w.name
+	w.docker("network", "create", "--driver", "bridge", "--subnet", subnet, "--ip-range", ipRange,
+		"--gateway", "203.0.113.1", "--label", labelSuite+"=1", w.network)
+	t.Cleanup(func() { w.cleanupDocker() })
+	w.startFakeinet()
+	w.startHostServer()
+	w.addr = freeAddr(t)
+	w.logPath = filepath.Join(w.data, "daemon.log")
+	w.startDaemon()
+	return w
+}
+
+func requireDocker(t *testing.T) {
+	t.Helper()
+	out, err := exec.Command("docker", "version", "--format", "{{.Server.Version}}").CombinedOutput()
+	if err != nil {
+		t.Fatalf("this test needs the Docker engine: %v: %s", err, out)
+	}
+	for _, img := range []string{agentImage, sidecarImg} {
+		if err := exec.Command("docker", "image", "inspect", img).Run(); err != nil {
+			t.Fatalf("this test needs the image %s; build it with `make images`", img)
+		}
+	}
+}
+
+func (w *world) docker(args ...string) string {
+	w.t.Helper()
+	out, err := exec.Command("docker", args...).CombinedOutput()
+	require.NoError(w.t, err, "docker %s: %s", strings.Join(args, " "), out)
+	return strings.TrimSpace(string(out))
+}
+
+func (w *world) startFakeinet() {
+	zonePath := filepath.Join(w.data, "zone.json")
+	b, err := json.Marshal(zone)
+	require.NoError(w.t, err)
+	require.NoError(w.t, os.WriteFile(zonePath, b, 0o644))
+	var script strings.Builder
+	seen := map[string]bool{}
+	for _, addrs := range zone {
+		for _, a := range addrs {
+			if !seen[a] {
+				seen[a] = true
+				fmt.Fprintf(&script, "ip addr add %s/24 dev eth0 && ", a)
+			}
+		}
+	}
+	script.WriteString("exec /fakeinet --zone /zone.json")
+	w.docker("run", "-d", "--name", w.name+"-fakeinet", "--label", labelSuite+"=1",
+		"--network", w.network, "--ip", fakeinetIP, "--cap-add", "NET_ADMIN", "--user", "root",
+		"-v", bins.fakeinet+":/fakeinet:ro", "-v", zonePath+":/zone.json:ro",
+		"--entrypoint", "sh", agentImage, "-c", script.String())
+	require.Eventually(w.t, func() bool {
+		out, _ := exec.Command("docker", "logs", w.name+"-fakeinet").CombinedOutput()
+		return strings.Contains(string(out), "fakeinet:")
+	}, 20*time.Second, 100*time.Millisecond, "fake internet did not start")
+}
+
+// startHostServer runs an HTTP server on the host that the agent reaches as
+// host.docker.internal.
+func (w *world) startHostServer() {
+	ln, err := net.Listen("tcp", "0.0.0.0:0")
+	require.NoError(w.t, err)
+	srv := &http.Server{Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(rw, "hello from the host")
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	w.t.Cleanup(func() { srv.Close() })
+	port := ln.Addr().(*net.TCPAddr).Port
+	w.hostURL = fmt.Sprintf("http://host.docker.internal:%d/", port)
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func (w *world) startDaemon() {
+	t := w.t
+	logf, err := os.OpenFile(w.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	require.NoError(t, err)
+	cmd := exec.Command(bins.warden, "--data", w.data, "serve", "--listen", w.addr,
+		"--network", w.network, "--upstream", fakeinetIP+":53", "--log-level", "debug")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	require.NoError(t, cmd.Start())
+	logf.Close()
+	w.daemon = cmd
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			_ = cmd.Wait()
+		}
+		if t.Failed() {
+			if b, err := os.ReadFile(w.logPath); err == nil {
+				t.Logf("daemon log (last 8 KiB):\n%s", tail(b, 8<<10))
+			}
+		}
+	})
+	require.Eventually(t, func() bool {
+		resp, err := http.Get("http://" + w.addr + "/api/v1/health")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	}, 20*time.Second, 50*time.Millisecond, "daemon did not answer /health")
+}
+
+// killDaemon stops the daemon with SIGKILL, as a crash would.
+func (w *world) killDaemon() {
+	require.NoError(w.t, w.daemon.Process.Kill())
+	_ = w.daemon.Wait()
+}
+
+func tail(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[len(b)-n:]
+	}
+	return b
+}
+
+// cleanupDocker removes every container of this world's projects, the fake
+// internet and the network.
+func (w *world) cleanupDocker() {
+	if w.daemon != nil && w.daemon.ProcessState == nil {
+		_ = w.daemon.Process.Signal(syscall.SIGTERM)
+		_ = w.daemon.Wait()
+	}
+	out, _ := exec.Command("docker", "ps", "-aq", "--filter", "network="+w.network).Output()
+	ids := strings.Fields(string(out))
+	if len(ids) > 0 {
+		_ = exec.Command("docker", append([]string{"rm", "-f"}, ids...)...).Run()
+	}
+	_ = exec.Command("docker", "rm", "-f", w.name+"-fakeinet").Run()
+	_ = exec.Command("docker", "network", "rm", w.network).Run()
+}
+
+// cli runs the warden command against this world's daemon.
+func (w *world) cli(args ...string) (string, string, error) {
+	var out, errOut bytes.Buffer
+	cmd := exec.Command(bins.warden, append([]string{"--addr", w.addr, "--data", w.data}, args...)...)
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	return out.String(), errOut.String(), err
+}
+
+// mustCLI runs the warden command and fails the test if it fails.
+func (w *world) mustCLI(args ...string) string {
+	w.t.Helper()
+	out, errOut, err := w.cli(args...)
+	require.NoError(w.t, err, "warden %s: %s%s", strings.Join(args, " "), out, errOut)
+	return out
+}
+
+// createProject creates and starts a project with the test agent image;
+// with no domains the presets fill the allowlist.
+func (w *world) createProject(mode string, domains ...string) string {
+	w.t.Helper()
+	args := []string{"project", "create", "--workspace", w.t.TempDir(), "--agent", "claude-code",
+		"--image", agentImage, "--mode", mode, "--start"}
+	for _, d := range domains {
+		args = append(args, "--domain", d)
+	}
+	id := strings.TrimSpace(w.mustCLI(args...))
+	require.Regexp(w.t, `^[0-9a-f]{12}$`, id)
+	return id
+}
+
+// probeResult is what test/probe prints.
+type probeResult struct {
+	OK     bool     `json:"ok"`
+	Error  string   `json:"error"`
+	Rcode  string   `json:"rcode"`
+	EDE    []uint16 `json:"ede"`
+	Addrs  []string `json:"addrs"`
+	Reply  string   `json:"reply"`
+	Status int      `json:"status"`
+	Rounds int      `json:"rounds"`
+}
+
+// probe runs the probe program in the project's agent.
+func (w *world) probe(id string, args ...string) probeResult {
+	w.t.Helper()
+	out, errOut, err := w.cli(append([]string{"exec", id, "--", "probe"}, args...)...)
+	require.NoError(w.t, err, "probe %v: %s%s", args, out, errOut)
+	var r probeResult
+	require.NoError(w.t, json.Unmarshal([]byte(out), &r), "probe output %q", out)
+	return r
+}
+
+// containerStart returns a container's id and start time, to prove that a
+// live change restarted nothing.
+func (w *world) containerStart(name string) string {
+	return w.docker("inspect", "--format", "{{.Id}} {{.State.StartedAt}}", name)
+}
+
+func ctxTimeout(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
