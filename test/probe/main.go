@@ -57,8 +57,15 @@ func main() {
 	timeout := fs.Duration("timeout", 2*time.Second, "how long to wait")
 	rounds := fs.Int("rounds", 10, "round trips on the held connection")
 	interval := fs.Duration("interval", 200*time.Millisecond, "time between round trips")
-	_ = fs.Parse(os.Args[2:])
-	target := fs.Arg(0)
+	// The target may come before the flags (probe tcp ADDR -send hi).
+	args, target := os.Args[2:], ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		target, args = args[0], args[1:]
+	}
+	_ = fs.Parse(args)
+	if target == "" {
+		target = fs.Arg(0)
+	}
 
 	r := Result{Probe: os.Args[1], Target: target}
 	var err error
