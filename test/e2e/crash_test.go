@@ -80,5 +80,5 @@ func TestDockerKilledSidecarIsRestoredUnderTheSamePolicy(t *testing.T) {
 		return w.probe(id, "resolve", "other.example.org").OK
 	}, 10*time.Second, 250*time.Millisecond, "the restored sidecar does not allow the edited name")
 	require.Equal(t, "REFUSED", w.probe(id, "resolve", "blocked.example").Rcode)
-	require.False(t, w.probe(id, "tcp", "203.0.113.15:7").OK)
+	require.False(t, w.probe(id, "tcp", w.addrOf(15, 7)).OK)
 }

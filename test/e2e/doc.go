@@ -2,10 +2,11 @@
 // `warden serve` daemon, the `warden` CLI, the real Docker engine, the
 // warden-sidecar and test agent images. The world it builds:
 //
-//	Docker network warden-e2e-* (203.0.113.0/24, dynamic addresses from .128)
-//	 ├─ fakeinet container 203.0.113.10: DNS for the test zone, echo and
-//	 │  HTTP servers on 203.0.113.11… (one address per name)
-//	 └─ per project: sidecar (upstream 203.0.113.10:53) + agent (probe)
+//	Docker network warden-e2e-* (a free documentation /24 such as
+//	203.0.113.0/24; dynamic addresses from .128)
+//	 ├─ fakeinet container .10: DNS for the test zone, echo and HTTP
+//	 │  servers on .11… (one address per name)
+//	 └─ per project: sidecar (upstream .10:53) + agent (probe)
 //	host: the daemon on 127.0.0.1, an HTTP server the agent reaches as
 //	host.docker.internal
 //

@@ -59,7 +59,7 @@ func TestDockerAgentCannotEscape(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "0", strings.TrimSpace(out))
 	})
-	require.False(t, w.probe(id, "tcp", "203.0.113.15:7").OK, "rules intact after the attempts")
+	require.False(t, w.probe(id, "tcp", w.addrOf(15, 7)).OK, "rules intact after the attempts")
 }
 
 func TestDockerBadInputChangesNothing(t *testing.T) {
@@ -76,7 +76,7 @@ func TestDockerBadInputChangesNothing(t *testing.T) {
 		{[]string{"domains", "add", id, "https://evil.example"}, `"https://evil.example"`},
 		{[]string{"domains", "add", id, "github.com:443"}, "port"},
 		{[]string{"domains", "add", id, "github.com/path"}, "path"},
-		{[]string{"domains", "add", id, "203.0.113.15"}, "IP address"},
+		{[]string{"domains", "add", id, w.ip(15)}, "IP address"},
 		{[]string{"domains", "add", id, "com"}, `"com"`},
 		{[]string{"domains", "add", id, "co.uk"}, "public suffix"},
 		{[]string{"domains", "add", id, "github.io"}, "public suffix"},

@@ -20,28 +20,32 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// prefixes are the /24 documentation networks a world may take; each world
+// takes the first one no other world (another test run) holds.
+var prefixes = []string{"203.0.113.", "198.51.100.", "192.0.2."}
+
 const (
-	subnet      = "203.0.113.0/24"
-	ipRange     = "203.0.113.128/25"
-	fakeinetIP  = "203.0.113.10"
 	agentImage  = "warden-agent-test:latest"
 	sidecarImg  = "warden-sidecar:latest"
 	labelSuite  = "warden.e2e"
 	readyWithin = 60 * time.Second
 )
 
-// zone gives every name its own address, so reaching an address proves
-// which name's rule let it through.
-var zone = map[string][]string{
-	"github.com.":           {"203.0.113.11"},
-	"api.github.com.":       {"203.0.113.12"},
-	"api.anthropic.com.":    {"203.0.113.13"},
-	"registry.npmjs.org.":   {"203.0.113.14"},
-	"blocked.example.":      {"203.0.113.15"},
-	"other.example.org.":    {"203.0.113.16"},
-	"shared-a.example.net.": {"203.0.113.17"},
-	"shared-b.example.org.": {"203.0.113.17"},
+// zoneHosts gives every name its own address (the last byte in the world's
+// network), so reaching an address proves which name's rule let it through.
+var zoneHosts = map[string]int{
+	"github.com.":           11,
+	"api.github.com.":       12,
+	"api.anthropic.com.":    13,
+	"registry.npmjs.org.":   14,
+	"blocked.example.":      15,
+	"other.example.org.":    16,
+	"shared-a.example.net.": 17,
+	"shared-b.example.org.": 17,
 }
+
+// fakeinetHost is the fake internet's own address in the world's network.
+const fakeinetHost = 10
 
 // Binaries built once for the package.
 var bins struct{ warden, fakeinet string }
@@ -72,6 +76,7 @@ type world struct {
 	t       *testing.T
 	name    string
 	network string
+	prefix  string // the world's /24, such as "203.0.113."
 	data    string
 	addr    string
 	daemon  *exec.Cmd
@@ -87,9 +92,8 @@ func newWorld(t *testing.T) *world {
 	_, _ = rand.Read(b)
 	w := &world{t: t, name: "warden-e2e-" + hex.EncodeToString(b), data: t.TempDir()}
 	w.network = w.name
-	w.docker("network", "create", "--driver", "bridge", "--subnet", subnet, "--ip-range", ipRange,
-		"--gateway", "203.0.113.1", "--label", labelSuite+"=1", w.network)
 	t.Cleanup(func() { w.cleanupDocker() })
+	w.createNetwork()
 	w.startFakeinet()
 	w.startHostServer()
 	w.addr = freeAddr(t)
@@ -97,6 +101,29 @@ func newWorld(t *testing.T) *world {
 	w.startDaemon()
 	return w
 }
+
+// createNetwork takes the first free documentation /24; dynamic addresses
+// come from its upper half, so the fake internet's fixed ones never clash.
+func (w *world) createNetwork() {
+	var errs []string
+	for _, p := range prefixes {
+		out, err := exec.Command("docker", "network", "create", "--driver", "bridge",
+			"--subnet", p+"0/24", "--ip-range", p+"128/25", "--gateway", p+"1",
+			"--label", labelSuite+"=1", w.network).CombinedOutput()
+		if err == nil {
+			w.prefix = p
+			return
+		}
+		errs = append(errs, strings.TrimSpace(string(out)))
+	}
+	w.t.Fatalf("creating the test network: every documentation /24 is taken: %s", strings.Join(errs, "; "))
+}
+
+// ip is an address in the world's network by its last byte.
+func (w *world) ip(host int) string { return fmt.Sprintf("%s%d", w.prefix, host) }
+
+// addr is ip:port.
+func (w *world) addrOf(host, port int) string { return fmt.Sprintf("%s%d:%d", w.prefix, host, port) }
 
 func requireDocker(t *testing.T) {
 	t.Helper()
@@ -119,6 +146,10 @@ func (w *world) docker(args ...string) string {
 }
 
 func (w *world) startFakeinet() {
+	zone := map[string][]string{}
+	for name, host := range zoneHosts {
+		zone[name] = []string{w.ip(host)}
+	}
 	zonePath := filepath.Join(w.data, "zone.json")
 	b, err := json.Marshal(zone)
 	require.NoError(w.t, err)
@@ -135,7 +166,7 @@ func (w *world) startFakeinet() {
 	}
 	script.WriteString("exec /fakeinet --zone /zone.json")
 	w.docker("run", "-d", "--name", w.name+"-fakeinet", "--label", labelSuite+"=1",
-		"--network", w.network, "--ip", fakeinetIP, "--cap-add", "NET_ADMIN", "--user", "root",
+		"--network", w.network, "--ip", w.ip(fakeinetHost), "--cap-add", "NET_ADMIN", "--user", "root",
 		"-v", bins.fakeinet+":/fakeinet:ro", "-v", zonePath+":/zone.json:ro",
 		"--entrypoint", "sh", agentImage, "-c", script.String())
 	require.Eventually(w.t, func() bool {
@@ -170,7 +201,7 @@ func (w *world) startDaemon() {
 	logf, err := os.OpenFile(w.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	require.NoError(t, err)
 	cmd := exec.Command(bins.warden, "--data", w.data, "serve", "--listen", w.addr,
-		"--network", w.network, "--upstream", fakeinetIP+":53", "--log-level", "debug")
+		"--network", w.network, "--upstream", w.addrOf(fakeinetHost, 53), "--log-level", "debug")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	require.NoError(t, cmd.Start())
 	logf.Close()
