@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -73,7 +72,7 @@ func TestMain(m *testing.M) {
 
 // world is one daemon with its data folder, Docker network and fake internet.
 type world struct {
-	t       *testing.T
+	t       testing.TB
 	name    string
 	network string
 	prefix  string // the world's /24, such as "203.0.113."
@@ -85,7 +84,7 @@ type world struct {
 	hostIP  string
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	requireDocker(t)
 	b := make([]byte, 3)
@@ -125,7 +124,7 @@ func (w *world) ip(host int) string { return fmt.Sprintf("%s%d", w.prefix, host)
 // addr is ip:port.
 func (w *world) addrOf(host, port int) string { return fmt.Sprintf("%s%d:%d", w.prefix, host, port) }
 
-func requireDocker(t *testing.T) {
+func requireDocker(t testing.TB) {
 	t.Helper()
 	out, err := exec.Command("docker", "version", "--format", "{{.Server.Version}}").CombinedOutput()
 	if err != nil {
@@ -189,7 +188,7 @@ func (w *world) startHostServer() {
 	w.hostURL = fmt.Sprintf("http://host.docker.internal:%d/", port)
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer ln.Close()
@@ -313,10 +312,4 @@ func (w *world) probe(id string, args ...string) probeResult {
 // live change restarted nothing.
 func (w *world) containerStart(name string) string {
 	return w.docker("inspect", "--format", "{{.Id}} {{.State.StartedAt}}", name)
-}
-
-func ctxTimeout(t *testing.T, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
 }

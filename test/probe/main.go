@@ -6,6 +6,8 @@
 //	probe tcp ADDR:PORT [-send text]     connect, optionally send and read a line
 //	probe hold ADDR:PORT [-rounds N] [-interval D]
 //	                                     one connection, a line echoed every interval
+//	probe watch NAME -until ok|refused   resolve every interval until the answer
+//	                                     turns; prints "ready" first, then the result
 //	probe udp ADDR:PORT                  send "ping", wait for a reply
 //	probe http URL
 //	probe mark [-mark N]                 set SO_MARK on a socket
@@ -41,6 +43,7 @@ type Result struct {
 	Reply  string   `json:"reply,omitempty"`
 	Status int      `json:"status,omitempty"`
 	Rounds int      `json:"rounds,omitempty"` // successful round trips (hold)
+	At     int64    `json:"at,omitempty"`     // watch: Unix time in ns when the answer turned
 }
 
 func main() {
@@ -56,6 +59,7 @@ func main() {
 	mark := fs.Int("mark", 0x5744, "mark to set")
 	timeout := fs.Duration("timeout", 2*time.Second, "how long to wait")
 	rounds := fs.Int("rounds", 10, "round trips on the held connection")
+	until := fs.String("until", "ok", "watch: ok or refused")
 	interval := fs.Duration("interval", 200*time.Millisecond, "time between round trips")
 	// The target may come before the flags (probe tcp ADDR -send hi).
 	args, target := os.Args[2:], ""
@@ -74,6 +78,8 @@ func main() {
 		err = resolve(&r, target, *server, *tcp, *qtype, *timeout)
 	case "tcp":
 		err = dialTCP(&r, target, *send, *timeout)
+	case "watch":
+		err = watch(&r, target, *server, *until, *interval, *timeout)
 	case "hold":
 		err = hold(&r, target, *rounds, *interval, *timeout)
 	case "udp":
@@ -158,6 +164,28 @@ func dialTCP(r *Result, addr, send string, timeout time.Duration) error {
 	line, err := bufio.NewReader(c).ReadString('\n')
 	r.Reply = strings.TrimSpace(line)
 	return err
+}
+
+// watch resolves name every interval until the answer is allowed (ok) or
+// refused, and records when it turned. The clock is the kernel's, shared with
+// the host, so a benchmark can compare it with its own.
+func watch(r *Result, name, server, until string, interval, timeout time.Duration) error {
+	if until != "ok" && until != "refused" {
+		return fmt.Errorf("bad -until %q; expect ok or refused", until)
+	}
+	fmt.Println("ready")
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		var probe Result
+		err := resolve(&probe, name, server, false, "A", timeout)
+		if (until == "ok" && err == nil) || (until == "refused" && probe.Rcode == "REFUSED") {
+			r.At = time.Now().UnixNano()
+			r.Rcode = probe.Rcode
+			return nil
+		}
+		time.Sleep(interval)
+	}
+	return fmt.Errorf("the answer for %s did not turn %s within 30s", name, until)
 }
 
 // hold keeps one connection open and round-trips a line every interval, so
