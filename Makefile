@@ -9,10 +9,12 @@ export CGO_ENABLED := 0
 
 # Debian packages the privileged tests drive, by the command each provides.
 TEST_PKGS  := iptables:iptables ipset:ipset ip:iproute2 conntrack:conntrack capsh:libcap2-bin
-BENCH_PKGS := dnsperf:dnsperf dnsmasq:dnsmasq-base
+BENCH_PKGS := dnsperf:dnsperf dnsmasq:dnsmasq-base nginx:nginx-light wrk:wrk
 IMAGE_PKGS := debootstrap:debootstrap
+# The browser the web UI's tests drive (headless, through chromedp).
+BROWSER_PKGS := chromium:chromium
 
-.PHONY: all build test test-unit test-e2e fuzz bench run images deps deps-bench clean
+.PHONY: all build test test-unit test-e2e fuzz bench run images deps deps-browser deps-bench clean
 
 all: build
 
@@ -20,6 +22,8 @@ build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/warden ./host/cmd/warden
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/warden-sidecar ./sidecar/cmd/warden-sidecar
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/probe ./test/probe
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/plugins/warden-agent-aider ./host/plugins/examples/aider
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/devserver ./test/devserver
 
 # deps installs the missing Debian packages of a list of command:package pairs.
 define install-missing
@@ -32,19 +36,22 @@ endef
 deps:
 	$(call install-missing,$(TEST_PKGS))
 
+deps-browser:
+	$(call install-missing,$(BROWSER_PKGS))
+
 deps-bench: deps
 	$(call install-missing,$(BENCH_PKGS))
 
 # test runs everything: unit tests, fuzz seed corpora, the privileged
 # network-namespace suites and the Docker suites. It must run as root with a
 # Docker engine; privileged and Docker tests fail (never skip) without them.
-test: deps images
+test: deps deps-browser images
 	@[ "$$(id -u)" = 0 ] || { echo "make test needs root: the privileged tests build network namespaces"; exit 1; }
 	$(GO) vet ./...
 	$(GO) test -count=1 ./shared/... ./sidecar/... ./host/...
 	$(MAKE) test-e2e
 
-test-e2e: deps images
+test-e2e: deps deps-browser images
 	$(GO) test -count=1 -p 1 -timeout 20m ./test/...
 
 # run starts Warden: the daemon with its API on 127.0.0.1:8090.
@@ -60,21 +67,33 @@ fuzz:
 	$(GO) test ./sidecar/dnsfilter -run '^$$' -fuzz FuzzParseAnswers -fuzztime $(FUZZTIME)
 	$(GO) test ./host/project -run '^$$' -fuzz FuzzWardenFile -fuzztime $(FUZZTIME)
 	$(GO) test ./host/project -run '^$$' -fuzz FuzzSpec -fuzztime $(FUZZTIME)
+	$(GO) test ./host/agent -run '^$$' -fuzz FuzzCheck -fuzztime $(FUZZTIME)
 	$(GO) test ./host/api -run '^$$' -fuzz FuzzProjectBodies -fuzztime $(FUZZTIME)
+	$(GO) test ./host/api -run '^$$' -fuzz FuzzGrantBody -fuzztime $(FUZZTIME)
 	$(GO) test ./sidecar/nflog -run '^$$' -fuzz FuzzDecodePacket -fuzztime $(FUZZTIME)
 	$(GO) test ./sidecar/nflog -run '^$$' -fuzz FuzzParsePacket -fuzztime $(FUZZTIME)
+	$(GO) test ./host/proxy -run '^$$' -fuzz FuzzParseHost -fuzztime $(FUZZTIME)
+	$(GO) test ./shared -run '^$$' -fuzz FuzzParsePort -fuzztime $(FUZZTIME)
+	$(GO) test ./sidecar/ports -run '^$$' -fuzz FuzzParseTable -fuzztime $(FUZZTIME)
 
-# Images. BASE picks the base image of both Dockerfiles; left empty, `images`
+# Images. BASE picks the base image of every Dockerfile; left empty, `images`
 # uses REGISTRY_BASE when it is present or can be pulled, and otherwise builds
 # LOCAL_BASE from Debian packages (images/base/build.sh). Each build gets a
-# two-file context (its Dockerfile and the binary it copies), so the rest of
-# the tree never goes to the engine.
+# context of its Dockerfile and the binaries it copies, so the rest of the
+# tree never goes to the engine.
 BASE             ?=
 REGISTRY_BASE    ?= debian:bookworm-slim
 LOCAL_BASE       ?= warden-base:bookworm
 SIDECAR_IMAGE    ?= warden-sidecar:latest
 AGENT_TEST_IMAGE ?= warden-agent-test:latest
 PULL_TIMEOUT     ?= 120
+# The built-in agents' images (images/<type>/Dockerfile) install the agents'
+# CLIs from npm. Where NPM_REGISTRY does not answer within NPM_CHECK_TIMEOUT
+# seconds, `images` builds the rest and says which it left out; projects of
+# those types then need an explicit --image.
+AGENT_TYPES       ?= claude-code codex
+NPM_REGISTRY      ?= https://registry.npmjs.org/
+NPM_CHECK_TIMEOUT ?= 5
 
 images: build
 	@command -v docker >/dev/null || { echo "make images needs the docker CLI and a running engine"; exit 1; }
@@ -88,10 +107,19 @@ images: build
 	tar -c Dockerfile.sidecar $(BIN)/warden-sidecar | \
 	  docker build -f Dockerfile.sidecar --build-arg BASE=$$base -t $(SIDECAR_IMAGE) -; \
 	echo "==> $(AGENT_TEST_IMAGE) (FROM $$base)"; \
-	tar -c images/agent-test/Dockerfile $(BIN)/probe | \
-	  docker build -f images/agent-test/Dockerfile --build-arg BASE=$$base -t $(AGENT_TEST_IMAGE) -
+	tar -c images/agent-test/Dockerfile $(BIN)/probe $(BIN)/devserver | \
+	  docker build -f images/agent-test/Dockerfile --build-arg BASE=$$base -t $(AGENT_TEST_IMAGE) -; \
+	if ! command -v curl >/dev/null; then why="curl is missing, so $(NPM_REGISTRY) cannot be checked"; \
+	elif ! curl -fsS -o /dev/null -m $(NPM_CHECK_TIMEOUT) $(NPM_REGISTRY) 2>/dev/null; then \
+	  why="$(NPM_REGISTRY) cannot be reached (tried for up to $(NPM_CHECK_TIMEOUT)s)"; else why=""; fi; \
+	for a in $(AGENT_TYPES); do \
+	  if [ -n "$$why" ]; then echo "==> LEFT OUT warden-agent-$$a:latest: $$why (its CLI comes from npm); projects of type $$a need --image until it is built" >&2; continue; fi; \
+	  echo "==> warden-agent-$$a:latest (FROM $$base)"; \
+	  tar -c images/$$a/Dockerfile | \
+	    docker build -f images/$$a/Dockerfile --build-arg BASE=$$base --build-arg NPM_REGISTRY=$(NPM_REGISTRY) -t warden-agent-$$a:latest -; \
+	done
 
-bench: deps-bench build
+bench: deps-bench images
 	$(call install-missing,jq:jq)
 	bench/run.sh
 

@@ -2,6 +2,9 @@
 // web UI. It is a thin shell over daemon.Daemon: it decodes and bounds
 // requests, maps errors to status codes and streams events.
 //
+//	listener ──► frontDoor ── Host under localhost ──► preview proxy (host/proxy)
+//	                │           ({id}-{agent}-{port}.localhost)
+//	                ▼ any other Host
 //	request ──► accessLog ──► guard ──────────────────────► routes ──► Service
 //	                           │ Host not localhost:<port>   → 421
 //	                           │ foreign Origin, cross-site  → 403

@@ -11,14 +11,16 @@ import (
 	"time"
 
 	"github.com/warden-sh/warden/host/daemon"
+	"github.com/warden-sh/warden/host/proxy"
 )
 
 // shutdownGrace is how long requests in flight get to finish at shutdown.
 const shutdownGrace = 5 * time.Second
 
-// Serve runs the daemon and its API on cfg.Listen until ctx ends: it opens
-// the store and the Docker runtime, creates (or reuses) the token, rebuilds
-// the daemon's view from the containers, and answers requests. On ctx's end
+// Serve runs the daemon, its API and the preview proxy on cfg.Listen until
+// ctx ends: it opens the store and the Docker runtime, creates (or reuses)
+// the token, rebuilds the daemon's view from the containers, and answers
+// requests, each sent by its Host (frontDoor). On ctx's end
 // it stops accepting, lets requests finish, stops the daemon and closes the
 // store.
 func Serve(ctx context.Context, cfg daemon.Config, log *slog.Logger) error {
@@ -34,6 +36,10 @@ func Serve(ctx context.Context, cfg daemon.Config, log *slog.Logger) error {
 		return err
 	}
 	defer d.Close()
+	previews, err := proxy.New(cfg.Proxy, previewTargets{d}, log)
+	if err != nil {
+		return err
+	}
 	token, err := LoadOrCreateToken(cfg.DataDir)
 	if err != nil {
 		return err
@@ -51,7 +57,8 @@ func Serve(ctx context.Context, cfg daemon.Config, log *slog.Logger) error {
 		defer close(ran)
 		_ = d.Run(runCtx)
 	}()
-	err = serveOn(ctx, ln, NewServer(d, token, log), log)
+	err = serveOn(ctx, ln, frontDoor{api: NewServer(d, token, log), previews: previews}, log)
+	previews.Close()
 	stopRun()
 	<-ran
 	return err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/warden-sh/warden/host/daemon"
 	"github.com/warden-sh/warden/host/project"
+	"github.com/warden-sh/warden/host/ui"
 	"github.com/warden-sh/warden/shared"
 )
 
@@ -28,6 +29,8 @@ type Service interface {
 	Events(ctx context.Context, ref string, limit int) ([]shared.Event, error)
 	Follow(ctx context.Context, ref string, limit int, fn func(shared.Event)) error
 	Presets() daemon.Presets
+	Ports(ctx context.Context, ref string) (daemon.Ports, error)
+	GrantService
 }
 
 var _ Service = (*daemon.Daemon)(nil)
@@ -36,6 +39,7 @@ var _ Service = (*daemon.Daemon)(nil)
 type server struct {
 	svc Service
 	log *slog.Logger
+	ui  http.Handler
 }
 
 // NewServer returns the API handler: routes behind the Host, Origin and
@@ -46,7 +50,7 @@ func NewServer(svc Service, token string, log *slog.Logger) http.Handler {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("component", "api")
-	s := &server{svc: svc, log: log}
+	s := &server{svc: svc, log: log, ui: ui.New(token, log)}
 	return accessLog{log: log, next: guard{token: []byte(token), next: s.routes()}}
 }
 
@@ -65,6 +69,13 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("POST "+Prefix+"/projects/{id}/restart", s.restartProject)
 	mux.HandleFunc("GET "+Prefix+"/projects/{id}/status", s.projectStatus)
 	mux.HandleFunc("GET "+Prefix+"/projects/{id}/events", s.projectEvents)
+	mux.HandleFunc("GET "+Prefix+"/projects/{id}/ports", s.projectPorts)
+	mux.HandleFunc("GET "+Prefix+"/projects/{id}/grants", s.listGrants)
+	mux.HandleFunc("POST "+Prefix+"/projects/{id}/grants", s.addGrant)
+	mux.HandleFunc("DELETE "+Prefix+"/projects/{id}/grants/{domain}", s.revokeGrant)
+	// The web UI, on the same Host checks; it calls the routes above.
+	mux.Handle("GET /{$}", s.ui)
+	mux.Handle("GET /static/", s.ui)
 	mux.HandleFunc("/", s.notFound)
 	return mux
 }

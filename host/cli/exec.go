@@ -18,9 +18,9 @@ func (a *app) execCommand() *cobra.Command {
 	var interactive, tty bool
 	var user string
 	cmd := &cobra.Command{
-		Use:   "exec [-it] PROJECT -- CMD [ARG...]",
-		Short: "Run a command in the project's agent container (exit code passed back)",
-		Args:  cobra.MinimumNArgs(2),
+		Use:   "exec [-it] PROJECT [-- CMD [ARG...]]",
+		Short: "Run a command in the project's agent container (exit code passed back); with none, the agent itself (-it)",
+		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.exec(cmd.Context(), args[0], args[1:], interactive, tty, user)
 		},

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -121,31 +120,4 @@ func eventLine(e shared.Event) string {
 	default:
 		return fmt.Sprintf("%s  %s  %s %s", t, e.Kind, e.Name, e.Address)
 	}
-}
-
-func (a *app) presetsCommand() *cobra.Command {
-	return a.addJSON(&cobra.Command{
-		Use:   "presets",
-		Short: "List agent types, runtimes and the domains each adds to a new project",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			var ps daemon.Presets
-			if err := a.client().do(cmd.Context(), "GET", "/presets", nil, &ps); err != nil {
-				return err
-			}
-			if a.json {
-				return a.printJSON(ps)
-			}
-			tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "KIND\tNAME\tDOMAINS")
-			for _, ag := range ps.Agents {
-				fmt.Fprintf(tw, "agent\t%s (%s)\t%s\n", ag.Name, ag.DisplayName, strings.Join(ag.Domains, " "))
-			}
-			for _, name := range sortedKeys(ps.Runtimes) {
-				fmt.Fprintf(tw, "runtime\t%s\t%s\n", name, strings.Join(ps.Runtimes[name], " "))
-			}
-			fmt.Fprintf(tw, "every project\t\t%s\n", strings.Join(ps.Infrastructure, " "))
-			return tw.Flush()
-		},
-	})
 }

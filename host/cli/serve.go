@@ -23,6 +23,7 @@ func (a *app) serveCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg.DataDir = a.dataDir
+			cfg.PluginsDir = cfg.PluginsFolder()
 			if err := cfg.Validate(); err != nil {
 				return err
 			}
@@ -47,6 +48,8 @@ func (a *app) serveCommand() *cobra.Command {
 	f.StringVar(&cfg.Network, "network", cfg.Network, "Docker network the sidecars join")
 	f.StringSliceVar(&cfg.Upstreams, "upstream", cfg.Upstreams, "DNS resolver ip:port the sidecars forward allowed names to (default: the container's own)")
 	f.DurationVar(&cfg.ReadyTimeout, "ready-timeout", cfg.ReadyTimeout, "how long a start waits for the sidecar to be ready")
+	f.StringVar(&cfg.Proxy.Route, "preview-route", cfg.Proxy.Route, "how previews reach dev servers: direct (the container's address, the sidecar's relay for servers on 127.0.0.1) or relay (always the relay)")
+	f.StringVar(&cfg.PluginsDir, "plugins", "", "folder of agent-type plugins, executables named warden-agent-* (default: the data folder's plugins)")
 	f.BoolVar(&printConfig, "print-config", false, "print the effective configuration and exit")
 	f.StringVar(&level, "log-level", "info", "debug, info, warn or error")
 	return cmd

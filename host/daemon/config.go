@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/warden-sh/warden/host/proxy"
 )
 
 // Config is the daemon's configuration. Flags of `warden serve` map onto it;
@@ -34,6 +36,13 @@ type Config struct {
 	ReconcileInterval time.Duration `json:"reconcileInterval"`
 	// PushTimeout bounds one policy push to a sidecar. Default 5s.
 	PushTimeout time.Duration `json:"pushTimeout"`
+	// PluginsDir is the folder agent-type plugins are loaded from at start
+	// (executables named warden-agent-*, host/plugins). Default
+	// DataDir/plugins; a folder that does not exist holds none.
+	PluginsDir string `json:"pluginsDir,omitempty"`
+	// Proxy configures the preview proxy on the same listener. Default
+	// proxy.DefaultConfig().
+	Proxy proxy.Config `json:"proxy"`
 }
 
 // DefaultConfig returns the configuration used when nothing is overridden.
@@ -46,6 +55,7 @@ func DefaultConfig() Config {
 		ReadyTimeout:      30 * time.Second,
 		ReconcileInterval: 1500 * time.Millisecond,
 		PushTimeout:       5 * time.Second,
+		Proxy:             proxy.DefaultConfig(),
 	}
 }
 
@@ -67,6 +77,18 @@ func (c Config) StorePath() string { return filepath.Join(c.DataDir, "warden.db"
 
 // SocketRoot is the folder holding one control-socket folder per project.
 func (c Config) SocketRoot() string { return filepath.Join(c.DataDir, "sockets") }
+
+// HomeRoot is the folder holding each project's agent config folders
+// (logins and settings).
+func (c Config) HomeRoot() string { return filepath.Join(c.DataDir, "homes") }
+
+// PluginsFolder is PluginsDir, or its default under DataDir.
+func (c Config) PluginsFolder() string {
+	if c.PluginsDir != "" {
+		return c.PluginsDir
+	}
+	return filepath.Join(c.DataDir, "plugins")
+}
 
 // withDefaults fills zero durations, so a Config built by hand still works.
 func (c Config) withDefaults() Config {
@@ -90,6 +112,12 @@ func (c Config) Validate() error {
 	}
 	if strings.TrimSpace(c.Listen) == "" {
 		return fmt.Errorf("listen address is empty; expect host:port such as 127.0.0.1:8090")
+	}
+	if err := c.Proxy.Validate(); err != nil {
+		return err
+	}
+	if c.PluginsDir != "" && !filepath.IsAbs(c.PluginsDir) {
+		return fmt.Errorf("plugins folder %q is not an absolute path; expect e.g. %s", c.PluginsDir, filepath.Join(DefaultDataDir(), "plugins"))
 	}
 	if c.SidecarImage == "" {
 		return fmt.Errorf("sidecar image is empty; expect an image name such as warden-sidecar:latest")

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/warden-sh/warden/host/agent"
+	"github.com/warden-sh/warden/host/plugins"
 	"github.com/warden-sh/warden/host/project"
 )
 
@@ -22,6 +24,10 @@ type Daemon struct {
 	store ProjectStore
 	rt    ContainerRuntime
 	sc    SidecarControl
+	// agents are the agent types projects may have: the built-in ones and
+	// what plugins defined.
+	agents  *agent.Registry
+	plugins *plugins.Manager // nil without plugins (New alone)
 
 	now         func() time.Time
 	newID       func() string
@@ -31,6 +37,7 @@ type Daemon struct {
 	settle time.Duration
 
 	hub       *hub
+	previews  previewCache
 	lifecycle keyedLocks // start, stop, remove and converge of one project
 	pushes    keyedLocks // one policy push at a time per project
 	names     sync.Mutex // makes "is this name free" and the write one step
@@ -41,6 +48,7 @@ type Daemon struct {
 	watchers  map[string]*background // .warden.json watchers, by project
 	wardens   map[string]wardenPorts
 	starts    map[string]startHealth
+	grantWake chan struct{} // see expireGrants
 
 	bg       context.Context
 	stopBg   context.CancelFunc
@@ -73,11 +81,10 @@ func New(cfg Config, st ProjectStore, rt ContainerRuntime, sc SidecarControl, lo
 	d := &Daemon{
 		cfg:       cfg.withDefaults(),
 		log:       log,
-		store:     st,
-		rt:        rt,
 		sc:        sc,
 		now:       time.Now,
 		newID:     project.NewID,
+		agents:    agent.NewRegistry(),
 		settle:    2 * time.Second,
 		hub:       newHub(),
 		kicks:     kicker{pending: make(map[string]trigger), running: make(map[string]bool)},
@@ -85,9 +92,14 @@ func New(cfg Config, st ProjectStore, rt ContainerRuntime, sc SidecarControl, lo
 		watchers:  make(map[string]*background),
 		wardens:   make(map[string]wardenPorts),
 		starts:    make(map[string]startHealth),
+		grantWake: make(chan struct{}, 1),
 		bg:        bg,
 		stopBg:    stop,
 	}
+	// Every write and container change is counted, so Preview can serve
+	// from memory and still never be older than the store.
+	d.store = genStore{ProjectStore: st, gen: &d.previews.projects}
+	d.rt = genRuntime{ContainerRuntime: rt, gen: &d.previews.containers}
 	d.watchWarden = func(ctx context.Context, workspace string, fn func([]int, error)) error {
 		return project.Watcher{Workspace: workspace, Log: log}.Run(ctx, fn)
 	}
@@ -104,6 +116,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.spawn(d.reconcilePushes)
 	d.spawn(d.watchRuntime)
 	d.spawn(d.fullPasses)
+	// Grants that expired while the daemon was down go before any sidecar
+	// is started or pushed to.
+	d.pruneGrants(false)
+	d.spawn(d.expireGrants)
 	d.log.Info("rebuilding from store and containers")
 	d.convergeAll(ctx, trigger{force: true})
 	d.log.Info("rebuilt")

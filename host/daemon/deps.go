@@ -50,6 +50,8 @@ type SidecarControl interface {
 	Status(ctx context.Context, socket string) (shared.Status, error)
 	Events(ctx context.Context, socket string, limit int) ([]shared.Event, error)
 	Follow(ctx context.Context, socket string, fn func(shared.Event)) error
+	// Listening lists the TCP ports listening in the sidecar's namespace.
+	Listening(ctx context.Context, socket string) ([]shared.ListeningPort, error)
 }
 
 // wardenFileWatcher follows a workspace's .warden.json (project.WatchWardenFile).

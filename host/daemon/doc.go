@@ -25,4 +25,10 @@
 // into the store's bounded history and fans it out to API followers. For
 // every project a watcher reads .warden.json, whose ports are merged into
 // the status; nothing in that file ever reaches the network policy.
+//
+// Agent types come from one registry (host/agent): the built-in ones, and
+// those the plugins in Config.PluginsDir define (host/plugins, loaded by
+// Open before the API answers). Create checks a spec's agent type against
+// it, the runtime takes each type's image, env, config folders and health
+// check from it, and Presets lists it with every plugin's state.
 package daemon

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/warden-sh/warden/host/agent"
 	"github.com/warden-sh/warden/host/project"
 )
 
@@ -65,7 +66,7 @@ func newProject(t *testing.T, name, desired string) project.Project {
 		Workspace: t.TempDir(),
 		AgentType: "claude-code",
 		Domains:   &domains,
-	}.Build(project.NewID(), time.Now())
+	}.Build(project.NewID(), time.Now(), agent.NewRegistry())
 	require.NoError(t, err)
 	p.Desired = desired
 	return p

@@ -8,12 +8,15 @@ import (
 	"os"
 	"time"
 
+	"github.com/warden-sh/warden/host/agent"
+	"github.com/warden-sh/warden/host/plugins"
 	"github.com/warden-sh/warden/host/runtime"
 	"github.com/warden-sh/warden/host/store"
 )
 
-// Open creates the data folder, opens the store in it, connects to Docker
-// and returns a daemon over them. Close releases them.
+// Open creates the data folder, opens the store in it, connects to Docker,
+// loads the agent-type plugins and returns a daemon over them. Close
+// releases them.
 func Open(cfg Config, log *slog.Logger) (*Daemon, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -28,14 +31,25 @@ func Open(cfg Config, log *slog.Logger) (*Daemon, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening store %s: %w", cfg.StorePath(), err)
 	}
+	agents := agent.NewRegistry()
 	rt, err := runtime.New(runtime.Config{
 		SidecarImage: cfg.SidecarImage,
 		SocketRoot:   cfg.SocketRoot(),
+		HomeRoot:     cfg.HomeRoot(),
 		Network:      cfg.Network,
 		Upstreams:    cfg.Upstreams,
 		ReadyTimeout: cfg.ReadyTimeout,
+		Agents:       agents,
 	}, log)
 	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	// Plugins load before the daemon answers, so the first presets the API
+	// gives already hold them; a broken plugin is reported, not fatal.
+	pl, err := plugins.Start(plugins.Config{Dir: cfg.PluginsFolder()}, agents, log)
+	if err != nil {
+		rt.Close()
 		st.Close()
 		return nil, err
 	}
@@ -47,8 +61,9 @@ func Open(cfg Config, log *slog.Logger) (*Daemon, error) {
 	}
 	cancel()
 	d := New(cfg, st, rt, newControlClients(), log)
+	d.agents, d.plugins = agents, pl
 	d.onClose = func() error {
-		return errors.Join(rt.Close(), st.Close())
+		return errors.Join(pl.Close(), rt.Close(), st.Close())
 	}
 	return d, nil
 }

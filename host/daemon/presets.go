@@ -1,22 +1,36 @@
 package daemon
 
-import "github.com/warden-sh/warden/host/presets"
+import (
+	"github.com/warden-sh/warden/host/agent"
+	"github.com/warden-sh/warden/host/plugins"
+	"github.com/warden-sh/warden/host/presets"
+)
 
-// Presets is what Warden knows of agent types and runtimes, and the domains
-// each adds to a new project's allowlist.
+// Presets is what Warden knows of agent types and runtimes, the domains
+// each adds to a new project's allowlist, and how its plugins fare.
 type Presets struct {
-	Agents []presets.Agent `json:"agents"`
+	// Agents are the agent types, built-in first; an entry from a plugin
+	// names it.
+	Agents []agent.Entry `json:"agents"`
 	// Runtimes maps each runtime to its registries' domains.
 	Runtimes map[string][]string `json:"runtimes"`
 	// Infrastructure is what every project gets.
 	Infrastructure []string `json:"infrastructure"`
+	// Plugins are the agent-type plugins found at start, loaded or not;
+	// Status.Problem tells which need attention.
+	Plugins []plugins.Status `json:"plugins"`
 }
 
-// Presets lists the preset data.
+// Presets lists the preset data and the plugins' state.
 func (d *Daemon) Presets() Presets {
+	ps := d.plugins.Status()
+	if ps == nil {
+		ps = []plugins.Status{}
+	}
 	return Presets{
-		Agents:         presets.Agents(),
+		Agents:         d.agents.List(),
 		Runtimes:       presets.Runtimes(),
 		Infrastructure: presets.Infrastructure(),
+		Plugins:        ps,
 	}
 }

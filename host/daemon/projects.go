@@ -16,7 +16,7 @@ func (d *Daemon) Create(ctx context.Context, spec project.Spec) (project.Project
 	d.names.Lock()
 	defer d.names.Unlock()
 	for range 3 { // a fresh random id clashes about never; retry anyway
-		p, err := spec.Build(d.newID(), d.now())
+		p, err := spec.Build(d.newID(), d.now(), d.agents)
 		if err != nil {
 			return project.Project{}, err
 		}
@@ -204,4 +204,5 @@ func (d *Daemon) forget(id string) {
 	defer d.mu.Unlock()
 	delete(d.wardens, id)
 	delete(d.starts, id)
+	d.forgetPreview(id)
 }

@@ -45,3 +45,7 @@ func (c *controlClients) Events(ctx context.Context, socket string, limit int) (
 func (c *controlClients) Follow(ctx context.Context, socket string, fn func(shared.Event)) error {
 	return c.client(socket).Follow(ctx, fn)
 }
+
+func (c *controlClients) Listening(ctx context.Context, socket string) ([]shared.ListeningPort, error) {
+	return c.client(socket).Listening(ctx)
+}

@@ -59,6 +59,7 @@ func (d *Daemon) setWardenPorts(id string, ports []int, err error) {
 		}
 	}
 	d.wardens[id] = next
+	d.previews.projects.Add(1)
 	if next.err != prev.err || !slices.Equal(next.ports, prev.ports) {
 		d.log.Info(".warden.json read", "project", id, "ports", next.ports, "err", next.err)
 	}

@@ -39,6 +39,7 @@ func (d *Daemon) watchRuntime(ctx context.Context) {
 // died or went away is looked at after a pause, which leaves Docker's
 // restart policy the first move.
 func (d *Daemon) onContainerEvent(id, role, action string) {
+	d.previews.containers.Add(1)
 	switch action {
 	case "start", "restart":
 		if role == runtime.RoleSidecar {

@@ -1,29 +1,9 @@
 package presets
 
-// The data below is all of Warden's preset knowledge. An entry allows the
+// The data below is Warden's preset knowledge beside the agent types (whose
+// domains are part of their definitions, host/agent). An entry allows the
 // name and every name under it, so each is kept as narrow as the tool's own
 // traffic allows.
-
-var agents = []Agent{
-	{
-		Name:        "claude-code",
-		DisplayName: "Claude Code",
-		Image:       defaultImage("claude-code"),
-		Command:     []string{"claude"},
-		// The API, console and telemetry live under anthropic.com; a
-		// subscription login goes through claude.ai and claude.com.
-		Domains: []string{"anthropic.com", "claude.ai", "claude.com"},
-	},
-	{
-		Name:        "codex",
-		DisplayName: "Codex",
-		Image:       defaultImage("codex"),
-		Command:     []string{"codex"},
-		// The API and auth.openai.com under openai.com; a ChatGPT login
-		// exchanges its tokens with chatgpt.com.
-		Domains: []string{"openai.com", "chatgpt.com"},
-	},
-}
 
 // infrastructure is what every agent needs whatever its runtimes: GitHub and
 // its content hosts, and the apt archives of Ubuntu and of Debian (the agent

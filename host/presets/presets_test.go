@@ -10,12 +10,10 @@ import (
 )
 
 // TestEveryDomainIsCanonical holds the data to what a user could type: each
-// entry passes shared.ParseDomain and is already in canonical form.
+// entry passes shared.ParseDomain and is already in canonical form. The
+// agent types' domains are checked in host/agent.
 func TestEveryDomainIsCanonical(t *testing.T) {
 	all := map[string][]string{"infrastructure": Infrastructure()}
-	for _, a := range Agents() {
-		all["agent "+a.Name] = a.Domains
-	}
 	for name, domains := range Runtimes() {
 		all["runtime "+name] = domains
 	}
@@ -32,42 +30,49 @@ func TestEveryDomainIsCanonical(t *testing.T) {
 }
 
 func TestDomains(t *testing.T) {
+	claude := []string{"anthropic.com", "claude.ai", "claude.com"}
+	codex := []string{"chatgpt.com", "openai.com"}
 	tests := []struct {
 		name     string
-		agent    string
+		agent    []string
 		runtimes []string
 		has      []string
 		hasNot   []string
 	}{
 		{
 			name:     "claude code with node",
-			agent:    "claude-code",
+			agent:    claude,
 			runtimes: []string{"node"},
 			has:      []string{"anthropic.com", "github.com", "raw.githubusercontent.com", "archive.ubuntu.com", "npmjs.org", "npmjs.com", "yarnpkg.com"},
 			hasNot:   []string{"openai.com", "pypi.org"},
 		},
 		{
 			name:     "codex with python and go",
-			agent:    "codex",
+			agent:    codex,
 			runtimes: []string{"python", "go"},
 			has:      []string{"openai.com", "chatgpt.com", "github.com", "pypi.org", "pythonhosted.org", "proxy.golang.org", "sum.golang.org"},
 			hasNot:   []string{"anthropic.com", "npmjs.org"},
 		},
 		{
 			name:     "every runtime",
-			agent:    "claude-code",
+			agent:    claude,
 			runtimes: RuntimeNames(),
 			has:      []string{"crates.io", "rubygems.org", "repo.maven.apache.org", "gradle.org"},
 		},
 		{
 			name:   "no runtimes: agent and infrastructure",
-			agent:  "codex",
+			agent:  codex,
 			has:    []string{"openai.com", "github.com", "security.ubuntu.com", "ports.ubuntu.com"},
 			hasNot: []string{"npmjs.org"},
 		},
 		{
-			name:     "unknown names add nothing",
-			agent:    "no-such-agent",
+			name:     "an agent sharing an infrastructure domain",
+			agent:    []string{"github.com", "pypi.org"},
+			runtimes: []string{"python"},
+			has:      []string{"github.com", "pypi.org"},
+		},
+		{
+			name:     "unknown runtimes add nothing",
 			runtimes: []string{"cobol"},
 			has:      Infrastructure(),
 			hasNot:   []string{"anthropic.com", "openai.com"},
@@ -92,36 +97,23 @@ func TestDomains(t *testing.T) {
 }
 
 func TestDomainsDeduplicatesRepeatedRuntime(t *testing.T) {
-	require.Equal(t, Domains("codex", []string{"node"}), Domains("codex", []string{"node", "node"}))
+	codex := []string{"chatgpt.com", "openai.com"}
+	require.Equal(t, Domains(codex, []string{"node"}), Domains(codex, []string{"node", "node"}))
 }
 
-func TestLookup(t *testing.T) {
-	for _, name := range AgentNames() {
-		a, ok := Lookup(name)
-		require.True(t, ok, name)
-		require.Equal(t, name, a.Name)
-		require.Equal(t, "warden-agent-"+name+":latest", a.Image)
-		require.NotEmpty(t, a.DisplayName)
-		require.NotEmpty(t, a.Command)
-	}
-	_, ok := Lookup("Claude-Code")
-	require.False(t, ok, "names are exact")
-	require.Equal(t, []string{"claude-code", "codex"}, AgentNames())
+func TestNames(t *testing.T) {
 	require.Equal(t, []string{"go", "java", "node", "python", "ruby", "rust"}, RuntimeNames())
 }
 
 // TestCopies checks that callers cannot change the preset data.
 func TestCopies(t *testing.T) {
-	Agents()[0].Domains[0] = "changed.example.com"
-	a, _ := Lookup(AgentNames()[0])
-	a.Command[0] = "changed"
+	agentDomains := []string{"anthropic.com"}
 	Runtimes()["node"][0] = "changed.example.com"
 	Infrastructure()[0] = "changed.example.com"
-	Domains("claude-code", []string{"node"})[0] = "changed.example.com"
+	Domains(agentDomains, []string{"node"})[0] = "changed.example.com"
 
-	for _, d := range Domains("claude-code", RuntimeNames()) {
+	require.Equal(t, []string{"anthropic.com"}, agentDomains)
+	for _, d := range Domains(agentDomains, RuntimeNames()) {
 		require.NotEqual(t, "changed.example.com", d)
 	}
-	again, _ := Lookup(AgentNames()[0])
-	require.NotEqual(t, "changed", again.Command[0])
 }

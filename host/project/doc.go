@@ -1,7 +1,7 @@
 // Package project defines a Warden project — one agent, its workspace and its
 // network policy — and every rule a project's settings must follow.
 //
-//	Spec  ──Build(id, now)──►  Project  ──Apply(Patch, now)──►  Project
+//	Spec  ──Build(id, now, types)──►  Project  ──Apply(Patch, now)──►  Project
 //	(API/CLI create body)      (stored)    (API/CLI edit)       (new value; the
 //	                                                             old one is untouched)
 //

@@ -68,7 +68,7 @@ func FuzzSpec(f *testing.F) {
 		if s.Workspace == "" {
 			s.Workspace = ws
 		}
-		p, err := s.Build(testID, testNow)
+		p, err := s.Build(testID, testNow, testTypes)
 		if err != nil {
 			var fe *FieldError
 			require.ErrorAs(t, err, &fe)
@@ -78,7 +78,7 @@ func FuzzSpec(f *testing.F) {
 			Name: p.Name, Workspace: p.Workspace, AgentType: p.AgentType,
 			Runtimes: p.Runtimes, Mode: p.Mode, Domains: &p.Domains,
 			Ports: p.Ports, Image: p.Image, Env: p.Env,
-		}.Build(p.ID, p.CreatedAt)
+		}.Build(p.ID, p.CreatedAt, testTypes)
 		require.NoError(t, err)
 		require.Equal(t, p, again)
 		_, err = p.Policy().Validate()

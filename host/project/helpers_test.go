@@ -7,11 +7,15 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/warden-sh/warden/host/agent"
 )
 
 var (
 	testID  = "a1b2c3d4e5f6"
 	testNow = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	// testTypes holds the built-in agent types only.
+	testTypes = agent.NewRegistry()
 )
 
 // validSpec returns a spec that builds, with a fresh workspace folder.
@@ -32,7 +36,7 @@ func build(t *testing.T, edit func(*Spec)) Project {
 	if edit != nil {
 		edit(&s)
 	}
-	p, err := s.Build(testID, testNow)
+	p, err := s.Build(testID, testNow, testTypes)
 	require.NoError(t, err)
 	return p
 }

@@ -19,7 +19,7 @@ type Project struct {
 	ID        string `json:"id"`        // 12 lower-case hex characters (NewID)
 	Name      string `json:"name"`      // 1–64 printable characters
 	Workspace string `json:"workspace"` // absolute host path, mounted at /workspace
-	AgentType string `json:"agentType"` // a presets agent name, e.g. "claude-code"
+	AgentType string `json:"agentType"` // an agent type's name (host/agent), e.g. "claude-code"
 	// Runtimes are the enabled runtimes (presets.RuntimeNames), sorted.
 	Runtimes []string    `json:"runtimes"`
 	Mode     shared.Mode `json:"mode"`
@@ -28,6 +28,9 @@ type Project struct {
 	// Ports are the project's own forwarded ports, sorted; .warden.json may
 	// add more at run time.
 	Ports []int `json:"ports"`
+	// Grants allow more names until they expire (WithGrant), sorted by
+	// name; the daemon removes each when it expires.
+	Grants []Grant `json:"grants,omitempty"`
 	// Image is the agent image; empty means the agent type's default.
 	Image   string            `json:"image"`
 	Env     map[string]string `json:"env"`
@@ -40,11 +43,19 @@ type Project struct {
 	UpdatedAt  time.Time `json:"updatedAt"`
 }
 
-// Policy is the network policy the project's sidecar must enforce.
+// Policy is the network policy the project's sidecar must enforce: the
+// allowlist and the names of the grants not yet removed.
 func (p Project) Policy() shared.Policy {
 	domains := slices.Clone(p.Domains)
 	if domains == nil {
 		domains = []string{}
+	}
+	if len(p.Grants) > 0 {
+		for _, g := range p.Grants {
+			domains = append(domains, g.Domain)
+		}
+		slices.Sort(domains)
+		domains = slices.Compact(domains)
 	}
 	return shared.Policy{Mode: p.Mode, Domains: domains}
 }
@@ -61,6 +72,7 @@ func (p Project) Clone() Project {
 	p.Domains = cloneStrings(p.Domains)
 	p.Ports = cloneInts(p.Ports)
 	p.Env = cloneEnv(p.Env)
+	p.Grants = slices.Clone(p.Grants)
 	return p
 }
 

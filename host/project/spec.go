@@ -3,9 +3,17 @@ package project
 import (
 	"time"
 
+	"github.com/warden-sh/warden/host/agent"
 	"github.com/warden-sh/warden/host/presets"
 	"github.com/warden-sh/warden/shared"
 )
+
+// AgentTypes is what a spec's agent type is checked against: the daemon's
+// registry of built-in and plugin types (*agent.Registry).
+type AgentTypes interface {
+	Lookup(name string) (agent.Definition, bool)
+	Names() []string
+}
 
 // Spec is what a user gives to create a project.
 type Spec struct {
@@ -27,9 +35,9 @@ type Spec struct {
 const DefaultMode = shared.ModeRestricted
 
 // Build validates the whole spec and returns the new project, stopped, with
-// policy generation 1 not yet applied. The first invalid field is returned as
-// a *FieldError.
-func (s Spec) Build(id string, now time.Time) (Project, error) {
+// policy generation 1 not yet applied. The agent type must be one of types.
+// The first invalid field is returned as a *FieldError.
+func (s Spec) Build(id string, now time.Time, types AgentTypes) (Project, error) {
 	if err := checkID(id); err != nil {
 		return Project{}, err
 	}
@@ -41,7 +49,8 @@ func (s Spec) Build(id string, now time.Time) (Project, error) {
 	if err != nil {
 		return Project{}, err
 	}
-	if err := checkAgentType(s.AgentType); err != nil {
+	agentType, err := checkAgentType(types, s.AgentType)
+	if err != nil {
 		return Project{}, err
 	}
 	runtimes, err := checkRuntimes(s.Runtimes)
@@ -54,7 +63,7 @@ func (s Spec) Build(id string, now time.Time) (Project, error) {
 			return Project{}, err
 		}
 	}
-	entries := presets.Domains(s.AgentType, runtimes)
+	entries := presets.Domains(agentType.Domains, runtimes)
 	if s.Domains != nil {
 		entries = *s.Domains
 	}

@@ -60,7 +60,7 @@ func TestBuildRefuses(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := validSpec(t)
 			tt.edit(&s)
-			p, err := s.Build(testID, testNow)
+			p, err := s.Build(testID, testNow, testTypes)
 			require.Error(t, err)
 			require.Zero(t, p)
 
@@ -78,7 +78,7 @@ func TestBuildRefuses(t *testing.T) {
 
 func TestBuildRefusesBadID(t *testing.T) {
 	for _, id := range []string{"", "A1B2C3D4E5F6", "a1b2c3d4e5", "a1b2c3d4e5f6a", "g1b2c3d4e5f6", "../../etc/pa"} {
-		_, err := validSpec(t).Build(id, testNow)
+		_, err := validSpec(t).Build(id, testNow, testTypes)
 		var fe *FieldError
 		require.ErrorAs(t, err, &fe, id)
 		require.Equal(t, "id", fe.Field)
@@ -95,7 +95,7 @@ func TestBuild(t *testing.T) {
 		Ports:     []int{5173, 3000},
 		Env:       map[string]string{"DEBUG": "1", "_X9": ""},
 		Image:     "registry.example.com/team/agent:1.2",
-	}.Build(testID, testNow.In(time.FixedZone("x", 3600)))
+	}.Build(testID, testNow.In(time.FixedZone("x", 3600)), testTypes)
 	require.NoError(t, err)
 
 	require.Equal(t, testID, p.ID)
@@ -142,7 +142,7 @@ func TestBuildDoesNotAliasSpec(t *testing.T) {
 	s.Env = map[string]string{"A": "1"}
 	list := []string{"example.com"}
 	s.Domains = &list
-	p, err := s.Build(testID, testNow)
+	p, err := s.Build(testID, testNow, testTypes)
 	require.NoError(t, err)
 	s.Ports[0], s.Env["A"], list[0] = 1, "2", "changed.example.com"
 	require.Equal(t, []int{3000}, p.Ports)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/distribution/reference"
 
+	"github.com/warden-sh/warden/host/agent"
 	"github.com/warden-sh/warden/host/presets"
 	"github.com/warden-sh/warden/shared"
 )
@@ -82,12 +83,13 @@ func checkWorkspace(path string) (string, error) {
 	return clean, nil
 }
 
-func checkAgentType(name string) error {
-	if _, ok := presets.Lookup(name); !ok {
-		return fieldError("agentType", name, "is not a known agent type; expect one of %s",
-			strings.Join(presets.AgentNames(), ", "))
+func checkAgentType(types AgentTypes, name string) (agent.Definition, error) {
+	d, ok := types.Lookup(name)
+	if !ok {
+		return agent.Definition{}, fieldError("agentType", name, "is not a known agent type; expect one of %s",
+			strings.Join(types.Names(), ", "))
 	}
-	return nil
+	return d, nil
 }
 
 // checkRuntimes returns the runtimes sorted, each once.

@@ -11,7 +11,8 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/mount"
-	"github.com/warden-sh/warden/host/presets"
+
+	"github.com/warden-sh/warden/host/agent"
 	"github.com/warden-sh/warden/host/project"
 )
 
@@ -24,43 +25,51 @@ var keepAlive = []string{"sleep", "infinity"}
 const agentStopTimeout = 5
 
 // agentImage is the project's image, or its agent type's default.
-func agentImage(p project.Project) (string, error) {
+func agentImage(p project.Project, t agent.Definition) string {
 	if p.Image != "" {
-		return p.Image, nil
+		return p.Image
 	}
-	if a, ok := presets.Lookup(p.AgentType); ok && a.Image != "" {
-		return a.Image, nil
-	}
-	return "", fmt.Errorf("project %s names no image and agent type %q has no default image; expect one of %v or an explicit image", p.ID, p.AgentType, presets.AgentNames())
+	return t.Image
 }
 
 // agentSpec is the agent container of a project: in the sidecar's network
 // namespace, NET_ADMIN and NET_RAW dropped, the workspace at /workspace and
-// nothing else from the host. It has no restart policy: only Start runs
-// it, after its sidecar is ready.
-func agentSpec(instance string, p project.Project, img image.InspectResponse, imageRef, sidecarID string) containerSpec {
-	cfg := &container.Config{
-		Image:      imageRef,
-		Env:        envList(p.Env),
-		WorkingDir: agentWorkdir,
+// the agent type's config folders, nothing else from the host. The agent
+// type adds its environment (the project's own wins) and health check. It
+// has no restart policy: only Start runs it, after its sidecar is ready.
+func agentSpec(instance string, a preparedAgent, sidecarID string) containerSpec {
+	p := a.p
+	env := maps.Clone(a.agentType.Env)
+	if env == nil {
+		env = map[string]string{}
 	}
-	if needsKeepAlive(img) {
+	maps.Copy(env, p.Env)
+	cfg := &container.Config{
+		Image:       a.ref,
+		Env:         envList(env),
+		WorkingDir:  agentWorkdir,
+		Healthcheck: healthConfig(a.agentType.HealthCheck),
+		Labels:      map[string]string{LabelAgentCommand: commandLabel(a.agentType.Command)},
+	}
+	if needsKeepAlive(a.image) {
 		cfg.Cmd = keepAlive
 	}
+	mounts := []mount.Mount{{
+		Type:   mount.TypeBind,
+		Source: filepath.Clean(p.Workspace),
+		Target: agentWorkdir,
+	}}
+	mounts = append(mounts, a.folders...)
 	init := true
 	return containerSpec{
 		Name:    agentName(p.ID),
-		ImageID: img.ID,
+		ImageID: a.image.ID,
 		Config:  cfg,
 		Host: &container.HostConfig{
 			NetworkMode: container.NetworkMode("container:" + sidecarID),
 			CapDrop:     []string{"NET_ADMIN", "NET_RAW"},
 			Init:        &init,
-			Mounts: []mount.Mount{{
-				Type:   mount.TypeBind,
-				Source: filepath.Clean(p.Workspace),
-				Target: agentWorkdir,
-			}},
+			Mounts:      mounts,
 		},
 	}.sealed(labels(instance, p.ID, RoleAgent))
 }
@@ -98,17 +107,21 @@ func envList(env map[string]string) []string {
 // preparedAgent is what the agent container is made from, checked before
 // the sidecar starts.
 type preparedAgent struct {
-	p     project.Project
-	ref   string
-	image image.InspectResponse
+	p         project.Project
+	agentType agent.Definition
+	ref       string
+	image     image.InspectResponse
+	folders   []mount.Mount // the agent type's config folders
 }
 
-// prepareAgent resolves the agent's image and checks its workspace.
+// prepareAgent resolves the agent type and image, checks the workspace and
+// makes sure the config folders exist on the host.
 func (r *Runtime) prepareAgent(ctx context.Context, p project.Project) (preparedAgent, error) {
-	ref, err := agentImage(p)
+	t, err := r.agentType(p)
 	if err != nil {
 		return preparedAgent{}, err
 	}
+	ref := agentImage(p, t)
 	if err := r.checkWorkspace(p.Workspace); err != nil {
 		return preparedAgent{}, err
 	}
@@ -116,13 +129,17 @@ func (r *Runtime) prepareAgent(ctx context.Context, p project.Project) (prepared
 	if err != nil {
 		return preparedAgent{}, err
 	}
-	return preparedAgent{p: p, ref: ref, image: img}, nil
+	folders, err := r.configMounts(p.ID, t.ConfigFolders)
+	if err != nil {
+		return preparedAgent{}, err
+	}
+	return preparedAgent{p: p, agentType: t, ref: ref, image: img, folders: folders}, nil
 }
 
 // createAgent makes sure the agent container exists with the current spec
 // for the sidecar's namespace, without starting it.
 func (r *Runtime) createAgent(ctx context.Context, a preparedAgent, sidecar container.InspectResponse) (container.InspectResponse, error) {
-	return r.ensureContainer(ctx, agentSpec(r.instance, a.p, a.image, a.ref, sidecar.ID))
+	return r.ensureContainer(ctx, agentSpec(r.instance, a, sidecar.ID))
 }
 
 // runAgent brings the agent c to running inside the namespace of sidecar,

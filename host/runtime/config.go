@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"path/filepath"
 	"time"
+
+	"github.com/warden-sh/warden/host/agent"
 )
 
 // Config is the runtime's configuration; DefaultConfig gives every field its
@@ -17,6 +19,14 @@ type Config struct {
 	// control socket and policy file; that folder is bind-mounted at
 	// /run/warden in the sidecar only. Required, absolute.
 	SocketRoot string `json:"socketRoot"`
+	// HomeRoot is the host folder holding one folder per project with its
+	// agent type's config folders (login and settings), bound into the
+	// agent only. Default: "homes" beside SocketRoot.
+	HomeRoot string `json:"homeRoot"`
+	// Agents are the agent types projects may have. Default: the built-in
+	// ones (agent.NewRegistry()); the daemon passes its registry, which
+	// plugins add to.
+	Agents AgentTypes `json:"-"`
 	// Network is the Docker network sidecars join. Default bridge.
 	Network string `json:"network"`
 	// Upstreams are the DNS resolvers (ip:port) the sidecars forward allowed
@@ -48,6 +58,12 @@ func (c Config) withDefaults() Config {
 	if c.ReadyTimeout <= 0 {
 		c.ReadyTimeout = d.ReadyTimeout
 	}
+	if c.HomeRoot == "" && c.SocketRoot != "" {
+		c.HomeRoot = filepath.Join(filepath.Dir(filepath.Clean(c.SocketRoot)), "homes")
+	}
+	if c.Agents == nil {
+		c.Agents = agent.NewRegistry()
+	}
 	return c
 }
 
@@ -63,6 +79,12 @@ func (c Config) validate() error {
 	// holds at most 107 bytes.
 	if n := len(filepath.Join(c.SocketRoot, "0123456789ab", controlSocketName)); n > maxSocketPath {
 		return fmt.Errorf("socket folder %q is too long: its control sockets' paths would be %d bytes, and a unix socket path holds at most %d; choose a shorter folder", c.SocketRoot, n, maxSocketPath)
+	}
+	if !filepath.IsAbs(c.HomeRoot) {
+		return fmt.Errorf("config folder root %q is not an absolute path; expect a folder such as /var/lib/warden/homes", c.HomeRoot)
+	}
+	if within(c.SocketRoot, c.HomeRoot) || within(c.HomeRoot, c.SocketRoot) {
+		return fmt.Errorf("config folder root %q and socket folder %q overlap; the agent must never see the control sockets — expect two folders apart", c.HomeRoot, c.SocketRoot)
 	}
 	for _, u := range c.Upstreams {
 		if _, err := netip.ParseAddrPort(u); err != nil {

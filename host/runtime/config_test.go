@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"net/netip"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,9 @@ func TestConfig(t *testing.T) {
 		{"socket folder too long", Config{SocketRoot: "/" + strings.Repeat("x", 90)}, "is too long"},
 		{"bad upstream", Config{SocketRoot: "/s", Upstreams: []string{"192.0.2.53"}}, `bad upstream resolver "192.0.2.53"; expect ip:port`},
 		{"good upstreams", Config{SocketRoot: "/s", Upstreams: []string{"192.0.2.53:53", "[2001:db8::53]:53"}}, ""},
+		{"relative config folder root", Config{SocketRoot: "/s", HomeRoot: "homes"}, `config folder root "homes" is not an absolute path`},
+		{"config folders hold the sockets", Config{SocketRoot: "/d/homes/sockets", HomeRoot: "/d/homes"}, "overlap"},
+		{"config folders inside the sockets", Config{SocketRoot: "/d/sockets", HomeRoot: "/d/sockets/homes"}, "overlap"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r, err := newRuntime(tc.cfg, nil, nil)
@@ -34,6 +38,10 @@ func TestConfig(t *testing.T) {
 			require.Equal(t, "warden-sidecar:latest", got.SidecarImage)
 			require.Equal(t, "bridge", got.Network)
 			require.Equal(t, 30*time.Second, got.ReadyTimeout)
+			require.NotNil(t, got.Agents, "the built-in agent types")
+			if tc.cfg.HomeRoot == "" {
+				require.Equal(t, filepath.Join(filepath.Dir(tc.cfg.SocketRoot), "homes"), got.HomeRoot, "beside the sockets")
+			}
 		})
 	}
 }

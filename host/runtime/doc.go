@@ -15,6 +15,13 @@
 //	       Docker socket, no restart policy (only Start runs it, and only after
 //	       the sidecar is ready)
 //
+// What the agent container holds besides comes from the project's agent type
+// (Config.Agents, host/agent): the default image, environment (the project's
+// own wins), a Docker health check, the command Exec runs when given none
+// (recorded in a label), and the config folders where the agent keeps its
+// login and settings, bound from HomeRoot/<id>/... so a login survives the
+// container's recreation; Remove deletes them with the project.
+//
 // Every container carries the labels warden.project=<id> and warden.role, so
 // List rebuilds the whole picture from the engine alone, and Watch reports
 // the engine's lifecycle events for those containers. A container whose spec

@@ -51,6 +51,7 @@ func newDockerWorld(t *testing.T, adjust ...func(*Config)) dockerWorld {
 	}
 	cfg := DefaultConfig()
 	cfg.SocketRoot = shortTempDir(t)
+	cfg.HomeRoot = shortTempDir(t)
 	cfg.Upstreams = []string{nowhereUpstream}
 	cfg.ReadyTimeout = 20 * time.Second
 	for _, f := range adjust {

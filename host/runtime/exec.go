@@ -40,14 +40,12 @@ type ExecOptions struct {
 const exitWait = 5 * time.Second
 
 // Exec runs cmd in the project's agent container and returns its exit code
-// once it ends. Ending ctx closes the connection; the command itself is not
-// killed by the engine (Docker has no such call) and may run on.
+// once it ends; no cmd runs the agent type's command (the agent itself).
+// Ending ctx closes the connection; the command itself is not killed by the
+// engine (Docker has no such call) and may run on.
 func (r *Runtime) Exec(ctx context.Context, projectID string, cmd []string, opts ExecOptions) (int, error) {
 	if err := checkID(projectID); err != nil {
 		return -1, err
-	}
-	if len(cmd) == 0 {
-		return -1, errors.New("exec: no command given; expect a command and its arguments, such as [\"bash\"]")
 	}
 	name := agentName(projectID)
 	agent, err := r.docker.ContainerInspect(ctx, name)
@@ -59,6 +57,11 @@ func (r *Runtime) Exec(ctx context.Context, projectID string, cmd []string, opts
 	}
 	if !isRunning(agent) {
 		return -1, fmt.Errorf("the agent of project %s is not running (%s); start the project first", projectID, exitSummary(agent))
+	}
+	if len(cmd) == 0 {
+		if cmd = agentCommand(agent); len(cmd) == 0 {
+			return -1, errors.New("exec: no command given and the agent container records no agent command; expect a command and its arguments, such as [\"bash\"]")
+		}
 	}
 
 	created, err := r.docker.ContainerExecCreate(ctx, agent.ID, container.ExecOptions{

@@ -12,7 +12,7 @@ import (
 func TestExec(t *testing.T) {
 	f := newFakeDocker(t)
 	ex := &execFake{fakeDocker: f, resized: make(chan container.ResizeOptions, 4)}
-	r, err := newRuntime(Config{SocketRoot: shortTempDir(t)}, nil, ex)
+	r, err := newRuntime(Config{SocketRoot: shortTempDir(t), HomeRoot: shortTempDir(t)}, nil, ex)
 	require.NoError(t, err)
 	ctx := context.Background()
 
@@ -20,8 +20,11 @@ func TestExec(t *testing.T) {
 	require.ErrorContains(t, err, "has no agent container")
 
 	require.NoError(t, r.Start(ctx, testProject(t)))
-	_, err = r.Exec(ctx, testID, nil, ExecOptions{})
-	require.ErrorContains(t, err, "no command given")
+	t.Run("no command runs the agent type's", func(t *testing.T) {
+		_, err = r.Exec(ctx, testID, nil, ExecOptions{})
+		require.NoError(t, err)
+		require.Equal(t, []string{"claude"}, ex.opts.Cmd)
+	})
 
 	t.Run("streams apart and exit code", func(t *testing.T) {
 		ex.stdout, ex.stderr, ex.code = "out\n", "err\n", 3

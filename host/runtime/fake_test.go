@@ -108,6 +108,7 @@ func newFakeRuntime(t *testing.T, f *fakeDocker, adjust ...func(*Config)) *Runti
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.SocketRoot = shortTempDir(t)
+	cfg.HomeRoot = shortTempDir(t)
 	cfg.ReadyTimeout = 2 * time.Second
 	for _, a := range adjust {
 		a(&cfg)

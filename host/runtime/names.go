@@ -20,6 +20,9 @@ const (
 	// LabelInstance tells apart the containers of daemons with different
 	// data folders on one engine, so one never adopts or removes another's.
 	LabelInstance = "warden.instance"
+	// LabelAgentCommand holds, on an agent container, the agent type's
+	// command as a JSON array: what Exec runs when given no command.
+	LabelAgentCommand = "warden.agent.command"
 	// labelSpec holds a hash of the spec the container was created from, so
 	// Start can tell a container that no longer matches its project.
 	labelSpec = "warden.spec"

@@ -16,11 +16,13 @@ type containerSpec struct {
 	ImageID string // the image the name resolved to, so a rebuilt image counts as a change
 }
 
-// hash identifies the spec; it is stored in the labelSpec label, which
-// itself is left out.
+// hash identifies the spec; it is stored in the labelSpec label. Of the
+// labels, only those the spec sets itself count (sealed adds the owner's).
 func (s containerSpec) hash() string {
 	cfg := *s.Config
-	cfg.Labels = nil
+	if len(cfg.Labels) == 0 {
+		cfg.Labels = nil
+	}
 	b, _ := json.Marshal(struct {
 		Name    string
 		Config  container.Config
@@ -31,10 +33,17 @@ func (s containerSpec) hash() string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// sealed returns the spec with its hash and the owner's labels.
+// sealed returns the spec with its hash and the owner's labels beside its
+// own.
 func (s containerSpec) sealed(labels func(spec string) map[string]string) containerSpec {
 	cfg := *s.Config
+	own := cfg.Labels
 	cfg.Labels = labels(s.hash())
+	for k, v := range own {
+		if _, taken := cfg.Labels[k]; !taken {
+			cfg.Labels[k] = v
+		}
+	}
 	s.Config = &cfg
 	return s
 }

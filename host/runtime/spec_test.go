@@ -9,6 +9,8 @@ import (
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/mount"
 	"github.com/stretchr/testify/require"
+
+	"github.com/warden-sh/warden/host/agent"
 	"github.com/warden-sh/warden/host/project"
 )
 
@@ -60,12 +62,22 @@ func TestSidecarSpec(t *testing.T) {
 	require.Equal(t, []mount.Mount{{Type: mount.TypeBind, Source: "/data/sockets/" + testID, Target: "/run/warden"}}, s.Host.Mounts)
 }
 
+// prepared is what prepareAgent would hand agentSpec for p with the
+// built-in claude-code type and the given image, with one config folder.
+func prepared(p project.Project, img image.InspectResponse, ref string) preparedAgent {
+	t, _ := agent.NewRegistry().Lookup("claude-code")
+	return preparedAgent{
+		p: p, agentType: t, ref: ref, image: img,
+		folders: []mount.Mount{{Type: mount.TypeBind, Source: "/data/homes/" + testID + "/home/agent/.claude", Target: "/home/agent/.claude"}},
+	}
+}
+
 func TestAgentSpec(t *testing.T) {
 	p := project.Project{
 		ID:        testID,
 		Workspace: "/home/me/app/",
 		AgentType: "claude-code",
-		Env:       map[string]string{"B": "2", "A": "1"},
+		Env:       map[string]string{"B": "2", "A": "1", "DISABLE_AUTOUPDATER": "0"},
 	}
 	for _, tc := range []struct {
 		name    string
@@ -79,15 +91,18 @@ func TestAgentSpec(t *testing.T) {
 		{"no config at all: kept alive", image.InspectResponse{ID: "sha256:a"}, keepAlive},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := agentSpec("test", p, tc.image, "my/agent:1", "0123sidecar")
+			s := agentSpec("test", prepared(p, tc.image, "my/agent:1"), "0123sidecar")
 			requireNoHostEscape(t, s)
 			require.Equal(t, "warden-"+testID+"-agent", s.Name)
 			require.Equal(t, "my/agent:1", s.Config.Image)
 			require.Equal(t, tc.wantCmd, []string(s.Config.Cmd))
-			require.Equal(t, []string{"A=1", "B=2"}, s.Config.Env)
+			require.Equal(t, []string{"A=1", "B=2", "CLAUDE_CONFIG_DIR=/home/agent/.claude", "DISABLE_AUTOUPDATER=0"}, s.Config.Env,
+				"the agent type's env, the project's winning")
 			require.Equal(t, "/workspace", s.Config.WorkingDir)
 			require.Equal(t, testID, s.Config.Labels[LabelProject])
 			require.Equal(t, RoleAgent, s.Config.Labels[LabelRole])
+			require.Equal(t, `["claude"]`, s.Config.Labels[LabelAgentCommand])
+			require.Equal(t, []string{"CMD", "claude", "--version"}, s.Config.Healthcheck.Test)
 			require.Equal(t, container.NetworkMode("container:0123sidecar"), s.Host.NetworkMode)
 			require.ElementsMatch(t, []string{"NET_ADMIN", "NET_RAW"}, []string(s.Host.CapDrop))
 			require.Empty(t, s.Host.CapAdd)
@@ -95,7 +110,10 @@ func TestAgentSpec(t *testing.T) {
 			require.Empty(t, s.Host.RestartPolicy.Name, "only Start runs the agent")
 			require.NotNil(t, s.Host.Init)
 			require.True(t, *s.Host.Init)
-			require.Equal(t, []mount.Mount{{Type: mount.TypeBind, Source: "/home/me/app", Target: "/workspace"}}, s.Host.Mounts)
+			require.Equal(t, []mount.Mount{
+				{Type: mount.TypeBind, Source: "/home/me/app", Target: "/workspace"},
+				{Type: mount.TypeBind, Source: "/data/homes/" + testID + "/home/agent/.claude", Target: "/home/agent/.claude"},
+			}, s.Host.Mounts)
 		})
 	}
 }
@@ -103,15 +121,21 @@ func TestAgentSpec(t *testing.T) {
 func TestSpecHash(t *testing.T) {
 	p := project.Project{ID: testID, Workspace: "/w", Env: map[string]string{"A": "1"}}
 	img := imageWith("sha256:a", nil, nil)
-	base := agentSpec("test", p, img, "x", "sid")
+	base := agentSpec("test", prepared(p, img, "x"), "sid")
 
-	require.Equal(t, base.Config.Labels[labelSpec], agentSpec("test", p, img, "x", "sid").Config.Labels[labelSpec], "same input, same hash")
+	require.Equal(t, base.Config.Labels[labelSpec], agentSpec("test", prepared(p, img, "x"), "sid").Config.Labels[labelSpec], "same input, same hash")
+	otherType := prepared(p, img, "x")
+	otherType.agentType.Command = []string{"claude", "--continue"}
+	noFolders := prepared(p, img, "x")
+	noFolders.folders = nil
 	changed := map[string]containerSpec{
-		"env":        agentSpec("test", project.Project{ID: testID, Workspace: "/w", Env: map[string]string{"A": "2"}}, img, "x", "sid"),
-		"workspace":  agentSpec("test", project.Project{ID: testID, Workspace: "/v", Env: p.Env}, img, "x", "sid"),
-		"image name": agentSpec("test", p, img, "y", "sid"),
-		"image id":   agentSpec("test", p, imageWith("sha256:b", nil, nil), "x", "sid"),
-		"sidecar":    agentSpec("test", p, img, "x", "other"),
+		"env":           agentSpec("test", prepared(project.Project{ID: testID, Workspace: "/w", Env: map[string]string{"A": "2"}}, img, "x"), "sid"),
+		"workspace":     agentSpec("test", prepared(project.Project{ID: testID, Workspace: "/v", Env: p.Env}, img, "x"), "sid"),
+		"image name":    agentSpec("test", prepared(p, img, "y"), "sid"),
+		"image id":      agentSpec("test", prepared(p, imageWith("sha256:b", nil, nil), "x"), "sid"),
+		"sidecar":       agentSpec("test", prepared(p, img, "x"), "other"),
+		"agent command": agentSpec("test", otherType, "sid"),
+		"folders":       agentSpec("test", noFolders, "sid"),
 	}
 	for name, s := range changed {
 		require.NotEqual(t, base.Config.Labels[labelSpec], s.Config.Labels[labelSpec], name)

@@ -184,9 +184,9 @@ func TestStartRefuses(t *testing.T) {
 		{"missing sidecar image", func(_ *testing.T, _ *Runtime, f *fakeDocker, _ *project.Project) {
 			delete(f.images, "warden-sidecar:latest")
 		}, `sidecar image "warden-sidecar:latest" is not in the local image store`},
-		{"unknown agent type without image", func(_ *testing.T, _ *Runtime, _ *fakeDocker, p *project.Project) {
-			p.Image, p.AgentType = "", "nobody"
-		}, `agent type "nobody" has no default image`},
+		{"agent type not loaded", func(_ *testing.T, _ *Runtime, _ *fakeDocker, p *project.Project) {
+			p.AgentType = "aider"
+		}, `agent type "aider", which is not loaded`},
 		{"relative workspace", func(_ *testing.T, _ *Runtime, _ *fakeDocker, p *project.Project) { p.Workspace = "app" }, `workspace "app" is not an absolute path`},
 		{"missing workspace", func(_ *testing.T, _ *Runtime, _ *fakeDocker, p *project.Project) { p.Workspace += "/gone" }, "expect an existing folder"},
 		{"workspace is a file", func(t *testing.T, _ *Runtime, _ *fakeDocker, p *project.Project) {
@@ -200,6 +200,13 @@ func TestStartRefuses(t *testing.T) {
 			p.Workspace = filepath.Join(r.cfg.SocketRoot, "x")
 			require.NoError(t, os.MkdirAll(p.Workspace, 0o700))
 		}, "holds Warden's control sockets"},
+		{"workspace holds the config folders", func(_ *testing.T, r *Runtime, _ *fakeDocker, p *project.Project) {
+			p.Workspace = r.cfg.HomeRoot
+		}, "holds the agents' config folders"},
+		{"workspace inside another project's config folders", func(t *testing.T, r *Runtime, _ *fakeDocker, p *project.Project) {
+			p.Workspace = filepath.Join(r.HomeDir("0123456789ab"), "home")
+			require.NoError(t, os.MkdirAll(p.Workspace, 0o700))
+		}, "holds the agents' config folders"},
 		{"workspace holds the Docker socket", func(t *testing.T, r *Runtime, _ *fakeDocker, p *project.Project) {
 			r.dockerSockets = []string{filepath.Join(p.Workspace, "run", "docker.sock")}
 		}, "holds the Docker socket"},

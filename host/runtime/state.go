@@ -34,6 +34,9 @@ type ContainerState struct {
 	// IP is the project's address on the sidecar's network; the agent shares
 	// it.
 	IP string `json:"ip,omitempty"`
+	// Health is the agent type's health check as the engine last judged
+	// it: "starting", "healthy" or "unhealthy"; empty without one.
+	Health string `json:"health,omitempty"`
 }
 
 // State inspects the project's containers.
@@ -97,6 +100,9 @@ func containerState(c *container.InspectResponse) ContainerState {
 	cs := ContainerState{ID: c.ID, StartedAt: startedAt(*c)}
 	if st := stateOfContainer(*c); st != nil {
 		cs.Status = string(st.Status)
+		if st.Health != nil && st.Running {
+			cs.Health = string(st.Health.Status)
+		}
 	}
 	return cs
 }

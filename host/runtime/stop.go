@@ -38,9 +38,9 @@ func (r *Runtime) stopContainer(ctx context.Context, name string, timeout int) e
 }
 
 // Remove removes the project's containers and then its socket folder
-// (control socket and policy file); the folder stays while a container could
-// not be removed, so a retry can still reach that sidecar. What is already
-// gone is not an error.
+// (control socket and policy file) and its agent's config folders; the
+// folders stay while a container could not be removed, so a retry can still
+// reach that sidecar. What is already gone is not an error.
 func (r *Runtime) Remove(ctx context.Context, projectID string) error {
 	if err := checkID(projectID); err != nil {
 		return err
@@ -53,6 +53,10 @@ func (r *Runtime) Remove(ctx context.Context, projectID string) error {
 	}
 	if err := os.RemoveAll(r.SocketDir(projectID)); err != nil {
 		return fmt.Errorf("removing socket folder of project %s: %w", projectID, err)
+	}
+	// The agent's login goes with the project: it is a credential.
+	if err := os.RemoveAll(r.HomeDir(projectID)); err != nil {
+		return fmt.Errorf("removing config folders of project %s: %w", projectID, err)
 	}
 	return nil
 }

@@ -8,7 +8,8 @@ import (
 )
 
 // checkWorkspace refuses a workspace that would hand the agent what it must
-// never reach: the control sockets (under SocketRoot) or the Docker socket.
+// never reach: the control sockets (under SocketRoot), other projects'
+// config folders (under HomeRoot) or the Docker socket.
 // A home folder holding the daemon's data folder is the likely case.
 func (r *Runtime) checkWorkspace(path string) error {
 	if !filepath.IsAbs(path) {
@@ -28,6 +29,10 @@ func (r *Runtime) checkWorkspace(path string) error {
 	root := resolved(r.cfg.SocketRoot)
 	if within(root, ws) || within(ws, root) || within(ws, r.cfg.SocketRoot) {
 		return fmt.Errorf("workspace %q holds Warden's control sockets (%s) or lies inside them; the agent must never see them — choose a folder apart from the daemon's data folder", path, r.cfg.SocketRoot)
+	}
+	homes := resolved(r.cfg.HomeRoot)
+	if within(homes, ws) || within(ws, homes) || within(ws, r.cfg.HomeRoot) {
+		return fmt.Errorf("workspace %q holds the agents' config folders (%s) or lies inside them; an agent must never see another project's login — choose a folder apart from the daemon's data folder", path, r.cfg.HomeRoot)
 	}
 	for _, sock := range r.dockerSockets {
 		if within(ws, sock) || within(ws, resolved(sock)) {

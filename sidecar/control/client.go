@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/warden-sh/warden/shared"
+	"github.com/warden-sh/warden/sidecar/relay"
 )
 
 // maxAnswerBytes caps how much of a (non-stream) answer the client reads.
@@ -93,6 +94,14 @@ func (c *Client) PutPolicy(ctx context.Context, p shared.Policy) (shared.ApplyRe
 	var res shared.ApplyResult
 	err := c.call(ctx, http.MethodPut, "/v1/policy", p, &res)
 	return res, err
+}
+
+// Listening lists the TCP ports listening in the sidecar's namespace (the
+// agent's dev servers), the sidecar's own left out.
+func (c *Client) Listening(ctx context.Context) ([]shared.ListeningPort, error) {
+	var ports []shared.ListeningPort
+	err := c.call(ctx, http.MethodGet, "/v1/listening", nil, &ports)
+	return ports, err
 }
 
 // Events returns up to limit recent events, oldest first; limit <= 0 means
@@ -202,11 +211,17 @@ func (e *APIError) Error() string {
 		e.Method, e.Route, e.StatusCode, http.StatusText(e.StatusCode), e.Message)
 }
 
-// Unwrap makes a refused policy match ErrBadPolicy.
+// Unwrap makes a refused policy match ErrBadPolicy, and a refused relay
+// relay.ErrNotListening or relay.ErrRefusedPort.
 func (e *APIError) Unwrap() error {
-	if e.Method == http.MethodPut && e.Route == "/v1/policy" &&
-		(e.StatusCode == http.StatusBadRequest || e.StatusCode == http.StatusRequestEntityTooLarge) {
+	switch {
+	case e.Method == http.MethodPut && e.Route == "/v1/policy" &&
+		(e.StatusCode == http.StatusBadRequest || e.StatusCode == http.StatusRequestEntityTooLarge):
 		return ErrBadPolicy
+	case e.Route == "/v1/relay" && e.StatusCode == http.StatusBadGateway:
+		return relay.ErrNotListening
+	case e.Route == "/v1/relay" && e.StatusCode == http.StatusForbidden:
+		return relay.ErrRefusedPort
 	}
 	return nil
 }

@@ -12,6 +12,11 @@
 //	GET  /v1/events[?limit=N] → events.Log.Recent, as a JSON list
 //	GET  /v1/events?follow=1 → backlog, then live events, one JSON object per
 //	                           line, until the client goes away
+//	GET  /v1/listening       → Namespace.Listening: the agent's listening TCP ports
+//	GET  /v1/relay?port=N    → (Upgrade: warden-relay) Namespace.DialLoopback(N),
+//	                           101, then the bytes both ways (relay.Join): how
+//	                           the host's preview proxy reaches a dev server
+//	                           bound to 127.0.0.1 in the namespace (DialRelay)
 //
 // Nothing reaches the engine unless the whole body parsed and validated; a
 // refusal is a 400 whose {"error": ...} names the bad entry and what would

@@ -27,6 +27,7 @@ type Server struct {
 	eng     Engine
 	events  *events.Log
 	log     *slog.Logger
+	ns      Namespace // nil until ServeNamespace
 	applyMu sync.Mutex
 	mux     *http.ServeMux
 }
@@ -44,7 +45,7 @@ func NewServer(eng Engine, ev *events.Log, log *slog.Logger) *Server {
 	s.route("/v1/policy", map[string]http.HandlerFunc{http.MethodPut: s.putPolicy})
 	s.route("/v1/events", map[string]http.HandlerFunc{http.MethodGet: s.listEvents})
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such route "+r.URL.Path+"; expect /healthz, /v1/status, /v1/policy or /v1/events")
+		writeError(w, http.StatusNotFound, "no such route "+r.URL.Path+"; expect /healthz, /v1/status, /v1/policy, /v1/events, /v1/listening or /v1/relay")
 	})
 	return s
 }

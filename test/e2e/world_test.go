@@ -47,7 +47,7 @@ var zoneHosts = map[string]int{
 const fakeinetHost = 10
 
 // Binaries built once for the package.
-var bins struct{ warden, fakeinet string }
+var bins struct{ warden, fakeinet, aider, fakeplugin string }
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "warden-e2e-bin-")
@@ -57,7 +57,10 @@ func TestMain(m *testing.M) {
 	}
 	bins.warden = filepath.Join(dir, "warden")
 	bins.fakeinet = filepath.Join(dir, "fakeinet")
-	for bin, pkg := range map[string]string{bins.warden: "../../host/cmd/warden", bins.fakeinet: "../fakeinet/cmd/fakeinet"} {
+	bins.aider = filepath.Join(dir, "warden-agent-aider")
+	bins.fakeplugin = filepath.Join(dir, "fakeplugin")
+	for bin, pkg := range map[string]string{bins.warden: "../../host/cmd/warden", bins.fakeinet: "../fakeinet/cmd/fakeinet",
+		bins.aider: "../../host/plugins/examples/aider", bins.fakeplugin: "../../host/plugins/internal/fakeplugin"} {
 		cmd := exec.Command("go", "build", "-o", bin, pkg)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -82,14 +85,16 @@ type world struct {
 	logPath string
 	hostURL string // what the agent reaches as host.docker.internal
 	hostIP  string
+	// daemonArgs are added to `warden serve`'s flags.
+	daemonArgs []string
 }
 
-func newWorld(t testing.TB) *world {
+func newWorld(t testing.TB, daemonArgs ...string) *world {
 	t.Helper()
 	requireDocker(t)
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
-	w := &world{t: t, name: "warden-e2e-" + hex.EncodeToString(b), data: t.TempDir()}
+	w := &world{t: t, name: "warden-e2e-" + hex.EncodeToString(b), data: t.TempDir(), daemonArgs: daemonArgs}
 	w.network = w.name
 	t.Cleanup(func() { w.cleanupDocker() })
 	w.createNetwork()
@@ -199,8 +204,9 @@ func (w *world) startDaemon() {
 	t := w.t
 	logf, err := os.OpenFile(w.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	require.NoError(t, err)
-	cmd := exec.Command(bins.warden, "--data", w.data, "serve", "--listen", w.addr,
-		"--network", w.network, "--upstream", w.addrOf(fakeinetHost, 53), "--log-level", "debug")
+	args := []string{"--data", w.data, "serve", "--listen", w.addr,
+		"--network", w.network, "--upstream", w.addrOf(fakeinetHost, 53), "--log-level", "debug"}
+	cmd := exec.Command(bins.warden, append(args, w.daemonArgs...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	require.NoError(t, cmd.Start())
 	logf.Close()

@@ -58,7 +58,7 @@ func run(args []string) error {
 	}
 	log.Info("control socket listening", "component", "main", "path", opts.socket)
 	// Serve returns once ctx ends (SIGTERM), after closing follow streams.
-	err = control.NewServer(eng, eng.Events(), log).Serve(ctx, ln)
+	err = control.NewServer(eng, eng.Events(), log).ServeNamespace(newNamespace(opts.cfg)).Serve(ctx, ln)
 	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if serr := eng.Shutdown(shutCtx); err == nil {
