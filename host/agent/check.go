@@ -69,7 +69,7 @@ func Check(d Definition) (Definition, error) {
 		return Definition{}, bad("env", fmt.Sprint(len(d.Env), " variables"), "is too many; expect at most %d", maxEnv)
 	}
 	for _, k := range slices.Sorted(maps.Keys(d.Env)) {
-		if !validEnvName(k) {
+		if !ValidEnvName(k) {
 			return Definition{}, bad("env", k, "is not a variable name; %s", envAccepted)
 		}
 		if strings.IndexByte(d.Env[k], 0) >= 0 {
@@ -162,7 +162,9 @@ func argvProblem(argv []string) string {
 	return ""
 }
 
-func validEnvName(s string) bool {
+// ValidEnvName reports whether s can name an environment variable: a
+// letter or underscore, then letters, digits and underscores.
+func ValidEnvName(s string) bool {
 	if s == "" {
 		return false
 	}

@@ -186,7 +186,7 @@ func checkImage(image string) error {
 // checkEnv returns a copy of env after checking every name and value.
 func checkEnv(env map[string]string) (map[string]string, error) {
 	for _, k := range slices.Sorted(maps.Keys(env)) {
-		if !validEnvName(k) {
+		if !agent.ValidEnvName(k) {
 			return nil, fieldError("env", k, "is not a valid variable name; %s", envAccepted)
 		}
 		if strings.IndexByte(env[k], 0) >= 0 {
@@ -194,18 +194,4 @@ func checkEnv(env map[string]string) (map[string]string, error) {
 		}
 	}
 	return cloneEnv(env), nil
-}
-
-func validEnvName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		letter := c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '_'
-		if !letter && !(i > 0 && c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
 }

@@ -1,0 +1,62 @@
+package ui
+
+import (
+	"bytes"
+	"net/http"
+)
+
+// pageData is what templates/index.html is filled with.
+type pageData struct {
+	Token string
+}
+
+// servePage answers GET / with the page and the token in it. The API's
+// guard has already refused a foreign Host, a foreign Origin and any
+// request another site or a preview sibling (same-site) sent. On top of
+// that the page goes only to a top-level navigation: a fetch from a page,
+// even one of the UI's own origin, gets no token, and neither does an
+// iframe, an <object> or a script tag. A browser too old to send
+// Sec-Fetch-* headers still cannot read the page from another origin (no
+// CORS headers, Cross-Origin-Resource-Policy: same-origin).
+func (h *Handler) servePage(w http.ResponseWriter, r *http.Request) {
+	if reason := notNavigation(r); reason != "" {
+		secure(w.Header())
+		w.Header().Set("Cache-Control", "no-store")
+		http.Error(w, "the Warden UI is only served to a page opened in the browser's address bar: "+reason, http.StatusForbidden)
+		return
+	}
+	var buf bytes.Buffer
+	if err := h.page.Execute(&buf, pageData{Token: h.token}); err != nil {
+		h.log.Error("rendering the page", "err", err)
+		http.Error(w, "rendering the page failed", http.StatusInternalServerError)
+		return
+	}
+	hdr := w.Header()
+	secure(hdr)
+	hdr.Set("Content-Type", "text/html; charset=utf-8")
+	// The page carries the token: no cache may keep it.
+	hdr.Set("Cache-Control", "no-store")
+	_, _ = w.Write(buf.Bytes())
+}
+
+// notNavigation says why r is not a top-level navigation from the UI's own
+// origin or the user, or "" when it is. Missing headers are accepted:
+// clients that are not browsers send none, and they are not the threat.
+func notNavigation(r *http.Request) string {
+	switch site := r.Header.Get("Sec-Fetch-Site"); site {
+	case "", "none", "same-origin":
+	default:
+		return "Sec-Fetch-Site is " + site
+	}
+	switch mode := r.Header.Get("Sec-Fetch-Mode"); mode {
+	case "", "navigate":
+	default:
+		return "Sec-Fetch-Mode is " + mode
+	}
+	switch dest := r.Header.Get("Sec-Fetch-Dest"); dest {
+	case "", "document":
+	default:
+		return "Sec-Fetch-Dest is " + dest
+	}
+	return ""
+}

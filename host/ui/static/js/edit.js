@@ -1,0 +1,64 @@
+// The edit dialog: mode, allowlist and ports, applied live to a running
+// project. What the sidecar made of it is reported in a notice.
+import { call, seg, ApiError } from './api.js';
+import { store, soon } from './store.js';
+import { notify } from './notices.js';
+import { pushMessage } from './format.js';
+import { input, lines, ports, FormError, modeChoice, setMode, getMode, showError, clearErrors, busy, closeButtons } from './forms.js';
+
+let editing = '';
+
+const dialog = () => document.getElementById('edit-dialog');
+const form = () => document.getElementById('edit-form');
+
+export function setupEdit() {
+  const f = form();
+  modeChoice(f.querySelector('[data-modes="edit"]'), 'edit');
+  closeButtons(dialog());
+  f.addEventListener('submit', (e) => {
+    e.preventDefault();
+    submit();
+  });
+}
+
+export function openEdit(id) {
+  const entry = store.projects.get(id);
+  if (!entry) return;
+  const p = entry.project;
+  editing = id;
+  const f = form();
+  f.reset();
+  clearErrors(f);
+  document.getElementById('edit-title').textContent = `Edit ${p.name}`;
+  setMode(f, p.mode);
+  input(f, 'domains').value = (p.domains || []).join('\n');
+  input(f, 'ports').value = (p.ports || []).join(', ');
+  dialog().showModal();
+  input(f, 'domains').focus();
+}
+
+async function submit() {
+  const f = form();
+  clearErrors(f);
+  let patch;
+  try {
+    patch = { mode: getMode(f), domains: lines(input(f, 'domains').value), ports: ports(input(f, 'ports').value) };
+  } catch (e) {
+    if (e instanceof FormError) return showError(f, e.field, e.message);
+    throw e;
+  }
+  busy(f, true, 'Saving…');
+  let res;
+  try {
+    res = await call('PATCH', `/projects/${seg(editing)}`, patch);
+  } catch (e) {
+    showError(f, e instanceof ApiError ? e.field : '', e.message);
+    return;
+  } finally {
+    busy(f, false);
+  }
+  dialog().close();
+  const p = res.project;
+  notify(`${p.name}: ${pushMessage(res.push, p.desired)}`, res.push && res.push.pending ? 'error' : 'ok');
+  soon();
+}

@@ -1,0 +1,312 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+)
+
+// The browser tests drive Debian's headless Chromium through chromedp
+// against the world's daemon. Chromium is told to use a proxy that does not
+// exist for everything but loopback (which it never proxies), so nothing
+// it might fetch on its own leaves the machine.
+
+// artifacts is where screenshots of the main views go (gitignored).
+const artifacts = "../artifacts"
+
+// uiWait bounds every wait for the page.
+const uiWait = 30 * time.Second
+
+type browser struct {
+	t     *testing.T
+	w     *world
+	ctx   context.Context
+	base  string // http://localhost:<port>
+	token string
+
+	mu         sync.Mutex
+	urls       []string
+	exceptions []string
+}
+
+// newBrowser starts a headless Chromium for the test. When the test ends it
+// checks that the page never put the token in a URL and threw nothing.
+func newBrowser(t *testing.T, w *world) *browser {
+	t.Helper()
+	tok, err := os.ReadFile(filepath.Join(w.data, "token"))
+	require.NoError(t, err)
+	_, port, err := net.SplitHostPort(w.addr)
+	require.NoError(t, err)
+	b := &browser{t: t, w: w, base: "http://localhost:" + port, token: strings.TrimSpace(string(tok))}
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.NoSandbox, // tests run as root
+		chromedp.WindowSize(1280, 900),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.ProxyServer("http://127.0.0.1:9"),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-domain-reliability", true),
+		chromedp.Flag("no-pings", true),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(allocCtx)
+	b.ctx = ctx
+	t.Cleanup(func() {
+		b.checkURLs()
+		cancelCtx()
+		cancelAlloc()
+	})
+	require.NoError(t, chromedp.Listen(ctx, func(ev any) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		switch e := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			b.urls = append(b.urls, e.Request.URL+e.Request.URLFragment)
+		case *runtime.EventExceptionThrown:
+			b.exceptions = append(b.exceptions, exceptionText(e.ExceptionDetails))
+		}
+	}))
+	return b
+}
+
+func exceptionText(d *runtime.ExceptionDetails) string {
+	if d == nil {
+		return "?"
+	}
+	s := d.Text
+	if d.Exception != nil && d.Exception.Description != "" {
+		s += ": " + d.Exception.Description
+	}
+	return fmt.Sprintf("%s (%s:%d)", s, d.URL, d.LineNumber)
+}
+
+// checkURLs fails the test when a URL the page requested carries the
+// token, or the page threw.
+func (b *browser) checkURLs() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	require.NotEmpty(b.t, b.urls, "the page requested nothing")
+	for _, u := range b.urls {
+		require.NotContains(b.t, u, b.token, "the token is in a URL the page requested")
+	}
+	require.Empty(b.t, b.exceptions, "the page threw")
+}
+
+// requested lists the URLs the page asked for so far.
+func (b *browser) requested() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.urls...)
+}
+
+// do runs actions, failing the test on an error.
+func (b *browser) do(actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, uiWait)
+	defer cancel()
+	require.NoError(b.t, chromedp.Do(ctx, actions...))
+}
+
+// open loads the UI at path (such as "/" or "/#/projects/<id>") and waits
+// for the first refresh.
+func (b *browser) open(path string) {
+	b.t.Helper()
+	b.do(chromedp.Navigate(b.base + path))
+	b.waitJS(`document.getElementById('list-loading').hidden`, "the project list never loaded")
+}
+
+// eval evaluates a JavaScript expression in the page.
+func eval[T any](b *browser, expr string) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, uiWait)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	require.NoError(b.t, err, "evaluating %s", expr)
+	return v
+}
+
+// waitJS waits until a JavaScript expression is true.
+func (b *browser) waitJS(expr, msg string) {
+	b.t.Helper()
+	b.waitJSFor(expr, uiWait, msg)
+}
+
+func (b *browser) waitJSFor(expr string, d time.Duration, msg string) {
+	b.t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		ok := eval[bool](b, "Boolean("+expr+")")
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.screenshot("failed-" + sanitize(b.t.Name()))
+			b.t.Fatalf("%s (waited %s for %s)", msg, d, expr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// js quotes a Go string as a JavaScript string literal.
+func js(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// q is document.querySelector(sel) as JavaScript.
+func q(sel string) string { return "document.querySelector(" + js(sel) + ")" }
+
+// press focuses the element and presses Enter (Space for a checkbox), the
+// way a keyboard user does. The focus is given in the page itself, so a
+// redraw between finding the element and focusing it cannot fail the step;
+// a redraw after it keeps the focus on the same control.
+func (b *browser) press(sel string) {
+	b.t.Helper()
+	focus := "(el => !!el && !el.disabled && (el.focus(), document.activeElement === el))(" + q(sel) + ")"
+	b.waitJS(focus, "no enabled, focusable "+sel)
+	key := "\r"
+	if eval[bool](b, "document.activeElement.type === 'checkbox'") {
+		key = " "
+	}
+	b.do(chromedp.KeyEvent(key))
+}
+
+// typeInto replaces the text of a field by typing.
+func (b *browser) typeInto(sel, text string) {
+	b.t.Helper()
+	b.do(chromedp.Evaluate[chromedp.Void](q(sel)+".value = ''"),
+		chromedp.SendKeys(chromedp.CSS(sel), text))
+}
+
+// setValue sets a field's value as a paste would, with an input event.
+func (b *browser) setValue(sel, value string) {
+	b.t.Helper()
+	b.exec("(el => { el.value = " + js(value) + "; el.dispatchEvent(new Event('input', {bubbles: true})); })(" + q(sel) + ")")
+}
+
+// exec runs a JavaScript statement in the page.
+func (b *browser) exec(stmt string) {
+	b.t.Helper()
+	b.do(chromedp.Evaluate[chromedp.Void](stmt))
+}
+
+// holdRequests pauses the page's requests whose URL matches pattern (the
+// Fetch domain's wildcards) until release is called, so a test can look at
+// the page while they are in flight. paused receives each held request.
+func (b *browser) holdRequests(pattern string) (paused <-chan struct{}, release func()) {
+	b.t.Helper()
+	ch := make(chan struct{}, 16)
+	events := chromedp.Events(b.ctx, fetch.RequestPaused)
+	_, err := chromedp.Call(b.ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: pattern}}})
+	require.NoError(b.t, err)
+	var mu sync.Mutex
+	var held []fetch.RequestID
+	released := false
+	go func() {
+		for ev, err := range events {
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			if released {
+				mu.Unlock()
+				_, _ = chromedp.Call(b.ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
+				continue
+			}
+			held = append(held, ev.RequestID)
+			mu.Unlock()
+			ch <- struct{}{}
+		}
+	}()
+	return ch, func() {
+		mu.Lock()
+		released = true
+		ids := held
+		held = nil
+		mu.Unlock()
+		for _, id := range ids {
+			_, err := chromedp.Call(b.ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: id})
+			require.NoError(b.t, err)
+		}
+		_, err := chromedp.Call(b.ctx, fetch.Disable, cdp.Empty{})
+		require.NoError(b.t, err)
+	}
+}
+
+// text is the trimmed text of the first element matching sel.
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	return strings.TrimSpace(eval[string](b, "("+q(sel)+" || {}).textContent || ''"))
+}
+
+// screenshot saves a PNG of the page to test/artifacts.
+func (b *browser) screenshot(name string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, uiWait)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	require.NoError(b.t, os.MkdirAll(artifacts, 0o755))
+	path := filepath.Join(artifacts, name+".png")
+	require.NoError(b.t, os.WriteFile(path, png, 0o644))
+	b.t.Logf("screenshot: test/artifacts/%s.png", name)
+}
+
+func sanitize(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '-'
+	}, s)
+}
+
+// card is the selector of a project's card.
+func card(id string) string { return `[data-project-id="` + id + `"]` }
+
+// api calls the world's daemon with the token, as the CLI does.
+func (w *world) api(t *testing.T, method, path string, body any) (int, []byte) {
+	t.Helper()
+	var rd *bytes.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(t, err)
+		rd = bytes.NewReader(b)
+	} else {
+		rd = bytes.NewReader(nil)
+	}
+	req, err := http.NewRequest(method, "http://"+w.addr+"/api/v1"+path, rd)
+	require.NoError(t, err)
+	tok, err := os.ReadFile(filepath.Join(w.data, "token"))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out bytes.Buffer
+	_, _ = out.ReadFrom(resp.Body)
+	return resp.StatusCode, out.Bytes()
+}
