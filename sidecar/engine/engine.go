@@ -23,8 +23,9 @@ var errNotAllowed = errors.New("entry is no longer allowed")
 
 // Engine enforces one policy at a time in the namespace it runs in.
 type Engine struct {
-	cfg Config
-	log *slog.Logger
+	cfg     Config
+	log     *slog.Logger
+	partLog *slog.Logger // untagged, for the parts to tag themselves
 
 	fw     *firewall.Firewall
 	sets   *addrset.Sets
@@ -51,8 +52,8 @@ func New(cfg Config, log *slog.Logger) (*Engine, error) {
 	if _, err := cfg.Initial.Validate(); err != nil {
 		return nil, fmt.Errorf("checking initial policy: %w", err)
 	}
-	log = log.With("component", "engine")
-	e := &Engine{cfg: cfg, log: log, events: events.New(cfg.EventCapacity), startedAt: time.Now()}
+	// Each part tags its own lines; only the engine's carry "engine".
+	e := &Engine{cfg: cfg, log: log.With("component", "engine"), partLog: log, events: events.New(cfg.EventCapacity), startedAt: time.Now()}
 	fw, err := firewall.New(cfg.Firewall, log)
 	if err != nil {
 		return nil, fmt.Errorf("preparing firewall: %w", err)
@@ -88,7 +89,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
-	reader, err := nflog.Open(e.cfg.Firewall.NFLogGroup, e.log)
+	reader, err := nflog.Open(e.cfg.Firewall.NFLogGroup, e.partLog)
 	if err != nil {
 		return fmt.Errorf("opening NFLOG group %d: %w", e.cfg.Firewall.NFLogGroup, err)
 	}
