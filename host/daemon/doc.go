@@ -26,6 +26,15 @@
 // every project a watcher reads .warden.json, whose ports are merged into
 // the status; nothing in that file ever reaches the network policy.
 //
+// The preview proxy asks Preview on every request (previews.go): the
+// project's agent type, declared ports, desired state, address and control
+// socket, served from memory. Every project write and .warden.json change
+// bumps one count and every container event or runtime call another
+// (gen.go); a cached preview is reused only while both are unchanged, so
+// an edit applies to the next request, and the container state is read
+// again after at most previewStateTTL anyway. Ports adds what listens in
+// the namespace (the sidecar's GET /v1/listening) for the UI's port chips.
+//
 // Agent types come from one registry (host/agent): the built-in ones, and
 // those the plugins in Config.PluginsDir define (host/plugins, loaded by
 // Open before the API answers). Create checks a spec's agent type against

@@ -254,6 +254,13 @@ func (w *world) cleanupDocker() {
 	}
 	out, _ := exec.Command("docker", "ps", "-aq", "--filter", "network="+w.network).Output()
 	ids := strings.Fields(string(out))
+	// Agents join their sidecar's namespace, not the network, so the
+	// filter misses them; their sidecars name their projects.
+	projects, _ := exec.Command("docker", "ps", "-a", "--filter", "network="+w.network,
+		"--format", `{{.Label "warden.project"}}`).Output()
+	for _, id := range strings.Fields(string(projects)) {
+		ids = append(ids, "warden-"+id+"-agent")
+	}
 	if len(ids) > 0 {
 		_ = exec.Command("docker", append([]string{"rm", "-f"}, ids...)...).Run()
 	}

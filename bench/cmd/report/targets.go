@@ -23,9 +23,22 @@ var targets = map[string]target{
 		}
 		return f.Value >= 1.5*fwd.Value, true
 	}},
-	"dns_latency_p99_ms":  below(1, "ms"),
-	"policy_apply_ms":     below(10, "ms"),
-	"sidecar_idle_rss_mb": below(15, "MB"),
+	"proxy_rps": {"≥ 0.8× nginx", func(f figure, _ map[string]figure) (bool, bool) {
+		if f.PeerValue == nil {
+			return false, false
+		}
+		return f.Value >= 0.8**f.PeerValue, true
+	}},
+	"proxy_p99_ms": {"≤ 1.5× nginx", func(f figure, _ map[string]figure) (bool, bool) {
+		if f.PeerValue == nil {
+			return false, false
+		}
+		return f.Value <= 1.5**f.PeerValue, true
+	}},
+	"proxy_ws_kb_per_conn": below(40, "KB"),
+	"dns_latency_p99_ms":   below(1, "ms"),
+	"policy_apply_ms":      below(10, "ms"),
+	"sidecar_idle_rss_mb":  below(15, "MB"),
 }
 
 func below(limit float64, unit string) target {

@@ -1,0 +1,158 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/warden-sh/warden/host/project"
+)
+
+// previewStateTTL is how long a container state read for previews is
+// trusted when no event or lifecycle call said it changed.
+const previewStateTTL = 5 * time.Second
+
+// Preview is what the preview proxy needs to route one request to a
+// project. Daemon.Preview serves it from memory, so the proxy can ask on
+// every request.
+type Preview struct {
+	ID        string
+	Name      string
+	AgentType string
+	// Ports are the declared ports: the project's own and those its
+	// .warden.json adds, sorted. The slice is shared; do not change it.
+	Ports []int
+	// Stopped is true when the project is meant to be stopped.
+	Stopped bool
+	// Running is true when both containers run and the agent is in the
+	// sidecar's namespace.
+	Running bool
+	// Problem says why a project meant to run is not running, when known.
+	Problem string
+	// Addr is the project's address on its Docker network; not valid when
+	// the project does not run.
+	Addr netip.Addr
+	// Socket is the host path of the sidecar's control socket (its relay).
+	Socket string
+}
+
+// previewCache keeps one Preview per project. A cached preview is reused
+// while neither count moved: projects counts project writes and
+// .warden.json changes, containers counts container events and the
+// runtime calls that change containers.
+type previewCache struct {
+	projects   atomic.Uint64
+	containers atomic.Uint64
+	entries    sync.Map // project id → *previewEntry
+}
+
+type previewEntry struct {
+	mu   sync.Mutex // one refresh at a time
+	snap atomic.Pointer[previewSnap]
+}
+
+type previewSnap struct {
+	p          Preview
+	projectGen uint64
+	stateGen   uint64
+	stateAt    time.Time
+}
+
+// Preview returns the routing facts of the project whose id is id (names
+// are not looked up: preview host names carry ids). An unknown id returns
+// an error matching ErrNotFound.
+func (d *Daemon) Preview(ctx context.Context, id string) (Preview, error) {
+	if !project.ValidID(id) {
+		return Preview{}, notFound(id)
+	}
+	c := &d.previews
+	v, ok := c.entries.Load(id)
+	if !ok {
+		v, _ = c.entries.LoadOrStore(id, new(previewEntry))
+	}
+	e := v.(*previewEntry)
+	if s := e.snap.Load(); s != nil && d.previewFresh(s, true, true) {
+		return s.p, nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := e.snap.Load()
+	if s != nil && d.previewFresh(s, true, true) {
+		return s.p, nil
+	}
+	next, err := d.refreshPreview(ctx, id, s)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			c.entries.Delete(id)
+		}
+		return Preview{}, err
+	}
+	e.snap.Store(next)
+	return next.p, nil
+}
+
+// previewFresh reports whether the project part and the container part of
+// s may be reused.
+func (d *Daemon) previewFresh(s *previewSnap, project, state bool) bool {
+	c := &d.previews
+	if project && s.projectGen != c.projects.Load() {
+		return false
+	}
+	return !state || (s.stateGen == c.containers.Load() && d.now().Sub(s.stateAt) < previewStateTTL)
+}
+
+// refreshPreview reads what changed since old (nil: everything).
+func (d *Daemon) refreshPreview(ctx context.Context, id string, old *previewSnap) (*previewSnap, error) {
+	c := &d.previews
+	next := &previewSnap{}
+	if old != nil && d.previewFresh(old, true, false) {
+		next.p, next.projectGen = old.p, old.projectGen
+	} else {
+		next.projectGen = c.projects.Load()
+		p, err := d.store.Get(id)
+		if isStoreNotFound(err) {
+			return nil, notFound(id)
+		}
+		if err != nil {
+			return nil, err
+		}
+		w := d.wardenFile(id)
+		next.p = Preview{
+			ID:        p.ID,
+			Name:      p.Name,
+			AgentType: p.AgentType,
+			Ports:     mergePorts(p.Ports, w.ports),
+			Stopped:   p.Desired != project.DesiredRunning,
+			Socket:    d.rt.SocketPath(id),
+		}
+	}
+	if old != nil && d.previewFresh(old, false, true) {
+		next.stateGen, next.stateAt = old.stateGen, old.stateAt
+		next.p.Running, next.p.Problem, next.p.Addr = old.p.Running, old.p.Problem, old.p.Addr
+		return next, nil
+	}
+	next.stateGen, next.stateAt = c.containers.Load(), d.now()
+	st, err := d.rt.State(ctx, id)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		next.p.Running, next.p.Problem, next.p.Addr = false, "the Docker engine did not answer: "+err.Error(), netip.Addr{}
+		return next, nil
+	}
+	next.p.Running, next.p.Problem = st.Running, st.Error
+	next.p.Addr = netip.Addr{}
+	if a, err := netip.ParseAddr(st.Sidecar.IP); err == nil && st.Running {
+		next.p.Addr = a.Unmap()
+	}
+	if !st.Running && next.p.Problem == "" {
+		next.p.Problem = "sidecar " + st.Sidecar.Status + ", agent " + st.Agent.Status
+	}
+	return next, nil
+}
+
+// forgetPreview drops a deleted project's cached preview.
+func (d *Daemon) forgetPreview(id string) { d.previews.entries.Delete(id) }

@@ -1,0 +1,192 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httputil"
+	"net/netip"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// ErrUnknownProject marks a project id that names no project; Projects
+// returns an error matching it.
+var ErrUnknownProject = errors.New("no such project")
+
+// Target is what the proxy needs to know of a project, on every request.
+type Target struct {
+	ID        string
+	Name      string
+	AgentType string
+	// Ports are the declared ports, sorted.
+	Ports []int
+	// Stopped: the project is meant to be stopped.
+	Stopped bool
+	// Running: its containers run; Addr is then its address.
+	Running bool
+	Problem string
+	Addr    netip.Addr
+	// Socket is the host path of the sidecar's control socket.
+	Socket string
+}
+
+// Projects is what the proxy asks of the daemon. Preview is called on every
+// request and every dial, so it must answer from memory.
+type Projects interface {
+	Preview(ctx context.Context, id string) (Target, error)
+}
+
+// reservedPort is never proxied: in every namespace it is the sidecar's
+// DNS filter (see relay.Dialer).
+const reservedPort = 53
+
+// Proxy serves preview hosts. It is an http.Handler; Close ends the
+// WebSocket tunnels it holds.
+type Proxy struct {
+	cfg      Config
+	projects Projects
+	log      *slog.Logger
+	dial     *dialer
+	rp       *httputil.ReverseProxy
+	tr       *backendTransport
+	tunnels  tunnels
+}
+
+// New returns a proxy over projects with cfg (zero fields take their
+// defaults).
+func New(cfg Config, projects Projects, log *slog.Logger) (*Proxy, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	p := &Proxy{cfg: cfg, projects: projects, log: log.With("component", "proxy")}
+	p.dial = newDialer(cfg, projects)
+	p.tr = newBackendTransport(cfg, p.dial.dialBackend)
+	p.rp = &httputil.ReverseProxy{
+		Rewrite:   rewrite,
+		Transport: p.tr,
+		// Zero, not -1: ReverseProxy already flushes every write of a
+		// server-sent event stream and of a body of unknown length (-1
+		// for those); -1 for all would send every small answer's head
+		// and body in two writes, with a timer goroutine between.
+		FlushInterval:  0,
+		BufferPool:     bufferPool{},
+		ModifyResponse: unreadableElsewhere,
+		ErrorHandler:   p.backendError,
+		ErrorLog:       slog.NewLogLogger(p.log.Handler(), slog.LevelDebug),
+	}
+	return p, nil
+}
+
+// Close ends every WebSocket tunnel and closes idle connections to dev
+// servers. Requests in flight are the HTTP server's to end.
+func (p *Proxy) Close() error {
+	p.tunnels.closeAll()
+	p.tr.closeIdle(true)
+	return nil
+}
+
+// ServeHTTP answers one request for a preview host: the checks of the
+// package doc in their order, then the dev server's answer.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h, err := ParseHost(r.Host)
+	if err != nil {
+		writePage(w, http.StatusBadRequest, badHostPage(err))
+		return
+	}
+	if origin, foreign := foreignOrigin(r, h); foreign {
+		p.log.Info("refused a request from another origin", "host", r.Host, "origin", origin, "method", r.Method)
+		writePage(w, http.StatusForbidden, foreignOriginPage(h, origin))
+		return
+	}
+	t, err := p.projects.Preview(r.Context(), h.ProjectID)
+	switch {
+	case errors.Is(err, ErrUnknownProject):
+		writePage(w, http.StatusNotFound, unknownProjectPage(h, uiURL(h)))
+		return
+	case err != nil:
+		if r.Context().Err() == nil {
+			writePage(w, http.StatusBadGateway, unreachablePage(h, Target{Name: h.ProjectID}, err))
+		}
+		return
+	case t.AgentType != h.AgentType:
+		writePage(w, http.StatusNotFound, wrongAgentPage(h, t))
+		return
+	case h.Port == reservedPort:
+		writePage(w, http.StatusForbidden, reservedPortPage(h))
+		return
+	case !slices.Contains(t.Ports, h.Port):
+		writePage(w, http.StatusForbidden, undeclaredPage(h, t))
+		return
+	case t.Stopped:
+		writePage(w, http.StatusBadGateway, stoppedPage(t))
+		return
+	case !t.Running:
+		writePage(w, http.StatusBadGateway, notRunningPage(t))
+		return
+	}
+	// Uploads and streams may outlast the server's read timeout, which is
+	// there for the API; past it, the server would also end the request's
+	// context, and with it a quiet event stream.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
+	if isUpgrade(r) {
+		p.serveUpgrade(w, r, h, t)
+		return
+	}
+	p.rp.ServeHTTP(w, r)
+}
+
+// rewrite aims the outbound request at the project's port, keeping the
+// preview Host (dev servers that check Host accept *.localhost), Origin and
+// Referer, and setting X-Forwarded-For, -Host and -Proto.
+func rewrite(pr *httputil.ProxyRequest) {
+	h, _ := ParseHost(pr.In.Host) // ServeHTTP parsed it already
+	pr.Out.URL.Scheme = "http"
+	pr.Out.URL.Host = backendAddr(h.ProjectID, h.Port)
+	pr.Out.Host = pr.In.Host
+	pr.SetXForwarded()
+}
+
+// backendError answers a request the dev server could not be reached for.
+func (p *Proxy) backendError(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil {
+		return // the browser left; nobody reads an answer
+	}
+	h, _ := ParseHost(r.Host)
+	t, terr := p.projects.Preview(r.Context(), h.ProjectID)
+	if terr != nil {
+		t = Target{ID: h.ProjectID, Name: h.ProjectID}
+	}
+	switch {
+	case errors.Is(err, errNotListening):
+		writePage(w, http.StatusBadGateway, notListeningPage(h, t))
+	case errors.Is(err, errNotRunning):
+		writePage(w, http.StatusBadGateway, notRunningPage(t))
+	default:
+		p.log.Info("dev server unreachable", "project", h.ProjectID, "port", h.Port, "err", err)
+		writePage(w, http.StatusBadGateway, unreachablePage(h, t, err))
+	}
+}
+
+// uiURL is the daemon's own page, on the port the browser used.
+func uiURL(h Host) string {
+	if h.Listen == 0 {
+		return "http://localhost/"
+	}
+	return "http://localhost:" + strconv.Itoa(h.Listen) + "/"
+}
+
+// bufferPool lends ReverseProxy its copy buffers.
+type bufferPool struct{}
+
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+func (bufferPool) Get() []byte  { return *copyBuffers.Get().(*[]byte) }
+func (bufferPool) Put(b []byte) { copyBuffers.Put(&b) }
