@@ -344,6 +344,14 @@ main() {
 	FIGURES=$FIGURES BENCH_QUIET_WAIT=$QUIET_WAIT bench/proxy.sh ||
 		warn "the preview proxy benchmark failed; its figures are missing (see bench/out/proxy-daemon.log)"
 
+	say "host: edit-to-enforce latency at 1, 10 and 50 projects, memory, project start (test/e2e benchmarks)"
+	rm -f "$OUT/host.json"
+	if WARDEN_BENCH_OUT=$OUT/host.json "$GO" test -run '^$' -bench 'BenchmarkDocker' -benchtime 1x -timeout 20m ./test/e2e/ >"$OUT/host-bench.txt" 2>&1; then
+		jq -r '.[] | "\(.name) \(.value) \(.unit)" + (if .peer then " \(.peer) \(.peer_value)" else "" end)' "$OUT/host.json" >>"$FIGURES"
+	else
+		warn "the host benchmarks failed; their figures are missing (see bench/out/host-bench.txt)"
+	fi
+
 	local s=$OUT/setadd.json
 	local notes=(
 		"Run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) CPUs, Linux $(uname -r); CPU busy before start ${busy}%, load average ${load_start} at start, $(cut -d' ' -f1-3 /proc/loadavg) at end."
@@ -351,6 +359,7 @@ main() {
 		"Latency: bench/cmd/dnsload, open loop at $LAT_RATE queries/s for 10 s (after 1 s warm-up), distinct names, median of $RUNS runs (sidecar p99 ${p99[*]} ms; dnsmasq p99 ${peer99[*]} ms)."
 		"Address sets: addrset.Add of one answer with $(jq .addrsPerAnswer "$s") new addresses, $(jq .ipv4.n "$s") answers; IPv6 p50/p99 $(jq .ipv6.p50Ms "$s")/$(jq .ipv6.p99Ms "$s") ms; an answer already held (no kernel call) p99 $(jq .held.p99Ms "$s") ms."
 		"Policy apply: alternating two disjoint 200-domain restricted lists, sets refilled before each apply ($(jq .swapLists.unsettled "$a") unsettled); mode switch = restricted ↔ none with the same list (rewrites iptables), p99 $(jq .switchMode.sidecar.p99Ms "$a") ms."
+		"Host: one daemon with 1, then 10, then 50 running projects (test agent image); each sample is a domain add or removal through the CLI, timed until a probe inside an agent (resolving every 1 ms) sees the answer turn; 20 of each per level. Project start: median of 7 'warden project start' against 'docker run -d' of the same image on the same network."
 		"Sidecar RSS after the DNS load: ${rss_after} MB. dnsmasq peer: --cache-size=0 --no-resolv --server=$UPSTREAM --dns-forward-max=1024."
 	)
 	local args=() n

@@ -74,7 +74,7 @@ func BenchmarkDockerProjectStart(b *testing.B) {
 		w.mustCLI("project", "rm", id)
 	}
 	peer := round2(percentile(plain, 50))
-	writeFigures(b, []figure{{Name: "project_start_ms", Value: round2(percentile(warden, 50)), Unit: "ms", Peer: "docker run", PeerValue: &peer}})
+	writeFigures(b, []figure{{Name: "project_start_ms", Value: round2(percentile(warden, 50)), Unit: "ms", Peer: "docker-run", PeerValue: &peer}})
 	b.ReportMetric(percentile(warden, 50), "warden_ms")
 	b.ReportMetric(peer, "docker_run_ms")
 }
