@@ -71,35 +71,8 @@ check_prereqs() {
 		die "$AGENT_IMAGE has no devserver; rebuild it with 'make images'"
 }
 
-# cpu_busy prints the share of CPU time (percent) spent outside idle over
-# two seconds, across all CPUs.
-cpu_busy() {
-	local a b
-	read -r -a a < <(head -1 /proc/stat)
-	sleep 2
-	read -r -a b < <(head -1 /proc/stat)
-	awk -v a="${a[*]}" -v b="${b[*]}" 'BEGIN {
-		n = split(a, x, " "); split(b, y, " ")
-		for (i = 2; i <= n; i++) { t += y[i] - x[i] }
-		idle = (y[5] - x[5]) + (y[6] - x[6])
-		busy = t > 0 ? 100 * (t - idle) / t : 0
-		printf "%.0f\n", busy }'
-}
-
-# wait_quiet waits (up to QUIET_WAIT seconds) until other work on the
-# machine takes under 15% of the CPUs, since every figure here is
-# CPU-bound; it prints how busy the machine was when it stopped waiting.
-wait_quiet() {
-	local waited=0 busy
-	busy=$(cpu_busy)
-	while [ "$busy" -gt 15 ] && [ "$waited" -lt "$QUIET_WAIT" ]; do
-		say "machine busy (${busy}% CPU); waiting for it to settle"
-		sleep 8
-		waited=$((waited + 10))
-		busy=$(cpu_busy)
-	done
-	echo "$busy"
-}
+# shellcheck source=bench/quiet.sh
+. bench/quiet.sh # the scripts run from the repository root
 
 # free_port prints a loopback TCP port nothing listens on.
 free_port() {
