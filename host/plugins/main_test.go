@@ -1,11 +1,10 @@
 package plugins
 
 import (
-	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
+
+	"github.com/warden-sh/warden/test/gobuild"
 )
 
 // bins are the plugin programs the tests run, built once.
@@ -16,22 +15,8 @@ func TestMain(m *testing.M) {
 		runChild(dir)
 		return
 	}
-	dir, err := os.MkdirTemp("", "warden-plugins-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	bins.example = filepath.Join(dir, "example")
-	bins.fake = filepath.Join(dir, "fake")
-	for bin, pkg := range map[string]string{bins.example: "./examples/aider", bins.fake: "./internal/fakeplugin"} {
-		cmd := exec.Command("go", "build", "-o", bin, pkg)
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, out)
-			os.Exit(1)
-		}
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	gobuild.Main(func(bin map[string]string) int {
+		bins.example, bins.fake = bin["example"], bin["fake"]
+		return m.Run()
+	}, map[string]string{"example": "./examples/aider", "fake": "./internal/fakeplugin"})
 }

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/warden-sh/warden/test/gobuild"
 )
 
 // prefixes are the /24 documentation networks a world may take; each world
@@ -50,27 +52,16 @@ const fakeinetHost = 10
 var bins struct{ warden, fakeinet, aider, fakeplugin string }
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "warden-e2e-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	bins.warden = filepath.Join(dir, "warden")
-	bins.fakeinet = filepath.Join(dir, "fakeinet")
-	bins.aider = filepath.Join(dir, "warden-agent-aider")
-	bins.fakeplugin = filepath.Join(dir, "fakeplugin")
-	for bin, pkg := range map[string]string{bins.warden: "../../host/cmd/warden", bins.fakeinet: "../fakeinet/cmd/fakeinet",
-		bins.aider: "../../host/plugins/examples/aider", bins.fakeplugin: "../../host/plugins/internal/fakeplugin"} {
-		cmd := exec.Command("go", "build", "-o", bin, pkg)
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, out)
-			os.Exit(1)
-		}
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	gobuild.Main(func(bin map[string]string) int {
+		bins.warden, bins.fakeinet = bin["warden"], bin["fakeinet"]
+		bins.aider, bins.fakeplugin = bin["warden-agent-aider"], bin["fakeplugin"]
+		return m.Run()
+	}, map[string]string{
+		"warden":             "../../host/cmd/warden",
+		"fakeinet":           "../fakeinet/cmd/fakeinet",
+		"warden-agent-aider": "../../host/plugins/examples/aider",
+		"fakeplugin":         "../../host/plugins/internal/fakeplugin",
+	})
 }
 
 // world is one daemon with its data folder, Docker network and fake internet.

@@ -1,11 +1,9 @@
 package enforce
 
 import (
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
+
+	"github.com/warden-sh/warden/test/gobuild"
 )
 
 // Binaries built once for the whole package.
@@ -15,22 +13,8 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "warden-enforce-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	sidecarBin = filepath.Join(dir, "warden-sidecar")
-	probeBin = filepath.Join(dir, "probe")
-	for bin, pkg := range map[string]string{sidecarBin: "../../sidecar/cmd/warden-sidecar", probeBin: "../probe"} {
-		cmd := exec.Command("go", "build", "-o", bin, pkg)
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, out)
-			os.Exit(1)
-		}
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	gobuild.Main(func(bin map[string]string) int {
+		sidecarBin, probeBin = bin["warden-sidecar"], bin["probe"]
+		return m.Run()
+	}, map[string]string{"warden-sidecar": "../../sidecar/cmd/warden-sidecar", "probe": "../probe"})
 }
