@@ -13,24 +13,7 @@ import (
 
 func (a *app) domainsCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "domains", Short: "List and edit a project's allowlist (applied live)"}
-	ls := &cobra.Command{
-		Use:   "ls PROJECT",
-		Short: "List the allowlist",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := a.resolve(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if a.json {
-				return a.printJSON(p.Domains)
-			}
-			for _, d := range p.Domains {
-				fmt.Fprintln(a.out, d)
-			}
-			return nil
-		},
-	}
+	ls := listCommand(a, "List the allowlist", func(p project.Project) []string { return p.Domains })
 	// add and rm need at least one entry; set with none empties the list.
 	edit := func(use, short string, patch func([]string) project.Patch) *cobra.Command {
 		minArgs := 2
@@ -59,11 +42,12 @@ func (a *app) domainsCommand() *cobra.Command {
 	return cmd
 }
 
-func (a *app) portsCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "ports", Short: "List and edit a project's forwarded ports"}
-	ls := &cobra.Command{
+// listCommand is `ls PROJECT` for one of a project's lists: one item a line,
+// or the list as JSON.
+func listCommand[T any](a *app, short string, list func(project.Project) []T) *cobra.Command {
+	return &cobra.Command{
 		Use:   "ls PROJECT",
-		Short: "List the forwarded ports",
+		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := a.resolve(cmd.Context(), args[0])
@@ -71,14 +55,19 @@ func (a *app) portsCommand() *cobra.Command {
 				return err
 			}
 			if a.json {
-				return a.printJSON(p.Ports)
+				return a.printJSON(list(p))
 			}
-			for _, port := range p.Ports {
-				fmt.Fprintln(a.out, port)
+			for _, item := range list(p) {
+				fmt.Fprintln(a.out, item)
 			}
 			return nil
 		},
 	}
+}
+
+func (a *app) portsCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "ports", Short: "List and edit a project's forwarded ports"}
+	ls := listCommand(a, "List the forwarded ports", func(p project.Project) []int { return p.Ports })
 	edit := func(use, short string, patch func([]int) project.Patch) *cobra.Command {
 		return a.addJSON(&cobra.Command{
 			Use:   use + " PROJECT PORT...",
