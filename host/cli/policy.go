@@ -2,8 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -92,9 +90,10 @@ func (a *app) portsCommand() *cobra.Command {
 func parsePorts(args []string) ([]int, error) {
 	out := make([]int, 0, len(args))
 	for _, s := range args {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 65535 || strings.HasPrefix(s, "0") {
-			return nil, fmt.Errorf("bad port %q; expect a number from 1 to 65535", s)
+		// The same spelling rule as preview host names and the relay.
+		n, err := shared.ParsePort(s)
+		if err != nil {
+			return nil, fmt.Errorf("bad port %q; expect a number from 1 to 65535 without leading zeros", s)
 		}
 		out = append(out, n)
 	}
