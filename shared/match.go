@@ -30,6 +30,15 @@ func (m *Matcher) Match(qname string) (Domain, bool) {
 	if !ok {
 		return "", false
 	}
+	return m.Lookup(name)
+}
+
+// Lookup is Match for a name already normalised by NormalizeQueryName, for
+// callers that normalise once for several uses.
+func (m *Matcher) Lookup(name string) (Domain, bool) {
+	if m == nil || len(m.entries) == 0 {
+		return "", false
+	}
 	for {
 		if d, ok := m.entries[name]; ok {
 			return d, true

@@ -112,7 +112,7 @@ func (f *Filter) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 		f.forward(w, req, tcp, "", false)
 		return
 	case shared.ModeRestricted:
-		if entry, ok := p.matcher.Match(q.Name); ok {
+		if entry, ok := p.matcher.Lookup(name); valid && ok {
 			f.forward(w, req, tcp, entry, true)
 			return
 		}
