@@ -71,3 +71,5 @@ type fakePreviews struct{}
 func (fakePreviews) Preview(ctx context.Context, id string) (daemon.Preview, error) {
 	return daemon.Preview{}, daemon.ErrNotFound
 }
+
+func (fakePreviews) PreviewCached(id string) (daemon.Preview, bool) { return daemon.Preview{}, false }

@@ -12,6 +12,7 @@ import (
 // previewSource is what the API's daemon gives the preview proxy.
 type previewSource interface {
 	Preview(ctx context.Context, id string) (daemon.Preview, error)
+	PreviewCached(id string) (daemon.Preview, bool)
 }
 
 // previewTargets adapts the daemon to proxy.Projects.
@@ -25,6 +26,19 @@ func (p previewTargets) Preview(ctx context.Context, id string) (proxy.Target, e
 	if err != nil {
 		return proxy.Target{}, err
 	}
+	return target(pv), nil
+}
+
+// PreviewCached lets the proxy's event loops route from memory.
+func (p previewTargets) PreviewCached(id string) (proxy.Target, bool) {
+	pv, ok := p.d.PreviewCached(id)
+	if !ok {
+		return proxy.Target{}, false
+	}
+	return target(pv), true
+}
+
+func target(pv daemon.Preview) proxy.Target {
 	return proxy.Target{
 		ID:        pv.ID,
 		Name:      pv.Name,
@@ -35,5 +49,5 @@ func (p previewTargets) Preview(ctx context.Context, id string) (proxy.Target, e
 		Problem:   pv.Problem,
 		Addr:      pv.Addr,
 		Socket:    pv.Socket,
-	}, nil
+	}
 }

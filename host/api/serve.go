@@ -17,6 +17,13 @@ import (
 // shutdownGrace is how long requests in flight get to finish at shutdown.
 const shutdownGrace = 5 * time.Second
 
+// The listener's limits: for a request head, and for a connection that
+// sends nothing.
+const (
+	headerTimeout = 10 * time.Second
+	idleTimeout   = 2 * time.Minute
+)
+
 // Serve runs the daemon, its API and the preview proxy on cfg.Listen until
 // ctx ends: it opens the store and the Docker runtime, creates (or reuses)
 // the token, rebuilds the daemon's view from the containers, and answers
@@ -57,7 +64,10 @@ func Serve(ctx context.Context, cfg daemon.Config, log *slog.Logger) error {
 		defer close(ran)
 		_ = d.Run(runCtx)
 	}()
-	err = serveOn(ctx, ln, frontDoor{api: NewServer(d, token, log), previews: previews}, log)
+	// Plain preview requests are answered on the connection they came on
+	// (proxy.Intercept); the server gets every other connection.
+	front := previews.Intercept(ln, proxy.ConnOptions{HeaderTimeout: headerTimeout, IdleTimeout: idleTimeout})
+	err = serveOn(ctx, front, frontDoor{api: NewServer(d, token, log), previews: previews}, log)
 	previews.Close()
 	stopRun()
 	<-ran
@@ -68,9 +78,9 @@ func Serve(ctx context.Context, cfg daemon.Config, log *slog.Logger) error {
 func serveOn(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
 	srv := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: headerTimeout,
 		ReadTimeout:       time.Minute,
-		IdleTimeout:       2 * time.Minute,
+		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		// Streams end when the daemon does, so Shutdown does not wait on them.
 		BaseContext: func(net.Listener) context.Context { return ctx },

@@ -94,6 +94,19 @@ func (d *Daemon) Preview(ctx context.Context, id string) (Preview, error) {
 	return next.p, nil
 }
 
+// PreviewCached is Preview from memory only: false when the project is
+// not held or what is held may be stale (Preview then reads it again).
+func (d *Daemon) PreviewCached(id string) (Preview, bool) {
+	v, ok := d.previews.entries.Load(id)
+	if !ok {
+		return Preview{}, false
+	}
+	if s := v.(*previewEntry).snap.Load(); s != nil && d.previewFresh(s, true, true) {
+		return s.p, true
+	}
+	return Preview{}, false
+}
+
 // previewFresh reports whether the project part and the container part of
 // s may be reused.
 func (d *Daemon) previewFresh(s *previewSnap, project, state bool) bool {

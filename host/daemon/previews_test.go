@@ -111,6 +111,42 @@ func TestPreviewCachesContainerStateUntilAnEvent(t *testing.T) {
 	require.Equal(t, "172.17.0.6", pv.Addr.String())
 }
 
+func TestPreviewCachedAnswersOnlyFromMemory(t *testing.T) {
+	p := newProject(t, "web", project.DesiredRunning)
+	p.Ports = []int{5173}
+	env := newTestEnv(t, p)
+	now := time.Now()
+	env.d.now = func() time.Time { return now }
+	env.rt.setState(p.ID, runningAt("172.17.0.5"))
+	ctx := context.Background()
+
+	_, ok := env.d.PreviewCached(p.ID)
+	require.False(t, ok, "nothing read yet")
+	want, err := env.d.Preview(ctx, p.ID)
+	require.NoError(t, err)
+	got, ok := env.d.PreviewCached(p.ID)
+	require.True(t, ok)
+	require.Equal(t, want, got)
+
+	_, _, err = env.d.Update(ctx, p.ID, project.Patch{AddPorts: []int{3000}})
+	require.NoError(t, err)
+	_, ok = env.d.PreviewCached(p.ID)
+	require.False(t, ok, "an edit makes what is held stale")
+	_, err = env.d.Preview(ctx, p.ID)
+	require.NoError(t, err)
+	_, ok = env.d.PreviewCached(p.ID)
+	require.True(t, ok)
+
+	env.d.onContainerEvent(p.ID, runtime.RoleSidecar, "die")
+	_, ok = env.d.PreviewCached(p.ID)
+	require.False(t, ok, "so does a container event")
+	_, err = env.d.Preview(ctx, p.ID)
+	require.NoError(t, err)
+	now = now.Add(previewStateTTL)
+	_, ok = env.d.PreviewCached(p.ID)
+	require.False(t, ok, "and the state's age")
+}
+
 func TestPorts(t *testing.T) {
 	p := newProject(t, "web", project.DesiredRunning)
 	p.Ports = []int{3000}

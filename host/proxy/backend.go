@@ -113,10 +113,16 @@ func (t *backendTransport) exchange(c *backendConn, req *http.Request, hasBody b
 		stop()
 		return nil, fmt.Errorf("%w: %w", errDeadConn, err)
 	}
+	return t.answer(c, req, stop, wrote)
+}
+
+// answer reads the answer to req, already sent on c; its body hands c
+// back. stop ends the watch of req's context.
+func (t *backendTransport) answer(c *backendConn, req *http.Request, stop func() bool, wrote chan error) (*http.Response, error) {
 	resp, err := c.readResponse(req)
 	if err != nil {
 		stop()
-		if ctx.Err() != nil {
+		if ctx := req.Context(); ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		return nil, err
@@ -159,7 +165,12 @@ func (c *backendConn) readResponse(req *http.Request) (*http.Response, error) {
 		default:
 			return nil, fmt.Errorf("reading the dev server's answer: %w", err)
 		}
-		if resp.StatusCode >= 200 || resp.StatusCode == http.StatusSwitchingProtocols {
+		if resp.StatusCode == http.StatusSwitchingProtocols {
+			// Upgrades never come here (serveUpgrade).
+			resp.Body.Close()
+			return nil, errors.New("the dev server switched protocols, which the request did not ask for")
+		}
+		if resp.StatusCode >= 200 {
 			return resp, nil
 		}
 		if n >= max1xx {

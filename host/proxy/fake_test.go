@@ -24,6 +24,8 @@ const testID = "a1b2c3d4e5f6"
 type fakeProjects struct {
 	mu      sync.Mutex
 	targets map[string]Target
+	// stale makes PreviewCached say nothing is held.
+	stale bool
 }
 
 func (f *fakeProjects) Preview(_ context.Context, id string) (Target, error) {
@@ -34,6 +36,19 @@ func (f *fakeProjects) Preview(_ context.Context, id string) (Target, error) {
 		return Target{}, fmt.Errorf("%w: %s", ErrUnknownProject, id)
 	}
 	return t, nil
+}
+
+// PreviewCached answers from memory, as the daemon does while its
+// snapshot is fresh.
+func (f *fakeProjects) PreviewCached(id string) (Target, bool) {
+	f.mu.Lock()
+	stale := f.stale
+	f.mu.Unlock()
+	if stale {
+		return Target{}, false
+	}
+	t, err := f.Preview(context.Background(), id)
+	return t, err == nil
 }
 
 func (f *fakeProjects) edit(id string, fn func(*Target)) {
@@ -55,7 +70,21 @@ type env struct {
 	relayed  atomic.Int64 // relay dials
 }
 
-func newEnv(t *testing.T, ports ...int) *env {
+// newEnv serves the proxy as the daemon does: Intercept's fast path in
+// front of an HTTP server.
+func newEnv(t *testing.T, ports ...int) *env { return newEnvOn(t, true, ports...) }
+
+// paths names both ways a request can take, for the tests that run over
+// each: the fast path, and the HTTP server's handler alone.
+var paths = map[string]bool{"fast path": true, "server": false}
+
+func newEnvOn(t *testing.T, fast bool, ports ...int) *env {
+	t.Helper()
+	return newEnvWith(t, fast, ConnOptions{}, ports...)
+}
+
+// newEnvWith is newEnvOn with the fast path's limits.
+func newEnvWith(t *testing.T, fast bool, opts ConnOptions, ports ...int) *env {
 	t.Helper()
 	e := &env{projects: &fakeProjects{targets: map[string]Target{testID: {
 		ID: testID, Name: "web", AgentType: "claude-code", Ports: ports, Running: true,
@@ -73,7 +102,11 @@ func newEnv(t *testing.T, ports ...int) *env {
 		return c, nil
 	}
 	e.proxy = p
-	e.server = httptest.NewServer(p)
+	e.server = httptest.NewUnstartedServer(p)
+	if fast {
+		e.server.Listener = p.Intercept(e.server.Listener, opts)
+	}
+	e.server.Start()
 	t.Cleanup(func() {
 		e.server.Close()
 		p.Close()

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -54,6 +55,18 @@ type Proxy struct {
 	rp       *httputil.ReverseProxy
 	tr       *backendTransport
 	tunnels  tunnels
+	fast     fastConns
+	loops    loopSet
+	// fastServed counts the requests the fast path answered, loopServed
+	// those of them an event loop answered.
+	fastServed atomic.Int64
+	loopServed atomic.Int64
+	// adoptHook, when set (by tests), sees each browser connection an
+	// event loop takes.
+	adoptHook func(fd int)
+	// ctx is the fast path's requests' context; Close ends it.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // New returns a proxy over projects with cfg (zero fields take their
@@ -67,6 +80,7 @@ func New(cfg Config, projects Projects, log *slog.Logger) (*Proxy, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	p := &Proxy{cfg: cfg, projects: projects, log: log.With("component", "proxy")}
+	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.dial = newDialer(cfg, projects)
 	p.tr = newBackendTransport(cfg, p.dial.dialBackend)
 	p.rp = &httputil.ReverseProxy{
@@ -85,9 +99,13 @@ func New(cfg Config, projects Projects, log *slog.Logger) (*Proxy, error) {
 	return p, nil
 }
 
-// Close ends every WebSocket tunnel and closes idle connections to dev
-// servers. Requests in flight are the HTTP server's to end.
+// Close ends every WebSocket tunnel, the connections on the fast path
+// (Intercept) with their requests, and closes idle connections to dev
+// servers. Requests the HTTP server holds are its to end.
 func (p *Proxy) Close() error {
+	p.cancel()
+	p.fast.closeAll()
+	p.closeLoops()
 	p.tunnels.closeAll()
 	p.tr.closeIdle(true)
 	return nil
@@ -96,40 +114,11 @@ func (p *Proxy) Close() error {
 // ServeHTTP answers one request for a preview host: the checks of the
 // package doc in their order, then the dev server's answer.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h, err := ParseHost(r.Host)
-	if err != nil {
-		writePage(w, http.StatusBadRequest, badHostPage(err))
-		return
-	}
-	if origin, foreign := foreignOrigin(r, h); foreign {
-		p.log.Info("refused a request from another origin", "host", r.Host, "origin", origin, "method", r.Method)
-		writePage(w, http.StatusForbidden, foreignOriginPage(h, origin))
-		return
-	}
-	t, err := p.projects.Preview(r.Context(), h.ProjectID)
-	switch {
-	case errors.Is(err, ErrUnknownProject):
-		writePage(w, http.StatusNotFound, unknownProjectPage(h, uiURL(h)))
-		return
-	case err != nil:
-		if r.Context().Err() == nil {
-			writePage(w, http.StatusBadGateway, unreachablePage(h, Target{Name: h.ProjectID}, err))
+	h, t, no := p.check(r.Context(), r, p.projects.Preview)
+	if no != nil {
+		if no.code != 0 {
+			writePage(w, no.code, no.page)
 		}
-		return
-	case t.AgentType != h.AgentType:
-		writePage(w, http.StatusNotFound, wrongAgentPage(h, t))
-		return
-	case h.Port == reservedPort:
-		writePage(w, http.StatusForbidden, reservedPortPage(h))
-		return
-	case !slices.Contains(t.Ports, h.Port):
-		writePage(w, http.StatusForbidden, undeclaredPage(h, t))
-		return
-	case t.Stopped:
-		writePage(w, http.StatusBadGateway, stoppedPage(t))
-		return
-	case !t.Running:
-		writePage(w, http.StatusBadGateway, notRunningPage(t))
 		return
 	}
 	// Uploads and streams may outlast the server's read timeout, which is
@@ -141,6 +130,47 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.rp.ServeHTTP(w, r)
+}
+
+// refusal is the proxy's own answer to a request it does not pass on; a
+// zero code writes nothing (the browser has left).
+type refusal struct {
+	code int
+	page page
+}
+
+// check runs the checks of the package doc in their order and returns the
+// preview and its project, or why the request is refused.
+func (p *Proxy) check(ctx context.Context, r *http.Request, preview func(context.Context, string) (Target, error)) (Host, Target, *refusal) {
+	h, err := ParseHost(r.Host)
+	if err != nil {
+		return h, Target{}, &refusal{http.StatusBadRequest, badHostPage(err)}
+	}
+	if origin, foreign := foreignOrigin(r, h); foreign {
+		p.log.Info("refused a request from another origin", "host", r.Host, "origin", origin, "method", r.Method)
+		return h, Target{}, &refusal{http.StatusForbidden, foreignOriginPage(h, origin)}
+	}
+	t, err := preview(ctx, h.ProjectID)
+	switch {
+	case errors.Is(err, ErrUnknownProject):
+		return h, t, &refusal{http.StatusNotFound, unknownProjectPage(h, uiURL(h))}
+	case err != nil:
+		if ctx.Err() != nil {
+			return h, t, &refusal{}
+		}
+		return h, t, &refusal{http.StatusBadGateway, unreachablePage(h, Target{Name: h.ProjectID}, err)}
+	case t.AgentType != h.AgentType:
+		return h, t, &refusal{http.StatusNotFound, wrongAgentPage(h, t)}
+	case h.Port == reservedPort:
+		return h, t, &refusal{http.StatusForbidden, reservedPortPage(h)}
+	case !slices.Contains(t.Ports, h.Port):
+		return h, t, &refusal{http.StatusForbidden, undeclaredPage(h, t)}
+	case t.Stopped:
+		return h, t, &refusal{http.StatusBadGateway, stoppedPage(t)}
+	case !t.Running:
+		return h, t, &refusal{http.StatusBadGateway, notRunningPage(t)}
+	}
+	return h, t, nil
 }
 
 // rewrite aims the outbound request at the project's port, keeping the

@@ -35,20 +35,26 @@ func decodeSeen(t *testing.T, resp *http.Response) seen {
 }
 
 func TestProxyPassesTheRequestOn(t *testing.T) {
-	port := backend(t, "127.0.0.1:0", echoHandler())
-	e := newEnv(t, port)
-	host := e.host(port)
-	s := decodeSeen(t, e.do(t, "GET", port, "/src/main.ts?v=1&t=2", map[string]string{
-		"Origin":          "http://" + host,
-		"Referer":         "http://" + host + "/index.html",
-		"X-Forwarded-For": "203.0.113.9", // forged by the client: replaced
-		"Forwarded":       "for=203.0.113.9",
-	}))
-	require.Equal(t, seen{
-		Host: host, Path: "/src/main.ts", Query: "v=1&t=2",
-		Origin: "http://" + host, Referer: "http://" + host + "/index.html",
-		XFF: "127.0.0.1", XFH: host, XFP: "http",
-	}, s)
+	for name, fast := range paths {
+		t.Run(name, func(t *testing.T) {
+			port := backend(t, "127.0.0.1:0", echoHandler())
+			e := newEnvOn(t, fast, port)
+			host := e.host(port)
+			s := decodeSeen(t, e.do(t, "GET", port, "/src/main.ts?v=1&t=2", map[string]string{
+				"Origin":          "http://" + host,
+				"Referer":         "http://" + host + "/index.html",
+				"X-Forwarded-For": "203.0.113.9", // forged by the client: replaced
+				"Forwarded":       "for=203.0.113.9",
+				"Connection":      "X-Hop",
+				"X-Hop":           "dropped",
+			}))
+			require.Equal(t, seen{
+				Host: host, Path: "/src/main.ts", Query: "v=1&t=2",
+				Origin: "http://" + host, Referer: "http://" + host + "/index.html",
+				XFF: "127.0.0.1", XFH: host, XFP: "http",
+			}, s)
+		})
+	}
 }
 
 func TestProxyRefusals(t *testing.T) {
@@ -133,6 +139,7 @@ func TestProxyRelaysToLoopbackOnlyServers(t *testing.T) {
 	require.EqualValues(t, 1, e.relayed.Load())
 
 	// A new connection goes to the relay first now.
+	e.server.Client().CloseIdleConnections()
 	e.proxy.tr.closeIdle(false)
 	decodeSeen(t, e.do(t, "GET", port, "/", nil))
 	require.EqualValues(t, 2, e.relayed.Load())
@@ -147,11 +154,16 @@ func TestProxyKeepsBackendConnectionsAlive(t *testing.T) {
 		mu.Unlock()
 		_, _ = io.WriteString(w, "ok")
 	}))
-	e := newEnv(t, port)
-	for range 20 {
-		resp := e.do(t, "GET", port, "/", nil)
-		_, _ = io.ReadAll(resp.Body)
-		resp.Body.Close()
+	for name, fast := range paths {
+		t.Run(name, func(t *testing.T) {
+			clear(conns)
+			e := newEnvOn(t, fast, port)
+			for range 20 {
+				resp := e.do(t, "GET", port, "/", nil)
+				_, _ = io.ReadAll(resp.Body)
+				resp.Body.Close()
+			}
+			require.Len(t, conns, 1, "twenty requests in a row, one backend connection")
+		})
 	}
-	require.Len(t, conns, 1, "twenty requests in a row, one backend connection")
 }

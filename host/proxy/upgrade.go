@@ -88,33 +88,56 @@ func upgradeRequest(r *http.Request, h Host) *http.Request {
 		Proto:      "HTTP/1.1",
 		ProtoMajor: 1,
 		ProtoMinor: 1,
-		Header:     r.Header.Clone(),
 		Host:       r.Host,
 	}
-	for _, v := range r.Header.Values("Connection") {
+	ip := ""
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		ip = host
+	}
+	out.Header = outboundHeader(r.Header, ip, r.Host)
+	out.Header.Set("Connection", "Upgrade")
+	out.Header.Set("Upgrade", r.Header.Get("Upgrade"))
+	return out
+}
+
+// outboundHeader is a request's header as the dev server gets it: a copy
+// less the hop-by-hop headers (those Connection names too) and Forwarded,
+// with X-Forwarded-For (remoteIP; none when empty), -Host (host) and
+// -Proto set, and no User-Agent added where the browser sent none.
+func outboundHeader(in http.Header, remoteIP, host string) http.Header {
+	out := in.Clone()
+	if out == nil {
+		out = make(http.Header)
+	}
+	removeHopHeaders(out)
+	delete(out, "Host")
+	delete(out, "Forwarded")
+	if remoteIP != "" {
+		out["X-Forwarded-For"] = []string{remoteIP}
+	} else {
+		delete(out, "X-Forwarded-For")
+	}
+	out["X-Forwarded-Host"] = []string{host}
+	out["X-Forwarded-Proto"] = []string{"http"}
+	if _, ok := out["User-Agent"]; !ok {
+		out["User-Agent"] = []string{""} // Request.Write would add Go's
+	}
+	return out
+}
+
+// removeHopHeaders deletes the hop-by-hop headers from h, those its
+// Connection header names included.
+func removeHopHeaders(h http.Header) {
+	for _, v := range h["Connection"] {
 		for tok := range strings.SplitSeq(v, ",") {
 			if tok = strings.TrimSpace(tok); tok != "" {
-				out.Header.Del(tok)
+				h.Del(tok)
 			}
 		}
 	}
 	for _, k := range hopHeaders {
-		out.Header.Del(k)
+		delete(h, k)
 	}
-	out.Header.Set("Connection", "Upgrade")
-	out.Header.Set("Upgrade", r.Header.Get("Upgrade"))
-	out.Header.Del("Forwarded")
-	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		out.Header.Set("X-Forwarded-For", ip)
-	} else {
-		out.Header.Del("X-Forwarded-For")
-	}
-	out.Header.Set("X-Forwarded-Host", r.Host)
-	out.Header.Set("X-Forwarded-Proto", "http")
-	if _, ok := out.Header["User-Agent"]; !ok {
-		out.Header["User-Agent"] = []string{""} // Request.Write would add Go's
-	}
-	return out
 }
 
 // handshake writes out on c and reads the answer's head.

@@ -1,0 +1,266 @@
+package proxy
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/net/http/httpguts"
+)
+
+// forward sends a plain request to the dev server and writes its answer
+// (or the proxy's page when it cannot be reached) to the browser. It
+// reports whether the connection may carry another request.
+func (fc *fastConn) forward(req *http.Request, h Host) bool {
+	keep := !req.Close
+	req.Header = outboundFor(req, fc.remoteIP)
+	req.URL.Scheme = "http"
+	req.URL.Host = backendAddr(h.ProjectID, h.Port)
+	req.Close = false // the browser's wish, not the dev server's
+	req.RequestURI = ""
+	req = req.WithContext(fc.p.ctx)
+	resp, err := fc.p.tr.RoundTrip(req)
+	if err != nil {
+		if fc.p.ctx.Err() != nil {
+			return false // closing
+		}
+		pw := &pageWriter{header: make(http.Header)}
+		fc.p.backendError(pw, req, err)
+		return fc.writePage(req, pw, keep)
+	}
+	return fc.writeResponse(req, resp, keep)
+}
+
+// framing is how an answer's body reaches the browser.
+type framing int
+
+const (
+	bodyNone    framing = iota // HEAD, 204, 304
+	bodyLength                 // Content-Length
+	bodyChunked                // length unknown: chunked, each part sent as read
+)
+
+// prepareAnswer readies the dev server's answer head for the browser:
+// the CORS grants of another origin and the hop-by-hop headers go, the
+// framing headers are set; it returns the body's framing.
+func prepareAnswer(req *http.Request, resp *http.Response) framing {
+	_ = unreadableElsewhere(resp)
+	hdr := resp.Header
+	removeHopHeaders(hdr)
+	switch code := resp.StatusCode; {
+	case code == http.StatusNoContent:
+		delete(hdr, "Content-Length")
+		return bodyNone
+	case req.Method == http.MethodHead || code == http.StatusNotModified:
+		// Content-Length, when sent, describes the body not sent.
+		return bodyNone
+	case resp.ContentLength >= 0:
+		hdr["Content-Length"] = []string{strconv.FormatInt(resp.ContentLength, 10)}
+		return bodyLength
+	}
+	hdr["Transfer-Encoding"] = []string{"chunked"}
+	if len(resp.Trailer) > 0 {
+		names := make([]string, 0, len(resp.Trailer))
+		for k := range resp.Trailer {
+			names = append(names, k)
+		}
+		hdr["Trailer"] = names
+	}
+	return bodyChunked
+}
+
+// outboundFor is the header a plain request reaches the dev server with.
+func outboundFor(req *http.Request, remoteIP string) http.Header {
+	hdr := outboundHeader(req.Header, remoteIP, req.Host)
+	if httpguts.HeaderValuesContainsToken(req.Header["Te"], "trailers") {
+		hdr["Te"] = []string{"trailers"}
+	}
+	return hdr
+}
+
+// writeResponse writes the dev server's answer: its status and headers
+// less the hop-by-hop ones, then its body, framed by its length when known
+// and chunked (each part sent as it comes) when not.
+func (fc *fastConn) writeResponse(req *http.Request, resp *http.Response, keep bool) bool {
+	defer resp.Body.Close()
+	body := prepareAnswer(req, resp)
+	writeHead(fc.bw, resp.StatusCode, resp.Status, resp.Header, keep)
+	switch body {
+	case bodyNone:
+		return fc.bw.Flush() == nil && keep
+	case bodyChunked:
+		return fc.stream(resp) && keep
+	}
+	return fc.copyBody(resp) && keep
+}
+
+// headWriter is what writeHead writes to: a bufio.Writer or a
+// bytes.Buffer.
+type headWriter interface {
+	io.Writer
+	io.StringWriter
+	io.ByteWriter
+}
+
+// writeHead writes the status line and hdr, with a Date when the dev
+// server sent none and Connection: close when the browser asked for it.
+func writeHead(w headWriter, code int, status string, hdr http.Header, keep bool) {
+	if _, ok := hdr["Date"]; !ok {
+		hdr["Date"] = []string{time.Now().UTC().Format(http.TimeFormat)}
+	}
+	if !keep {
+		hdr["Connection"] = []string{"close"}
+	}
+	_, _ = w.WriteString("HTTP/1.1 ")
+	_, _ = w.WriteString(strconv.Itoa(code))
+	_ = w.WriteByte(' ')
+	_, _ = w.WriteString(reason(code, status))
+	_, _ = w.WriteString("\r\n")
+	_ = hdr.Write(w)
+	_, _ = w.WriteString("\r\n")
+}
+
+// reason is the status line's text: the standard one, else the dev
+// server's.
+func reason(code int, status string) string {
+	if text := http.StatusText(code); text != "" {
+		return text
+	}
+	if _, text, ok := bytes.Cut([]byte(status), []byte(" ")); ok && len(text) > 0 {
+		return string(text)
+	}
+	return "status code " + strconv.Itoa(code)
+}
+
+// copyBody copies a body of known length; an answer cut short ends the
+// connection, the only way left to tell the browser.
+func (fc *fastConn) copyBody(resp *http.Response) bool {
+	buf := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(buf)
+	var n int64
+	for {
+		m, err := resp.Body.Read(*buf)
+		if m > 0 {
+			n += int64(m)
+			if _, werr := fc.bw.Write((*buf)[:m]); werr != nil {
+				return false
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return n == resp.ContentLength && fc.bw.Flush() == nil
+		}
+		if err != nil {
+			_ = fc.bw.Flush()
+			return false
+		}
+	}
+}
+
+// stream copies a body of unknown length in chunks, each sent as soon as
+// it is read, so an event stream reaches the page as it is written. A
+// browser that leaves ends it at once.
+func (fc *fastConn) stream(resp *http.Response) bool {
+	if err := fc.bw.Flush(); err != nil {
+		return false
+	}
+	stop := fc.watch(resp.Body.(*backendBody).c.conn)
+	buf := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(buf)
+	cw := httputil.NewChunkedWriter(fc.bw)
+	for {
+		m, err := resp.Body.Read(*buf)
+		if m > 0 {
+			if _, werr := cw.Write((*buf)[:m]); werr != nil || fc.bw.Flush() != nil {
+				stop()
+				return false
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			stop()
+			return false
+		}
+	}
+	if !stop() {
+		return false
+	}
+	_ = cw.Close() // the last, empty chunk
+	_ = resp.Trailer.Write(fc.bw)
+	fc.bw.WriteString("\r\n")
+	return fc.bw.Flush() == nil
+}
+
+// watch reads the browser's side of the connection while a stream runs,
+// the browser having nothing to send until the answer ends: when it
+// closes, the dev server's side is ended too. A byte that arrives (the
+// next request, sent early) is kept for the next read. stop ends the
+// watch and reports whether the browser is still there.
+func (fc *fastConn) watch(backend net.Conn) (stop func() bool) {
+	if fc.br.Buffered() > 0 || len(fc.in.early) > 0 {
+		return func() bool { return true } // the next request is here already
+	}
+	_ = fc.c.SetReadDeadline(time.Time{})
+	var stopping atomic.Bool
+	gone := make(chan bool, 1)
+	go func() {
+		var b [1]byte
+		n, err := fc.c.Read(b[:])
+		if n == 1 {
+			fc.in.early = append(fc.in.early, b[0])
+		}
+		left := n == 0 && err != nil && !stopping.Load()
+		if left {
+			_ = backend.SetReadDeadline(time.Unix(1, 0))
+		}
+		gone <- left
+	}()
+	return func() bool {
+		stopping.Store(true)
+		_ = fc.c.SetReadDeadline(time.Unix(1, 0))
+		left := <-gone
+		_ = fc.c.SetReadDeadline(time.Time{})
+		return !left
+	}
+}
+
+// pageWriter holds one of the proxy's pages for the fast path.
+type pageWriter struct {
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+func (w *pageWriter) Header() http.Header { return w.header }
+
+func (w *pageWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+}
+
+func (w *pageWriter) Write(b []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	return w.body.Write(b)
+}
+
+// writePage writes a page pw holds; nothing written means the request's
+// context ended, and the connection with it.
+func (fc *fastConn) writePage(req *http.Request, pw *pageWriter, keep bool) bool {
+	if pw.code == 0 {
+		return false
+	}
+	pw.header["Content-Length"] = []string{strconv.Itoa(pw.body.Len())}
+	writeHead(fc.bw, pw.code, "", pw.header, keep)
+	if req.Method != http.MethodHead {
+		fc.bw.Write(pw.body.Bytes())
+	}
+	return fc.bw.Flush() == nil && keep
+}

@@ -1,0 +1,419 @@
+package proxy
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/net/http/httpguts"
+)
+
+// headBuffer is the size of a connection's read buffer: a request head
+// must fit in it to be answered on the fast path (net/http reads the rest).
+const headBuffer = 4096
+
+// ConnOptions are the limits Intercept applies to the connections it reads.
+type ConnOptions struct {
+	// HeaderTimeout bounds the reading of one request head.
+	HeaderTimeout time.Duration
+	// IdleTimeout closes a connection that sends no new request this long.
+	IdleTimeout time.Duration
+}
+
+// Intercept returns a listener over ln for an http.Server. Every connection
+// accepted on ln is read here first. While its requests are plain preview
+// requests (GET or HEAD with no body and no upgrade, a head that fits in
+// 4 KiB, every check of the package doc passed), the proxy answers them on
+// the connection's own goroutine: one read from the browser, one write and
+// one read to the dev server, one write back. At the first request that is
+// anything else (the API, the UI, a WebSocket, an upload, a refusal, a
+// malformed request), the connection goes to the server through the
+// returned listener for good, that request still unread; the server's
+// handler answers preview hosts through ServeHTTP as before.
+//
+// net/http's server reads ahead on every connection while a request runs,
+// one goroutine and one system call per request, to learn early that the
+// browser has left; on a two-CPU machine that costs a quarter of the
+// proxy's throughput. The fast path watches for a departed browser only
+// while an answer of unknown length streams.
+func (p *Proxy) Intercept(ln net.Listener, opts ConnOptions) net.Listener {
+	if opts.HeaderTimeout <= 0 {
+		opts.HeaderTimeout = 10 * time.Second
+	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = 2 * time.Minute
+	}
+	l := &interceptor{p: p, ln: ln, opts: opts, conns: make(chan net.Conn), errs: make(chan error), done: make(chan struct{})}
+	go l.run()
+	return l
+}
+
+// interceptor is Intercept's listener.
+type interceptor struct {
+	p     *Proxy
+	ln    net.Listener
+	opts  ConnOptions
+	conns chan net.Conn // handed to the server
+	errs  chan error    // ln's Accept errors, for the server's back-off
+	done  chan struct{}
+	once  sync.Once
+}
+
+func (l *interceptor) run() {
+	for {
+		c, err := l.ln.Accept()
+		if err != nil {
+			select {
+			case l.errs <- err:
+			case <-l.done:
+				return
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		go l.p.serveConn(c, l)
+	}
+}
+
+func (l *interceptor) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case err := <-l.errs:
+		return nil, err
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *interceptor) Close() error {
+	err := net.ErrClosed
+	l.once.Do(func() {
+		close(l.done)
+		err = l.ln.Close()
+	})
+	return err
+}
+
+func (l *interceptor) Addr() net.Addr { return l.ln.Addr() }
+
+// handOff gives c to the server; when the server no longer accepts, c is
+// closed.
+func (l *interceptor) handOff(c net.Conn) {
+	select {
+	case l.conns <- c:
+	case <-l.done:
+		c.Close()
+	}
+}
+
+// fastConns are the connections the fast path holds, so Close can end
+// them: the server never knew them.
+type fastConns struct {
+	mu     sync.Mutex
+	open   map[*fastConn]struct{}
+	closed bool
+}
+
+func (fs *fastConns) add(fc *fastConn) bool {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if fs.closed {
+		return false
+	}
+	if fs.open == nil {
+		fs.open = make(map[*fastConn]struct{})
+	}
+	fs.open[fc] = struct{}{}
+	return true
+}
+
+func (fs *fastConns) remove(fc *fastConn) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	delete(fs.open, fc)
+}
+
+func (fs *fastConns) closeAll() {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.closed = true
+	for fc := range fs.open {
+		fc.c.Close()
+	}
+	clear(fs.open)
+}
+
+// fastConn is one browser connection on the fast path.
+type fastConn struct {
+	p  *Proxy
+	c  net.Conn
+	ic *interceptor
+	in connReader // br's source
+	br *bufio.Reader
+	bw *bufio.Writer
+	// head is a copy of the request head being read, for the server should
+	// the connection be handed to it.
+	head []byte
+	// remoteIP is the browser's address, for X-Forwarded-For.
+	remoteIP string
+}
+
+// connReader reads the connection, after what was read of it early (by
+// the stream watch, or by the event loop before handing it back).
+type connReader struct {
+	c     net.Conn
+	early []byte
+}
+
+func (r *connReader) Read(p []byte) (int, error) {
+	if len(r.early) > 0 {
+		n := copy(p, r.early)
+		r.early = r.early[n:]
+		if len(r.early) == 0 {
+			r.early = nil
+		}
+		return n, nil
+	}
+	return r.c.Read(p)
+}
+
+func (p *Proxy) serveConn(c net.Conn, l *interceptor) {
+	p.runConn(p.newFastConn(c, l, nil), true, nil)
+}
+
+// newFastConn reads c, after early, the bytes already read of it.
+func (p *Proxy) newFastConn(c net.Conn, l *interceptor, early []byte) *fastConn {
+	fc := &fastConn{p: p, c: c, ic: l, in: connReader{c: c, early: early}}
+	fc.br = bufio.NewReaderSize(&fc.in, headBuffer)
+	fc.bw = bufio.NewWriterSize(c, headBuffer)
+	if ip, _, err := net.SplitHostPort(c.RemoteAddr().String()); err == nil {
+		fc.remoteIP = ip
+	}
+	return fc
+}
+
+// What becomes of a connection the fast path served.
+const (
+	connDone     = iota // closed
+	connToServer        // handed to the HTTP server
+	connMoved           // moved to an event loop
+)
+
+// runConn serves fc's requests (after pending, an exchange to finish
+// first, which reports whether the connection goes on and the dev server
+// port it used) until the connection ends, goes to the server, or moves to
+// an event loop.
+func (p *Proxy) runConn(fc *fastConn, first bool, pending func() (bool, string)) {
+	if !p.fast.add(fc) {
+		fc.c.Close()
+		return
+	}
+	next := connDone
+	switch {
+	case pending == nil:
+		next = fc.serve(first)
+	default:
+		if ok, key := pending(); ok {
+			next = connMoved
+			if !fc.moveToLoop(key) {
+				next = fc.serve(first)
+			}
+		}
+	}
+	p.fast.remove(fc)
+	switch next {
+	case connDone:
+		fc.c.Close()
+	case connToServer:
+		_ = fc.c.SetDeadline(time.Time{})
+		fc.ic.handOff(&handedConn{Conn: fc.c, head: fc.head, br: fc.br, in: &fc.in})
+	}
+}
+
+// errNotFast marks a request the fast path leaves to the server.
+var errNotFast = errors.New("not for the fast path")
+
+// serve answers requests until the connection ends, a request is one for
+// the server, or the connection moves to an event loop.
+func (fc *fastConn) serve(first bool) int {
+	for ; ; first = false {
+		head, err := fc.readHead(first)
+		if errors.Is(err, errNotFast) {
+			fc.head = fc.head[:0] // all of it is still in br
+			return connToServer
+		}
+		if err != nil {
+			return connDone
+		}
+		fc.head = append(fc.head[:0], head...)
+		before := fc.br.Buffered()
+		req, err := http.ReadRequest(fc.br)
+		if used := before - fc.br.Buffered(); used < len(fc.head) {
+			// A malformed head may be read only in part; the server reads
+			// it again from the copy.
+			_, _ = fc.br.Discard(len(fc.head) - used)
+		}
+		if err != nil || !plainRequest(req) {
+			return connToServer
+		}
+		h, _, no := fc.p.check(fc.p.ctx, req, fc.p.projects.Preview)
+		if no != nil {
+			return connToServer // the server writes the page
+		}
+		fc.head = fc.head[:0]
+		fc.p.fastServed.Add(1)
+		if !fc.forward(req, h) {
+			return connDone
+		}
+		if fc.moveToLoop(backendAddr(h.ProjectID, h.Port)) {
+			return connMoved
+		}
+	}
+}
+
+// readHead waits for the next request and returns its head, still
+// buffered in br. A head larger than the buffer, or with a line that does
+// not end in CRLF, is errNotFast.
+func (fc *fastConn) readHead(first bool) ([]byte, error) {
+	if fc.br.Buffered() == 0 {
+		wait := fc.ic.opts.IdleTimeout
+		if first {
+			wait = fc.ic.opts.HeaderTimeout
+		}
+		_ = fc.c.SetReadDeadline(time.Now().Add(wait))
+		if _, err := fc.br.Peek(1); err != nil {
+			return nil, err
+		}
+	}
+	deadline := false
+	for {
+		buf, _ := fc.br.Peek(fc.br.Buffered())
+		switch end := headEnd(buf); {
+		case end > 0:
+			return buf[:end], nil
+		case end < 0 || len(buf) == fc.br.Size():
+			return nil, errNotFast
+		}
+		if !deadline {
+			_ = fc.c.SetReadDeadline(time.Now().Add(fc.ic.opts.HeaderTimeout))
+			deadline = true
+		}
+		if _, err := fc.br.Peek(len(buf) + 1); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// headEnd returns the length of the request head at the start of buf,
+// through its empty line; 0 when buf holds no whole head yet, -1 when a
+// line ends in a bare LF.
+func headEnd(buf []byte) int {
+	for i := 0; ; {
+		j := bytes.IndexByte(buf[i:], '\n')
+		if j < 0 {
+			return 0
+		}
+		j += i
+		if j == 0 || buf[j-1] != '\r' {
+			return -1
+		}
+		if j == i+1 {
+			return j + 1
+		}
+		i = j + 1
+	}
+}
+
+// plainRequest reports a request the fast path answers: HTTP/1.1 GET or
+// HEAD of a path, with no body, no upgrade, no expectation, and valid
+// header names and values. The server answers the rest, the malformed
+// ones included.
+func plainRequest(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	if r.ProtoMajor != 1 || r.ProtoMinor != 1 || !strings.HasPrefix(r.RequestURI, "/") {
+		return false
+	}
+	if r.ContentLength != 0 || len(r.TransferEncoding) > 0 {
+		return false
+	}
+	for k, vs := range r.Header {
+		switch k {
+		case "Content-Length", "Transfer-Encoding", "Upgrade", "Expect", "Host":
+			return false
+		}
+		if !httpguts.ValidHeaderFieldName(k) {
+			return false
+		}
+		for _, v := range vs {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// handedConn is a connection handed to the server: it reads the request
+// head the fast path had read, and what followed it, before the socket.
+type handedConn struct {
+	net.Conn
+	head []byte
+	br   *bufio.Reader
+	in   *connReader
+}
+
+func (h *handedConn) Read(p []byte) (int, error) {
+	if len(h.head) > 0 {
+		n := copy(p, h.head)
+		h.head = h.head[n:]
+		return n, nil
+	}
+	if h.br != nil {
+		if h.br.Buffered() > 0 {
+			return h.br.Read(p)
+		}
+		h.br = nil // nothing more in it: let it go
+	}
+	return h.in.Read(p)
+}
+
+// drained reports that every byte read early has been read from h.
+func (h *handedConn) drained() bool {
+	return len(h.head) == 0 && (h.br == nil || h.br.Buffered() == 0) && len(h.in.early) == 0
+}
+
+// CloseWrite half-closes, for a WebSocket tunnel's end.
+func (h *handedConn) CloseWrite() error {
+	if cw, ok := h.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.ErrUnsupported
+}
+
+// SyscallConn gives the socket once nothing read early is left, so an
+// idle tunnel holds no buffer (relay.Join); before that, reads must go
+// through Read.
+func (h *handedConn) SyscallConn() (syscall.RawConn, error) {
+	if !h.drained() {
+		return nil, errors.ErrUnsupported
+	}
+	sc, ok := h.Conn.(syscall.Conn)
+	if !ok {
+		return nil, errors.ErrUnsupported
+	}
+	return sc.SyscallConn()
+}
+
+var _ io.Reader = (*handedConn)(nil)
