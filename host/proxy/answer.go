@@ -138,8 +138,10 @@ func reason(code int, status string) string {
 	return "status code " + strconv.Itoa(code)
 }
 
-// copyBody copies a body of known length; an answer cut short ends the
-// connection, the only way left to tell the browser.
+// copyBody copies a body of known length, each part sent as soon as it
+// is read (a dev server that pauses mid-body has its bytes delivered); an
+// answer cut short ends the connection, the only way left to tell the
+// browser.
 func (fc *fastConn) copyBody(resp *http.Response) bool {
 	buf := copyBuffers.Get().(*[]byte)
 	defer copyBuffers.Put(buf)
@@ -155,7 +157,7 @@ func (fc *fastConn) copyBody(resp *http.Response) bool {
 		if errors.Is(err, io.EOF) {
 			return n == resp.ContentLength && fc.bw.Flush() == nil
 		}
-		if err != nil {
+		if err != nil || fc.bw.Flush() != nil {
 			_ = fc.bw.Flush()
 			return false
 		}

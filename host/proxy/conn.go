@@ -194,8 +194,10 @@ func (p *Proxy) serveConn(c net.Conn, l *interceptor) {
 // newFastConn reads c, after early, the bytes already read of it.
 func (p *Proxy) newFastConn(c net.Conn, l *interceptor, early []byte) *fastConn {
 	fc := &fastConn{p: p, c: c, ic: l, in: connReader{c: c, early: early}}
-	fc.br = bufio.NewReaderSize(&fc.in, headBuffer)
-	fc.bw = bufio.NewWriterSize(c, headBuffer)
+	fc.br = readers.Get().(*bufio.Reader)
+	fc.br.Reset(&fc.in)
+	fc.bw = writers.Get().(*bufio.Writer)
+	fc.bw.Reset(c)
 	if ip, _, err := net.SplitHostPort(c.RemoteAddr().String()); err == nil {
 		fc.remoteIP = ip
 	}
@@ -236,8 +238,32 @@ func (p *Proxy) runConn(fc *fastConn, first bool, pending func() (bool, string))
 		fc.c.Close()
 	case connToServer:
 		_ = fc.c.SetDeadline(time.Time{})
-		fc.ic.handOff(&handedConn{Conn: fc.c, head: fc.head, br: fc.br, in: &fc.in})
+		// What was read ahead goes with the connection, in order; the
+		// buffers stay here (an idle WebSocket should not hold them).
+		early := fc.head
+		if n := fc.br.Buffered(); n > 0 {
+			b, _ := fc.br.Peek(n)
+			early = append(early, b...)
+		}
+		early = append(early, fc.in.early...)
+		fc.ic.handOff(&handedConn{Conn: fc.c, early: early})
 	}
+	fc.release()
+}
+
+// The connections' buffers, lent while a connection is on the fast path.
+var (
+	readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, headBuffer) }}
+	writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, headBuffer) }}
+)
+
+// release gives the buffers back; fc is not used after.
+func (fc *fastConn) release() {
+	fc.br.Reset(nil)
+	fc.bw.Reset(nil)
+	readers.Put(fc.br)
+	writers.Put(fc.bw)
+	fc.br, fc.bw = nil, nil
 }
 
 // errNotFast marks a request the fast path leaves to the server.
@@ -365,34 +391,27 @@ func plainRequest(r *http.Request) bool {
 	return true
 }
 
-// handedConn is a connection handed to the server: it reads the request
-// head the fast path had read, and what followed it, before the socket.
+// handedConn is a connection handed to the server: it reads what the fast
+// path had read of it (the request head included) before the socket.
 type handedConn struct {
 	net.Conn
-	head []byte
-	br   *bufio.Reader
-	in   *connReader
+	early []byte
 }
 
 func (h *handedConn) Read(p []byte) (int, error) {
-	if len(h.head) > 0 {
-		n := copy(p, h.head)
-		h.head = h.head[n:]
+	if len(h.early) > 0 {
+		n := copy(p, h.early)
+		h.early = h.early[n:]
+		if len(h.early) == 0 {
+			h.early = nil
+		}
 		return n, nil
 	}
-	if h.br != nil {
-		if h.br.Buffered() > 0 {
-			return h.br.Read(p)
-		}
-		h.br = nil // nothing more in it: let it go
-	}
-	return h.in.Read(p)
+	return h.Conn.Read(p)
 }
 
 // drained reports that every byte read early has been read from h.
-func (h *handedConn) drained() bool {
-	return len(h.head) == 0 && (h.br == nil || h.br.Buffered() == 0) && len(h.in.early) == 0
-}
+func (h *handedConn) drained() bool { return len(h.early) == 0 }
 
 // CloseWrite half-closes, for a WebSocket tunnel's end.
 func (h *handedConn) CloseWrite() error {

@@ -26,4 +26,18 @@
 //
 // Connections are pooled per project and port, never by address, so a
 // connection to one project is never handed to another.
+//
+// How a browser connection is served (Intercept, in front of the HTTP
+// server that runs ServeHTTP):
+//
+//	accepted ──► fast path, on the connection's goroutine: a plain
+//	   │         request (GET or HEAD, no body, no upgrade, all checks
+//	   │         passed) is answered here; anything else ──► HTTP server,
+//	   │         for good (the API and UI, uploads, WebSockets, refusals)
+//	   ▼ answered, kept alive
+//	event loop (Linux, epoll): the browser connection and the dev server
+//	   connection that answered it, as a pair; plain requests for the same
+//	   project and port with answers of known length up to 64 KiB are
+//	   answered with no goroutine per request; anything else goes back to
+//	   a goroutine with every byte read so far, and returns after
 package proxy

@@ -73,6 +73,7 @@ func (p *Proxy) eventLoop() *loop {
 			return
 		}
 		n := min(runtime.GOMAXPROCS(0), maxLoops)
+		p.log.Debug("starting event loops", "loops", n)
 		for range n {
 			l, err := newLoop(p)
 			if err != nil {
@@ -129,13 +130,15 @@ const hangUp = unix.EPOLLRDHUP | unix.EPOLLHUP | unix.EPOLLERR
 
 // loop is one event loop.
 type loop struct {
-	p     *Proxy
-	ep    int
-	wake  int // eventfd: pairs arrived, or closing
-	mu    sync.Mutex
-	inbox []*pair
-	quit  bool
-	done  chan struct{}
+	p      *Proxy
+	ep     int
+	epFile *os.File        // owns ep
+	epRaw  syscall.RawConn // waits for ep through the runtime's poller
+	wake   int             // eventfd: pairs arrived, or closing
+	mu     sync.Mutex
+	inbox  []*pair
+	quit   bool
+	done   chan struct{}
 	// The loop goroutine's own:
 	byFD  map[int32]*pair
 	src   bytes.Reader
@@ -150,17 +153,30 @@ func newLoop(p *Proxy) (*loop, error) {
 	if err != nil {
 		return nil, fmt.Errorf("epoll_create1: %w", err)
 	}
+	// The epoll set is itself waited on through the runtime's poller, so
+	// no thread blocks in epoll_wait: a blocked thread makes the runtime
+	// hand its processor to another and poll for it far more often.
+	if err := unix.SetNonblock(ep, true); err != nil {
+		unix.Close(ep)
+		return nil, fmt.Errorf("epoll set: %w", err)
+	}
+	file := os.NewFile(uintptr(ep), "preview-epoll")
+	raw, err := file.SyscallConn()
+	if err != nil {
+		file.Close()
+		return nil, fmt.Errorf("epoll set: %w", err)
+	}
 	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
 	if err != nil {
-		unix.Close(ep)
+		file.Close()
 		return nil, fmt.Errorf("eventfd: %w", err)
 	}
 	if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, wake, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wake)}); err != nil {
-		unix.Close(ep)
+		file.Close()
 		unix.Close(wake)
 		return nil, fmt.Errorf("epoll_ctl: %w", err)
 	}
-	l := &loop{p: p, ep: ep, wake: wake, done: make(chan struct{}), byFD: make(map[int32]*pair), rbuf: make([]byte, loopAnswerMax)}
+	l := &loop{p: p, ep: ep, epFile: file, epRaw: raw, wake: wake, done: make(chan struct{}), byFD: make(map[int32]*pair), rbuf: make([]byte, loopAnswerMax)}
 	l.parse = bufio.NewReaderSize(&l.src, loopAnswerMax)
 	return l, nil
 }
@@ -193,17 +209,37 @@ func (l *loop) close() {
 }
 
 func (l *loop) run() {
-	runtime.LockOSThread() // one thread waits in epoll_wait; it never leaves
 	defer close(l.done)
+	// The sweep needs the loop awake now and then, busy or not.
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	go func() {
+		for {
+			select {
+			case <-tick.C:
+				l.poke()
+			case <-l.done:
+				return
+			}
+		}
+	}()
 	events := make([]unix.EpollEvent, 256)
 	for {
-		n, err := unix.EpollWait(l.ep, events, 1000)
-		if err != nil && !errors.Is(err, unix.EINTR) {
+		var n int
+		var werr error
+		err := l.epRaw.Read(func(fd uintptr) bool {
+			n, werr = unix.EpollWait(int(fd), events, 0)
+			return n > 0 || (werr != nil && !errors.Is(werr, unix.EINTR))
+		})
+		if err == nil {
+			err = werr
+		}
+		if err != nil {
 			l.p.log.Error("event loop failed; its connections are closed", "err", err)
 			l.shut()
 			return
 		}
-		for _, ev := range events[:max(n, 0)] {
+		for _, ev := range events[:n] {
 			if ev.Fd == int32(l.wake) {
 				if !l.takeInbox() {
 					l.shut()
@@ -277,7 +313,7 @@ func (l *loop) shut() {
 		unix.Close(pr.client)
 		unix.Close(pr.backend)
 	}
-	unix.Close(l.ep)
+	l.epFile.Close()
 	unix.Close(l.wake)
 }
 
@@ -380,12 +416,12 @@ func (l *loop) next(pr *pair) {
 	case end == 0 && len(pr.in) < headBuffer:
 		return // the rest of the head is on its way
 	case end <= 0:
-		l.handBack(pr) // too large, or bare LF lines: the server reads it
+		l.handBack(pr, "a large or bare-LF request head") // too large, or bare LF lines: the server reads it
 		return
 	}
 	req, h, ok := l.plain(pr.in[:end])
 	if !ok || pr.backend < 0 || backendAddr(h.ProjectID, h.Port) != pr.key {
-		l.handBack(pr)
+		l.handBack(pr, "a request the loop does not answer")
 		return
 	}
 	var out bytes.Buffer
@@ -396,7 +432,7 @@ func (l *loop) next(pr *pair) {
 		// the request on a new connection.
 		_ = err
 		l.dropBackend(pr)
-		l.handBack(pr)
+		l.handBack(pr, "the dev server connection failed")
 		return
 	}
 	pr.raw = append(pr.raw[:0], pr.in[:end]...)
@@ -481,7 +517,7 @@ func (l *loop) backendEvent(pr *pair, events uint32) {
 		pr.in = append(pr.raw[:len(pr.raw):len(pr.raw)], pr.in...)
 		pr.req = nil
 		l.dropBackend(pr)
-		l.handBack(pr)
+		l.handBack(pr, "the dev server closed a kept connection")
 		return
 	}
 	if !l.answer(pr) && eof {
@@ -501,25 +537,25 @@ func (l *loop) answer(pr *pair) bool {
 	case end == 0 && len(pr.ans) < loopAnswerMax:
 		return false
 	case end <= 0:
-		l.handBackMid(pr)
+		l.handBackMid(pr, "a large or bare-LF answer head")
 		return true
 	}
 	l.src.Reset(pr.ans[:end])
 	l.parse.Reset(&l.src)
 	resp, err := http.ReadResponse(l.parse, pr.req)
 	if err != nil || resp.StatusCode < 200 || len(resp.TransferEncoding) > 0 {
-		l.handBackMid(pr)
+		l.handBackMid(pr, "an answer of another kind")
 		return true
 	}
 	body := prepareAnswer(pr.req, resp)
 	total := end
 	switch body {
 	case bodyChunked:
-		l.handBackMid(pr)
+		l.handBackMid(pr, "an answer of unknown length")
 		return true
 	case bodyLength:
 		if resp.ContentLength > int64(loopAnswerMax-end) {
-			l.handBackMid(pr)
+			l.handBackMid(pr, "a large answer")
 			return true
 		}
 		total += int(resp.ContentLength)
@@ -579,7 +615,8 @@ func (l *loop) written(pr *pair) {
 
 // handBack returns an idle pair to a goroutine, with the bytes read of
 // the browser's side.
-func (l *loop) handBack(pr *pair) {
+func (l *loop) handBack(pr *pair, why string) {
+	l.p.log.Debug("event loop hands a connection back", "why", why)
 	l.forget(pr)
 	client, err := fdConn(pr.client)
 	if err != nil {
@@ -601,7 +638,8 @@ func (l *loop) handBack(pr *pair) {
 // handBackMid returns a pair whose answer is under way to a goroutine,
 // which reads the rest of it (after the bytes the loop read) and writes
 // it as the fast path does.
-func (l *loop) handBackMid(pr *pair) {
+func (l *loop) handBackMid(pr *pair, why string) {
+	l.p.log.Debug("event loop hands a connection back", "why", why)
 	l.forget(pr)
 	client, err := fdConn(pr.client)
 	if err != nil {

@@ -225,7 +225,8 @@ func TestLoopBrowserLeavesWhileWaiting(t *testing.T) {
 	c.read(t, "GET")
 	c.send(t, get(e.host(port), "/slow"))
 	<-started
-	require.EqualValues(t, 1, e.proxy.loopServed.Load())
+	require.Eventually(t, func() bool { return e.proxy.loopServed.Load() == 1 }, 5*time.Second, time.Millisecond,
+		"the loop sent it")
 	c.c.Close()
 	select {
 	case <-ended:

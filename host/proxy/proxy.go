@@ -86,11 +86,10 @@ func New(cfg Config, projects Projects, log *slog.Logger) (*Proxy, error) {
 	p.rp = &httputil.ReverseProxy{
 		Rewrite:   rewrite,
 		Transport: p.tr,
-		// Zero, not -1: ReverseProxy already flushes every write of a
-		// server-sent event stream and of a body of unknown length (-1
-		// for those); -1 for all would send every small answer's head
-		// and body in two writes, with a timer goroutine between.
-		FlushInterval:  0,
+		// Every write is flushed: a dev server that pauses mid-body has
+		// its bytes delivered. Small answers, the common case, take the
+		// fast path (Intercept) instead.
+		FlushInterval:  -1,
 		BufferPool:     bufferPool{},
 		ModifyResponse: unreadableElsewhere,
 		ErrorHandler:   p.backendError,
