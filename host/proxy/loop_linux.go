@@ -228,7 +228,7 @@ func (l *loop) run() {
 		var n int
 		var werr error
 		err := l.epRaw.Read(func(fd uintptr) bool {
-			n, werr = unix.EpollWait(int(fd), events, 0)
+			n, werr = rawEpollPoll(int(fd), events)
 			return n > 0 || (werr != nil && !errors.Is(werr, unix.EINTR))
 		})
 		if err == nil {
@@ -378,7 +378,7 @@ func (l *loop) clientEvent(pr *pair, events uint32) {
 			l.drop(pr) // far more sent ahead than a browser does
 			return
 		}
-		n, err := unix.Read(pr.client, l.rbuf[:headBuffer])
+		n, err := rawRead(pr.client, l.rbuf[:headBuffer])
 		if errors.Is(err, unix.EINTR) {
 			continue
 		}
@@ -426,7 +426,7 @@ func (l *loop) next(pr *pair) {
 	}
 	var out bytes.Buffer
 	writeRequest(&out, req, outboundFor(req, pr.remoteIP))
-	if n, err := unix.Write(pr.backend, out.Bytes()); n != out.Len() {
+	if n, err := rawWrite(pr.backend, out.Bytes()); n != out.Len() {
 		// A kept connection has room for a request head; a failed write is
 		// a dev server that closed it. Nothing was sent: a goroutine sends
 		// the request on a new connection.
@@ -482,7 +482,7 @@ func writeRequest(w *bytes.Buffer, req *http.Request, hdr http.Header) {
 func (l *loop) backendEvent(pr *pair, events uint32) {
 	eof := false
 	for {
-		n, err := unix.Read(pr.backend, l.rbuf)
+		n, err := rawRead(pr.backend, l.rbuf)
 		if errors.Is(err, unix.EINTR) {
 			continue
 		}
@@ -572,7 +572,7 @@ func (l *loop) answer(pr *pair) bool {
 		l.dropBackend(pr) // bytes past the answer were never asked for
 	}
 	size := l.head.Len() + total - end
-	n, err := unix.Writev(pr.client, bufs)
+	n, err := rawWritev(pr.client, bufs[0], bufs[1])
 	if err != nil && !errors.Is(err, unix.EAGAIN) {
 		l.drop(pr)
 		return true
@@ -589,7 +589,7 @@ func (l *loop) answer(pr *pair) bool {
 
 // flush writes what the browser has not taken yet.
 func (l *loop) flush(pr *pair) {
-	n, err := unix.Write(pr.client, pr.pending)
+	n, err := rawWrite(pr.client, pr.pending)
 	if err != nil && !errors.Is(err, unix.EAGAIN) {
 		l.drop(pr)
 		return
