@@ -144,6 +144,7 @@ type loop struct {
 	src   bytes.Reader
 	parse *bufio.Reader
 	head  bytes.Buffer
+	out   bytes.Buffer // a request head being sent
 	rbuf  []byte
 	swept time.Time
 }
@@ -424,8 +425,9 @@ func (l *loop) next(pr *pair) {
 		l.handBack(pr, "a request the loop does not answer")
 		return
 	}
-	var out bytes.Buffer
-	writeRequest(&out, req, outboundFor(req, pr.remoteIP))
+	out := &l.out
+	out.Reset()
+	writeRequest(out, req, outboundFor(req, pr.remoteIP))
 	if n, err := rawWrite(pr.backend, out.Bytes()); n != out.Len() {
 		// A kept connection has room for a request head; a failed write is
 		// a dev server that closed it. Nothing was sent: a goroutine sends
@@ -436,10 +438,14 @@ func (l *loop) next(pr *pair) {
 		return
 	}
 	pr.raw = append(pr.raw[:0], pr.in[:end]...)
-	pr.in = pr.in[end:]
+	if end == len(pr.in) {
+		pr.in = pr.in[:0] // the usual case: keep the buffer
+	} else {
+		pr.in = pr.in[end:]
+	}
 	pr.keep = !req.Close
 	req.Close = false
-	pr.req = req.WithContext(l.p.ctx)
+	pr.req = req // its context is set if it goes back to a goroutine
 	l.p.fastServed.Add(1)
 	l.p.loopServed.Add(1)
 }
@@ -653,7 +659,7 @@ func (l *loop) handBackMid(pr *pair, why string) {
 		client.Close()
 		return
 	}
-	req, keep := pr.req, pr.keep
+	req, keep := pr.req.WithContext(l.p.ctx), pr.keep
 	bc := newBackendConn(pr.key, &prefixConn{Conn: backend, pre: bytes.Clone(pr.ans)})
 	fc := l.p.newFastConn(client, pr.ic, bytes.Clone(pr.in))
 	go l.p.runConn(fc, false, func() (bool, string) {
