@@ -177,14 +177,19 @@ type connReader struct {
 
 func (r *connReader) Read(p []byte) (int, error) {
 	if len(r.early) > 0 {
-		n := copy(p, r.early)
-		r.early = r.early[n:]
-		if len(r.early) == 0 {
-			r.early = nil
-		}
-		return n, nil
+		return takeEarly(&r.early, p), nil
 	}
 	return r.c.Read(p)
+}
+
+// takeEarly moves what p holds of *early into p.
+func takeEarly(early *[]byte, p []byte) int {
+	n := copy(p, *early)
+	*early = (*early)[n:]
+	if len(*early) == 0 {
+		*early = nil
+	}
+	return n
 }
 
 func (p *Proxy) serveConn(c net.Conn, l *interceptor) {
@@ -246,7 +251,7 @@ func (p *Proxy) runConn(fc *fastConn, first bool, pending func() (bool, string))
 			early = append(early, b...)
 		}
 		early = append(early, fc.in.early...)
-		fc.ic.handOff(&handedConn{Conn: fc.c, early: early})
+		fc.ic.handOff(&earlyConn{Conn: fc.c, early: early})
 	}
 	fc.release()
 }
@@ -391,30 +396,26 @@ func plainRequest(r *http.Request) bool {
 	return true
 }
 
-// handedConn is a connection handed to the server: it reads what the fast
-// path had read of it (the request head included) before the socket.
-type handedConn struct {
+// earlyConn is a connection that reads what was read of it early before
+// the socket: a browser connection handed to the server (the request head
+// included), a dev server connection whose answer an event loop began.
+type earlyConn struct {
 	net.Conn
 	early []byte
 }
 
-func (h *handedConn) Read(p []byte) (int, error) {
+func (h *earlyConn) Read(p []byte) (int, error) {
 	if len(h.early) > 0 {
-		n := copy(p, h.early)
-		h.early = h.early[n:]
-		if len(h.early) == 0 {
-			h.early = nil
-		}
-		return n, nil
+		return takeEarly(&h.early, p), nil
 	}
 	return h.Conn.Read(p)
 }
 
 // drained reports that every byte read early has been read from h.
-func (h *handedConn) drained() bool { return len(h.early) == 0 }
+func (h *earlyConn) drained() bool { return len(h.early) == 0 }
 
 // CloseWrite half-closes, for a WebSocket tunnel's end.
-func (h *handedConn) CloseWrite() error {
+func (h *earlyConn) CloseWrite() error {
 	if cw, ok := h.Conn.(interface{ CloseWrite() error }); ok {
 		return cw.CloseWrite()
 	}
@@ -424,7 +425,7 @@ func (h *handedConn) CloseWrite() error {
 // SyscallConn gives the socket once nothing read early is left, so an
 // idle tunnel holds no buffer (relay.Join); before that, reads must go
 // through Read.
-func (h *handedConn) SyscallConn() (syscall.RawConn, error) {
+func (h *earlyConn) SyscallConn() (syscall.RawConn, error) {
 	if !h.drained() {
 		return nil, errors.ErrUnsupported
 	}
@@ -435,4 +436,4 @@ func (h *handedConn) SyscallConn() (syscall.RawConn, error) {
 	return sc.SyscallConn()
 }
 
-var _ io.Reader = (*handedConn)(nil)
+var _ io.Reader = (*earlyConn)(nil)

@@ -660,7 +660,7 @@ func (l *loop) handBackMid(pr *pair, why string) {
 		return
 	}
 	req, keep := pr.req.WithContext(l.p.ctx), pr.keep
-	bc := newBackendConn(pr.key, &prefixConn{Conn: backend, pre: bytes.Clone(pr.ans)})
+	bc := newBackendConn(pr.key, &earlyConn{Conn: backend, early: bytes.Clone(pr.ans)})
 	fc := l.p.newFastConn(client, pr.ic, bytes.Clone(pr.in))
 	go l.p.runConn(fc, false, func() (bool, string) {
 		t := l.p.tr
@@ -679,21 +679,6 @@ func (l *loop) handBackMid(pr *pair, why string) {
 	})
 }
 
-// prefixConn reads pre before the connection.
-type prefixConn struct {
-	net.Conn
-	pre []byte
-}
-
-func (c *prefixConn) Read(p []byte) (int, error) {
-	if len(c.pre) > 0 {
-		n := copy(p, c.pre)
-		c.pre = c.pre[n:]
-		return n, nil
-	}
-	return c.Conn.Read(p)
-}
-
 // fdConn makes a net.Conn of a descriptor the loop held, and closes the
 // descriptor (the conn has its own).
 func fdConn(fd int) (net.Conn, error) {
@@ -705,8 +690,8 @@ func fdConn(fd int) (net.Conn, error) {
 // dupConn returns a descriptor of c's socket, for a loop; c itself is
 // then closed by the caller. Only plain TCP and Unix connections qualify.
 func dupConn(c net.Conn) (int, error) {
-	if pc, ok := c.(*prefixConn); ok && len(pc.pre) == 0 {
-		c = pc.Conn
+	if ec, ok := c.(*earlyConn); ok && ec.drained() {
+		c = ec.Conn
 	}
 	switch c.(type) {
 	case *net.TCPConn, *net.UnixConn:
