@@ -225,12 +225,15 @@ func (c *udpConn) deliver(b []byte) {
 		c.mu.Unlock()
 		cl.done <- result{reply: append([]byte(nil), b...)}
 		return
-	case cl != nil:
-		c.retireLocked(msgID(b), cl, time.Now())
-		cl.done <- result{err: errMismatch}
 	}
+	// Counted before any query hears of it, so whoever sees the failure
+	// sees the count.
 	if c.onForged != nil {
 		c.onForged()
+	}
+	if cl != nil {
+		c.retireLocked(msgID(b), cl, time.Now())
+		cl.done <- result{err: errMismatch}
 	}
 	c.failAllLocked(errForged)
 	c.mu.Unlock()
