@@ -26,28 +26,10 @@ func (p previewTargets) Preview(ctx context.Context, id string) (proxy.Target, e
 	if err != nil {
 		return proxy.Target{}, err
 	}
-	return target(pv), nil
+	return pv, nil
 }
 
 // PreviewCached lets the proxy's event loops route from memory.
 func (p previewTargets) PreviewCached(id string) (proxy.Target, bool) {
-	pv, ok := p.d.PreviewCached(id)
-	if !ok {
-		return proxy.Target{}, false
-	}
-	return target(pv), true
-}
-
-func target(pv daemon.Preview) proxy.Target {
-	return proxy.Target{
-		ID:        pv.ID,
-		Name:      pv.Name,
-		AgentType: pv.AgentType,
-		Ports:     pv.Ports,
-		Stopped:   pv.Stopped,
-		Running:   pv.Running,
-		Problem:   pv.Problem,
-		Addr:      pv.Addr,
-		Socket:    pv.Socket,
-	}
+	return p.d.PreviewCached(id)
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/warden-sh/warden/host/project"
 	"github.com/warden-sh/warden/host/runtime"
+	"github.com/warden-sh/warden/host/wait"
 )
 
 // trigger says how hard to converge a project. force calls the runtime's
@@ -179,7 +180,7 @@ func (d *Daemon) convergeAll(ctx context.Context, t trigger) {
 // fullPasses checks every project on a slow timer, for changes no event
 // reported.
 func (d *Daemon) fullPasses(ctx context.Context) {
-	for sleep(ctx, fullPassInterval) {
+	for wait.Sleep(ctx, fullPassInterval) == nil {
 		d.convergeAll(ctx, trigger{})
 	}
 }

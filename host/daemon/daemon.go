@@ -173,15 +173,3 @@ func (d *Daemon) spawnBackground(fn func(ctx context.Context)) *background {
 	}
 	return b
 }
-
-// sleep waits for dur or until ctx ends, reporting whether ctx is still live.
-func sleep(ctx context.Context, dur time.Duration) bool {
-	t := time.NewTimer(dur)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/warden-sh/warden/host/wait"
 	"github.com/warden-sh/warden/shared"
 	"github.com/warden-sh/warden/sidecar/control"
 )
@@ -87,7 +88,7 @@ func (d *Daemon) followSidecar(ctx context.Context, id string) {
 		if time.Since(began) > 10*time.Second {
 			delay = 500 * time.Millisecond
 		}
-		if !sleep(ctx, delay) {
+		if wait.Sleep(ctx, delay) != nil {
 			return
 		}
 		delay = min(2*delay, 5*time.Second)

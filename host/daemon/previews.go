@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/warden-sh/warden/host/project"
+	"github.com/warden-sh/warden/host/proxy"
 )
 
 // previewStateTTL is how long a container state read for previews is
@@ -16,28 +17,10 @@ import (
 const previewStateTTL = 5 * time.Second
 
 // Preview is what the preview proxy needs to route one request to a
-// project. Daemon.Preview serves it from memory, so the proxy can ask on
-// every request.
-type Preview struct {
-	ID        string
-	Name      string
-	AgentType string
-	// Ports are the declared ports: the project's own and those its
-	// .warden.json adds, sorted. The slice is shared; do not change it.
-	Ports []int
-	// Stopped is true when the project is meant to be stopped.
-	Stopped bool
-	// Running is true when both containers run and the agent is in the
-	// sidecar's namespace.
-	Running bool
-	// Problem says why a project meant to run is not running, when known.
-	Problem string
-	// Addr is the project's address on its Docker network; not valid when
-	// the project does not run.
-	Addr netip.Addr
-	// Socket is the host path of the sidecar's control socket (its relay).
-	Socket string
-}
+// project (proxy.Target). Daemon.Preview serves it from memory, so the
+// proxy can ask on every request. Its Ports slice is shared; do not change
+// it.
+type Preview = proxy.Target
 
 // previewCache keeps one Preview per project. A cached preview is reused
 // while neither count moved: projects counts project writes and

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/warden-sh/warden/host/runtime"
+	"github.com/warden-sh/warden/host/wait"
 )
 
 // watchRuntime follows Docker's container events for as long as the daemon
@@ -26,7 +27,7 @@ func (d *Daemon) watchRuntime(ctx context.Context) {
 		if time.Since(began) > maxDelay {
 			delay = time.Second
 		}
-		if !sleep(ctx, delay) {
+		if wait.Sleep(ctx, delay) != nil {
 			return
 		}
 		delay = min(2*delay, maxDelay)
@@ -49,7 +50,7 @@ func (d *Daemon) onContainerEvent(id, role, action string) {
 	case "die", "stop", "kill", "oom", "destroy", "pause":
 		d.log.Debug("container event", "project", id, "role", role, "action", action)
 		d.spawn(func(ctx context.Context) {
-			if sleep(ctx, d.settle) {
+			if wait.Sleep(ctx, d.settle) == nil {
 				d.kick(id, trigger{})
 			}
 		})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/warden-sh/warden/host/agent"
+	"github.com/warden-sh/warden/host/wait"
 )
 
 // exitPoll is how often a running plugin is checked for having died;
@@ -96,7 +97,7 @@ func (s *supervisor) watch(ctx context.Context, l launched) {
 			st.Error = "the process " + exit + "; restarting"
 		})
 		for {
-			if !sleep(ctx, delay) {
+			if wait.Sleep(ctx, delay) != nil {
 				return
 			}
 			delay = min(2*delay, s.cfg.MaxRestartDelay)
@@ -142,15 +143,4 @@ func (s *supervisor) waitExit(ctx context.Context, l launched) bool {
 // not on the process.
 func errIsDefinition(err error) bool {
 	return errors.Is(err, agent.ErrInvalid) || errors.Is(err, agent.ErrNameTaken)
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

@@ -26,6 +26,13 @@ func (fc *fastConn) forward(req *http.Request, h Host) bool {
 	req.RequestURI = ""
 	req = req.WithContext(fc.p.ctx)
 	resp, err := fc.p.tr.RoundTrip(req)
+	return fc.reply(req, resp, err, keep)
+}
+
+// reply writes the dev server's answer to req, or the proxy's page when
+// err says there is none. It reports whether the connection may carry
+// another request.
+func (fc *fastConn) reply(req *http.Request, resp *http.Response, err error, keep bool) bool {
 	if err != nil {
 		if fc.p.ctx.Err() != nil {
 			return false // closing

@@ -103,8 +103,7 @@ func idempotent(method string) bool {
 // by a goroutine of its own, so a dev server that answers before reading
 // all of it is heard.
 func (t *backendTransport) exchange(c *backendConn, req *http.Request, hasBody bool) (*http.Response, error) {
-	ctx := req.Context()
-	stop := context.AfterFunc(ctx, func() { _ = c.conn.SetDeadline(time.Unix(1, 0)) })
+	stop := c.endWith(req.Context())
 	var wrote chan error
 	if hasBody {
 		wrote = make(chan error, 1)
@@ -114,6 +113,11 @@ func (t *backendTransport) exchange(c *backendConn, req *http.Request, hasBody b
 		return nil, fmt.Errorf("%w: %w", errDeadConn, err)
 	}
 	return t.answer(c, req, stop, wrote)
+}
+
+// endWith ends c's reads and writes when ctx ends; stop stops that.
+func (c *backendConn) endWith(ctx context.Context) (stop func() bool) {
+	return context.AfterFunc(ctx, func() { _ = c.conn.SetDeadline(time.Unix(1, 0)) })
 }
 
 // answer reads the answer to req, already sent on c; its body hands c

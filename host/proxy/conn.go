@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -288,18 +289,14 @@ func (fc *fastConn) serve(first bool) int {
 		}
 		fc.head = append(fc.head[:0], head...)
 		before := fc.br.Buffered()
-		req, err := http.ReadRequest(fc.br)
+		req, h, ok := fc.p.admit(fc.br, fc.p.projects.Preview)
 		if used := before - fc.br.Buffered(); used < len(fc.head) {
 			// A malformed head may be read only in part; the server reads
 			// it again from the copy.
 			_, _ = fc.br.Discard(len(fc.head) - used)
 		}
-		if err != nil || !plainRequest(req) {
-			return connToServer
-		}
-		h, _, no := fc.p.check(fc.p.ctx, req, fc.p.projects.Preview)
-		if no != nil {
-			return connToServer // the server writes the page
+		if !ok {
+			return connToServer // the server answers it, or writes the page
 		}
 		fc.head = fc.head[:0]
 		fc.p.fastServed.Add(1)
@@ -363,6 +360,18 @@ func headEnd(buf []byte) int {
 		}
 		i = j + 1
 	}
+}
+
+// admit reads a request head from br and reports whether the fast path
+// answers it: a plain request that passes every check, its project looked
+// up with preview.
+func (p *Proxy) admit(br *bufio.Reader, preview func(context.Context, string) (Target, error)) (*http.Request, Host, bool) {
+	req, err := http.ReadRequest(br)
+	if err != nil || !plainRequest(req) {
+		return nil, Host{}, false
+	}
+	h, _, no := p.check(p.ctx, req, preview)
+	return req, h, no == nil
 }
 
 // plainRequest reports a request the fast path answers: HTTP/1.1 GET or

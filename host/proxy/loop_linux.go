@@ -115,6 +115,9 @@ type pair struct {
 	req *http.Request
 	raw []byte // its head as the browser sent it
 	ans []byte // what the dev server sent of its answer
+	// The answer's head once parsed, its length, and the answer's.
+	resp           *http.Response
+	headLen, total int
 	// since is when the pair went idle, or its partial head began.
 	since time.Time
 }
@@ -455,18 +458,15 @@ func (l *loop) next(pr *pair) {
 func (l *loop) plain(head []byte) (*http.Request, Host, bool) {
 	l.src.Reset(head)
 	l.parse.Reset(&l.src)
-	req, err := http.ReadRequest(l.parse)
-	if err != nil || !plainRequest(req) {
-		return nil, Host{}, false
+	return l.p.admit(l.parse, l.cached)
+}
+
+// cached looks a project up in memory only; errNotCached otherwise.
+func (l *loop) cached(_ context.Context, id string) (Target, error) {
+	if t, ok := l.p.projects.(cachedPreviews).PreviewCached(id); ok {
+		return t, nil
 	}
-	cached := l.p.projects.(cachedPreviews)
-	h, _, no := l.p.check(l.p.ctx, req, func(_ context.Context, id string) (Target, error) {
-		if t, ok := cached.PreviewCached(id); ok {
-			return t, nil
-		}
-		return Target{}, errNotCached
-	})
-	return req, h, no == nil
+	return Target{}, errNotCached
 }
 
 // writeRequest writes the request head the dev server gets: the path as
@@ -538,55 +538,55 @@ func (l *loop) backendEvent(pr *pair, events uint32) {
 // answer writes the answer once it is whole, or hands the pair back when
 // it cannot be held whole; false while more of it is to come.
 func (l *loop) answer(pr *pair) bool {
-	end := headEnd(pr.ans)
-	switch {
-	case end == 0 && len(pr.ans) < loopAnswerMax:
-		return false
-	case end <= 0:
-		l.handBackMid(pr, "a large or bare-LF answer head")
-		return true
-	}
-	l.src.Reset(pr.ans[:end])
-	l.parse.Reset(&l.src)
-	resp, err := http.ReadResponse(l.parse, pr.req)
-	if err != nil || resp.StatusCode < 200 || len(resp.TransferEncoding) > 0 {
-		l.handBackMid(pr, "an answer of another kind")
-		return true
-	}
-	body := prepareAnswer(pr.req, resp)
-	total := end
-	switch body {
-	case bodyChunked:
-		l.handBackMid(pr, "an answer of unknown length")
-		return true
-	case bodyLength:
-		if resp.ContentLength > int64(loopAnswerMax-end) {
-			l.handBackMid(pr, "a large answer")
+	if pr.resp == nil {
+		end := headEnd(pr.ans)
+		switch {
+		case end == 0 && len(pr.ans) < loopAnswerMax:
+			return false
+		case end <= 0:
+			l.handBackMid(pr, "a large or bare-LF answer head")
 			return true
 		}
-		total += int(resp.ContentLength)
+		l.src.Reset(pr.ans[:end])
+		l.parse.Reset(&l.src)
+		resp, err := http.ReadResponse(l.parse, pr.req)
+		if err != nil || resp.StatusCode < 200 || len(resp.TransferEncoding) > 0 {
+			l.handBackMid(pr, "an answer of another kind")
+			return true
+		}
+		total := end
+		switch prepareAnswer(pr.req, resp) {
+		case bodyChunked:
+			l.handBackMid(pr, "an answer of unknown length")
+			return true
+		case bodyLength:
+			if resp.ContentLength > int64(loopAnswerMax-end) {
+				l.handBackMid(pr, "a large answer")
+				return true
+			}
+			total += int(resp.ContentLength)
+		}
+		// Held for the reads still to come.
+		pr.resp, pr.headLen, pr.total = resp, end, total
 	}
-	if len(pr.ans) < total {
+	if len(pr.ans) < pr.total {
 		return false
 	}
-	stray := len(pr.ans) > total
-	l.head.Reset()
-	writeHead(&l.head, resp.StatusCode, resp.Status, resp.Header, pr.keep)
-	bufs := [][]byte{l.head.Bytes(), pr.ans[end:total]}
-	pr.req, pr.raw = nil, pr.raw[:0]
-	if stray || resp.Close {
+	resp, end, total := pr.resp, pr.headLen, pr.total
+	pr.resp, pr.req, pr.raw = nil, nil, pr.raw[:0]
+	if len(pr.ans) > total || resp.Close {
 		l.dropBackend(pr) // bytes past the answer were never asked for
 	}
-	size := l.head.Len() + total - end
-	n, err := rawWritev(pr.client, bufs[0], bufs[1])
+	l.head.Reset()
+	writeHead(&l.head, resp.StatusCode, resp.Status, resp.Header, pr.keep)
+	head, body := l.head.Bytes(), pr.ans[end:total]
+	n, err := rawWritev(pr.client, head, body)
 	if err != nil && !errors.Is(err, unix.EAGAIN) {
 		l.drop(pr)
 		return true
 	}
-	n = max(n, 0)
-	if n < size {
-		all := append(append(make([]byte, 0, size), bufs[0]...), bufs[1]...)
-		pr.pending = all[n:]
+	if n = max(n, 0); n < len(head)+len(body) {
+		pr.pending = append(append(make([]byte, 0, len(head)+len(body)), head...), body...)[n:]
 	}
 	pr.ans = pr.ans[:0]
 	l.written(pr)
@@ -622,14 +622,8 @@ func (l *loop) written(pr *pair) {
 // handBack returns an idle pair to a goroutine, with the bytes read of
 // the browser's side.
 func (l *loop) handBack(pr *pair, why string) {
-	l.p.log.Debug("event loop hands a connection back", "why", why)
-	l.forget(pr)
-	client, err := fdConn(pr.client)
-	if err != nil {
-		l.p.log.Warn("handing a preview connection back", "err", err)
-		if pr.backend >= 0 {
-			unix.Close(pr.backend)
-		}
+	client, ok := l.release(pr, why)
+	if !ok {
 		return
 	}
 	if pr.backend >= 0 {
@@ -645,12 +639,8 @@ func (l *loop) handBack(pr *pair, why string) {
 // which reads the rest of it (after the bytes the loop read) and writes
 // it as the fast path does.
 func (l *loop) handBackMid(pr *pair, why string) {
-	l.p.log.Debug("event loop hands a connection back", "why", why)
-	l.forget(pr)
-	client, err := fdConn(pr.client)
-	if err != nil {
-		l.p.log.Warn("handing a preview connection back", "err", err)
-		unix.Close(pr.backend)
+	client, ok := l.release(pr, why)
+	if !ok {
 		return
 	}
 	backend, err := fdConn(pr.backend)
@@ -663,20 +653,28 @@ func (l *loop) handBackMid(pr *pair, why string) {
 	bc := newBackendConn(pr.key, &earlyConn{Conn: backend, early: bytes.Clone(pr.ans)})
 	fc := l.p.newFastConn(client, pr.ic, bytes.Clone(pr.in))
 	go l.p.runConn(fc, false, func() (bool, string) {
-		t := l.p.tr
-		stop := context.AfterFunc(req.Context(), func() { _ = bc.conn.SetDeadline(time.Unix(1, 0)) })
-		resp, err := t.answer(bc, req, stop, nil)
+		resp, err := l.p.tr.answer(bc, req, bc.endWith(req.Context()), nil)
 		if err != nil {
 			bc.conn.Close()
-			if req.Context().Err() != nil {
-				return false, ""
-			}
-			pw := &pageWriter{header: make(http.Header)}
-			l.p.backendError(pw, req, err)
-			return fc.writePage(req, pw, keep), ""
 		}
-		return fc.writeResponse(req, resp, keep), bc.key
+		return fc.reply(req, resp, err, keep), bc.key
 	})
+}
+
+// release takes a pair out of the loop and gives its browser side as a
+// net.Conn; on failure both sides are closed.
+func (l *loop) release(pr *pair, why string) (net.Conn, bool) {
+	l.p.log.Debug("event loop hands a connection back", "why", why)
+	l.forget(pr)
+	client, err := fdConn(pr.client)
+	if err != nil {
+		l.p.log.Warn("handing a preview connection back", "err", err)
+		if pr.backend >= 0 {
+			unix.Close(pr.backend)
+		}
+		return nil, false
+	}
+	return client, true
 }
 
 // fdConn makes a net.Conn of a descriptor the loop held, and closes the

@@ -10,6 +10,8 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/errdefs"
 	"github.com/docker/docker/pkg/stdcopy"
+
+	"github.com/warden-sh/warden/host/wait"
 )
 
 // ExecOptions say how a command runs in the agent and where its streams go.
@@ -126,7 +128,7 @@ func (r *Runtime) exitCode(ctx context.Context, execID, command, containerName s
 		if time.Now().After(deadline) {
 			return -1, fmt.Errorf("reading exit code of %q in %s: output ended but the command still runs after %s", command, containerName, exitWait)
 		}
-		if err := sleep(ctx, pollInterval); err != nil {
+		if err := wait.Sleep(ctx, pollInterval); err != nil {
 			return -1, err
 		}
 	}
@@ -147,7 +149,7 @@ func (r *Runtime) forwardResizes(ctx context.Context, execID string, sizes <-cha
 			}
 			opts := container.ResizeOptions{Height: size[0], Width: size[1]}
 			if err := r.docker.ContainerExecResize(ctx, execID, opts); err != nil {
-				_ = sleep(ctx, 20*time.Millisecond)
+				_ = wait.Sleep(ctx, 20*time.Millisecond)
 				if err := r.docker.ContainerExecResize(ctx, execID, opts); err != nil {
 					r.log.Debug("resizing exec terminal", "exec", execID, "err", err)
 				}

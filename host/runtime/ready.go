@@ -11,6 +11,8 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/pkg/stdcopy"
+
+	"github.com/warden-sh/warden/host/wait"
 	"github.com/warden-sh/warden/sidecar/control"
 )
 
@@ -52,7 +54,7 @@ func (r *Runtime) waitReady(ctx context.Context, projectID, containerID string) 
 		if time.Now().After(deadline) {
 			return fmt.Errorf("waiting for sidecar of project %s: not ready after %s: %w%s", projectID, r.cfg.ReadyTimeout, last, r.logTail(ctx, containerID))
 		}
-		if err := sleep(ctx, pollInterval); err != nil {
+		if err := wait.Sleep(ctx, pollInterval); err != nil {
 			return fmt.Errorf("waiting for sidecar of project %s: %w", projectID, err)
 		}
 	}
@@ -111,15 +113,4 @@ func isRunning(c container.InspectResponse) bool {
 func isRestarting(c container.InspectResponse) bool {
 	st := stateOfContainer(c)
 	return st != nil && st.Restarting
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

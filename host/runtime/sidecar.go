@@ -9,6 +9,8 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
+
+	"github.com/warden-sh/warden/host/wait"
 )
 
 // sidecarSpec is the sidecar container of a project: CAP_NET_ADMIN added and
@@ -104,7 +106,7 @@ func (r *Runtime) startSidecar(ctx context.Context, c container.InspectResponse)
 		if time.Now().After(deadline) {
 			return now, fmt.Errorf("sidecar %s still restarting after %s%s", c.Name, r.cfg.ReadyTimeout, r.logTail(ctx, c.ID))
 		}
-		if err := sleep(ctx, pollInterval); err != nil {
+		if err := wait.Sleep(ctx, pollInterval); err != nil {
 			return now, err
 		}
 	}
