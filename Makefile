@@ -84,8 +84,12 @@ fuzz:
 BASE             ?=
 REGISTRY_BASE    ?= debian:bookworm-slim
 LOCAL_BASE       ?= warden-base:bookworm
-SIDECAR_IMAGE    ?= warden-sidecar:latest
-AGENT_TEST_IMAGE ?= warden-agent-test:latest
+# IMAGE_TAG tags the sidecar and test-agent images; the Docker tests use the
+# same tag (WARDEN_IMAGE_TAG), so two trees can test side by side.
+IMAGE_TAG        ?= latest
+export WARDEN_IMAGE_TAG := $(IMAGE_TAG)
+SIDECAR_IMAGE    ?= warden-sidecar:$(IMAGE_TAG)
+AGENT_TEST_IMAGE ?= warden-agent-test:$(IMAGE_TAG)
 PULL_TIMEOUT     ?= 120
 # The built-in agents' images (images/<type>/Dockerfile) install the agents'
 # CLIs from npm. Where NPM_REGISTRY does not answer within NPM_CHECK_TIMEOUT

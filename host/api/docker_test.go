@@ -21,11 +21,18 @@ import (
 	"github.com/warden-sh/warden/host/runtime"
 )
 
-// Images `make images` builds.
-const (
-	dockerSidecarImage = "warden-sidecar:latest"
-	dockerAgentImage   = "warden-agent-test:latest"
+// Images `make images` builds (tagged WARDEN_IMAGE_TAG, "latest" when unset).
+var (
+	dockerSidecarImage = "warden-sidecar:" + imageTag()
+	dockerAgentImage   = "warden-agent-test:" + imageTag()
 )
+
+func imageTag() string {
+	if tag := os.Getenv("WARDEN_IMAGE_TAG"); tag != "" {
+		return tag
+	}
+	return "latest"
+}
 
 // apiClient calls a served API the way the CLI does.
 type apiClient struct {
@@ -124,6 +131,7 @@ func TestDockerServe(t *testing.T) {
 	t.Cleanup(func() { os.RemoveAll(data) })
 	cfg := daemon.DefaultConfig()
 	cfg.DataDir = data
+	cfg.SidecarImage = dockerSidecarImage
 	cfg.Listen = freeAddress(t)
 	cfg.Upstreams = []string{"192.0.2.53:53"} // never asked: nothing is resolved here
 	cfg.ReadyTimeout = 20 * time.Second

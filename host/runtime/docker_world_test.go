@@ -18,10 +18,21 @@ import (
 	"github.com/warden-sh/warden/shared"
 )
 
-// Images `make images` builds; the Docker tests need them.
+// Images `make images` builds (tagged WARDEN_IMAGE_TAG, "latest" when
+// unset); the Docker tests need them.
+var (
+	testSidecarImage = "warden-sidecar:" + imageTag()
+	testAgentImage   = "warden-agent-test:" + imageTag()
+)
+
+func imageTag() string {
+	if tag := os.Getenv("WARDEN_IMAGE_TAG"); tag != "" {
+		return tag
+	}
+	return "latest"
+}
+
 const (
-	testSidecarImage = "warden-sidecar:latest"
-	testAgentImage   = "warden-agent-test:latest"
 	// nowhereUpstream is a documentation address: configured, never asked,
 	// because these tests resolve nothing.
 	nowhereUpstream = "192.0.2.53:53"
@@ -50,6 +61,7 @@ func newDockerWorld(t *testing.T, adjust ...func(*Config)) dockerWorld {
 		require.NoError(t, err, "image %s is missing; run `make images`", img)
 	}
 	cfg := DefaultConfig()
+	cfg.SidecarImage = testSidecarImage
 	cfg.SocketRoot = shortTempDir(t)
 	cfg.HomeRoot = shortTempDir(t)
 	cfg.Upstreams = []string{nowhereUpstream}

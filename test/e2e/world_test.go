@@ -25,9 +25,21 @@ import (
 // takes the first one no other world (another test run) holds.
 var prefixes = []string{"203.0.113.", "198.51.100.", "192.0.2."}
 
+// The images `make images` builds, tagged WARDEN_IMAGE_TAG ("latest" when
+// unset), so runs of different trees can keep their own.
+var (
+	agentImage = "warden-agent-test:" + imageTag()
+	sidecarImg = "warden-sidecar:" + imageTag()
+)
+
+func imageTag() string {
+	if tag := os.Getenv("WARDEN_IMAGE_TAG"); tag != "" {
+		return tag
+	}
+	return "latest"
+}
+
 const (
-	agentImage  = "warden-agent-test:latest"
-	sidecarImg  = "warden-sidecar:latest"
 	labelSuite  = "warden.e2e"
 	readyWithin = 60 * time.Second
 )
@@ -196,7 +208,8 @@ func (w *world) startDaemon() {
 	logf, err := os.OpenFile(w.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	require.NoError(t, err)
 	args := []string{"--data", w.data, "serve", "--listen", w.addr,
-		"--network", w.network, "--upstream", w.addrOf(fakeinetHost, 53), "--log-level", "debug"}
+		"--network", w.network, "--upstream", w.addrOf(fakeinetHost, 53), "--log-level", "debug",
+		"--sidecar-image", sidecarImg}
 	cmd := exec.Command(bins.warden, append(args, w.daemonArgs...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	require.NoError(t, cmd.Start())
