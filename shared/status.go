@@ -4,15 +4,16 @@ import "time"
 
 // Status is what a sidecar reports about itself on GET /v1/status.
 type Status struct {
-	Version       string       `json:"version"`
-	Ready         bool         `json:"ready"`
-	Mode          Mode         `json:"mode"`
-	Domains       []string     `json:"domains"`
-	StartedAt     time.Time    `json:"startedAt"`
-	UptimeSeconds float64      `json:"uptimeSeconds"`
-	Sets          []SetStatus  `json:"sets"`
-	DNS           DNSCounters  `json:"dns"`
-	LastApply     *ApplyResult `json:"lastApply,omitempty"`
+	Version       string         `json:"version"`
+	Ready         bool           `json:"ready"`
+	Mode          Mode           `json:"mode"`
+	Domains       []string       `json:"domains"`
+	StartedAt     time.Time      `json:"startedAt"`
+	UptimeSeconds float64        `json:"uptimeSeconds"`
+	Sets          []SetStatus    `json:"sets"`
+	DNS           DNSCounters    `json:"dns"`
+	Egress        EgressCounters `json:"egress"`
+	LastApply     *ApplyResult   `json:"lastApply,omitempty"`
 	// Problems lists conditions that make the sidecar fail closed, such as a
 	// full address set; empty when all is well.
 	Problems []string `json:"problems,omitempty"`
@@ -43,4 +44,12 @@ type ApplyResult struct {
 	AppliedAt  time.Time `json:"appliedAt"`
 	DurationMs float64   `json:"durationMs"`
 	Error      string    `json:"error,omitempty"`
+}
+
+// EgressCounters are the name check's decisions on TCP connections to
+// allowed addresses (restricted mode).
+type EgressCounters struct {
+	Checked uint64 `json:"checked"` // connections judged
+	Refused uint64 `json:"refused"` // cut for their name, or for carrying none
+	Open    uint64 `json:"open"`    // open through the check now
 }

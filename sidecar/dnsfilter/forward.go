@@ -13,6 +13,8 @@ import (
 	"runtime"
 	"sync/atomic"
 	"time"
+
+	"github.com/warden-sh/warden/sidecar/sockmark"
 )
 
 // forwarder sends queries to the upstream resolvers on marked sockets.
@@ -37,11 +39,11 @@ func newForwarder(cfg parsedConfig, c *counters, log *slog.Logger) (*forwarder, 
 	f := &forwarder{
 		upstreams: cfg.upstreams,
 		timeout:   cfg.Timeout,
-		dialer:    net.Dialer{Timeout: cfg.Timeout, Control: markControl(cfg.Mark)},
+		dialer:    net.Dialer{Timeout: cfg.Timeout, Control: sockmark.Control(cfg.Mark)},
 		counters:  c,
 		log:       log,
 	}
-	udpDialer := &net.Dialer{Control: markControl(cfg.Mark)}
+	udpDialer := &net.Dialer{Control: sockmark.Control(cfg.Mark)}
 	for _, up := range cfg.upstreams {
 		n := poolSize()
 		pool := make([]*udpConn, 0, n)

@@ -6,6 +6,7 @@ import (
 	"github.com/warden-sh/warden/shared"
 	"github.com/warden-sh/warden/sidecar/addrset"
 	"github.com/warden-sh/warden/sidecar/dnsfilter"
+	"github.com/warden-sh/warden/sidecar/egress"
 	"github.com/warden-sh/warden/sidecar/firewall"
 )
 
@@ -15,6 +16,10 @@ type Config struct {
 	Firewall firewall.Config  `json:"firewall"`
 	Sets     addrset.Config   `json:"sets"`
 	DNS      dnsfilter.Config `json:"dns"`
+	// Egress is the name check on TCP connections to allowed addresses;
+	// its port is also the firewall's redirect target (Firewall.EgressPort
+	// is set from it).
+	Egress egress.Config `json:"egress"`
 	// Initial is enforced before the sidecar reports ready.
 	Initial shared.Policy `json:"initial"`
 	// EventCapacity bounds the recent-events log.
@@ -33,6 +38,7 @@ func DefaultConfig() Config {
 		Firewall:       firewall.DefaultConfig(),
 		Sets:           addrset.DefaultConfig(),
 		DNS:            dnsfilter.DefaultConfig(),
+		Egress:         egress.DefaultConfig(),
 		Initial:        shared.Policy{Mode: shared.ModeNone, Domains: []string{}},
 		EventCapacity:  1000,
 		PruneInterval:  30 * time.Second,

@@ -13,6 +13,7 @@ import (
 	"github.com/warden-sh/warden/shared"
 	"github.com/warden-sh/warden/sidecar/addrset"
 	"github.com/warden-sh/warden/sidecar/dnsfilter"
+	"github.com/warden-sh/warden/sidecar/egress"
 	"github.com/warden-sh/warden/sidecar/events"
 	"github.com/warden-sh/warden/sidecar/firewall"
 	"github.com/warden-sh/warden/sidecar/nflog"
@@ -30,6 +31,7 @@ type Engine struct {
 	fw     *firewall.Firewall
 	sets   *addrset.Sets
 	dns    *dnsfilter.Filter
+	gate   *egress.Gate
 	events *events.Log
 	nflog  *nflog.Reader
 
@@ -54,6 +56,8 @@ func New(cfg Config, log *slog.Logger) (*Engine, error) {
 	}
 	// Each part tags its own lines; only the engine's carry "engine".
 	e := &Engine{cfg: cfg, log: log.With("component", "engine"), partLog: log, events: events.New(cfg.EventCapacity), startedAt: time.Now()}
+	// The firewall redirects to the gate: one port, set in one place.
+	cfg.Firewall.EgressPort = cfg.Egress.Port
 	fw, err := firewall.New(cfg.Firewall, log)
 	if err != nil {
 		return nil, fmt.Errorf("preparing firewall: %w", err)
@@ -66,6 +70,11 @@ func New(cfg Config, log *slog.Logger) (*Engine, error) {
 		return nil, fmt.Errorf("preparing DNS filter: %w", err)
 	}
 	e.dns = dns
+	gate, err := egress.New(cfg.Egress, e.events.Record, log)
+	if err != nil {
+		return nil, fmt.Errorf("preparing name check: %w", err)
+	}
+	e.gate = gate
 	return e, nil
 }
 
@@ -86,6 +95,11 @@ func (e *Engine) Start(ctx context.Context) error {
 	e.dns.SetPolicy(shared.ModeNone, shared.NewMatcher(nil))
 	if err := e.dns.Start(); err != nil {
 		return fmt.Errorf("starting DNS filter: %w", err)
+	}
+	// Restricted mode redirects TCP to allowed addresses here; without it
+	// such connections are refused, so a failure keeps the namespace closed.
+	if err := e.gate.Start(); err != nil {
+		return fmt.Errorf("starting name check: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
@@ -121,6 +135,7 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 		e.nflog.Close()
 	}
 	err := e.dns.Shutdown(ctx)
+	e.gate.Close()
 	e.bg.Wait()
 	return err
 }
@@ -157,8 +172,10 @@ func (e *Engine) apply(p shared.ValidPolicy) error {
 		}
 	}
 	e.policy, e.allowed = p, allowed
-	// New questions are judged by the new policy from here on.
-	e.dns.SetPolicy(p.Mode, shared.NewMatcher(p.Domains))
+	// New questions and connections are judged by the new policy from here on.
+	m := shared.NewMatcher(p.Domains)
+	e.dns.SetPolicy(p.Mode, m)
+	e.gate.SetPolicy(m)
 	var err error
 	if p.Mode == shared.ModeRestricted {
 		err = e.sets.Retain(p.Domains)
@@ -197,7 +214,9 @@ func (e *Engine) rollback(old shared.ValidPolicy) {
 			e.allowed[d] = true
 		}
 	}
-	e.dns.SetPolicy(old.Mode, shared.NewMatcher(old.Domains))
+	m := shared.NewMatcher(old.Domains)
+	e.dns.SetPolicy(old.Mode, m)
+	e.gate.SetPolicy(m)
 	e.policyMu.Unlock()
 	if old.Mode != "" {
 		if err := e.fw.Apply(old.Mode); err != nil {
@@ -277,6 +296,7 @@ func (e *Engine) Status() shared.Status {
 		UptimeSeconds: time.Since(e.startedAt).Seconds(),
 		Sets:          e.sets.Status(),
 		DNS:           e.dns.Counters(),
+		Egress:        e.gate.Counters(),
 		LastApply:     e.lastApply.Load(),
 		Problems:      e.sets.Problems(),
 	}

@@ -22,6 +22,10 @@ type Config struct {
 	// DNSPort is where the DNS filter listens on 127.0.0.1 and ::1; agent
 	// queries to port 53 anywhere are redirected there.
 	DNSPort uint16 `json:"dnsPort"`
+	// EgressPort is where the name check listens on 127.0.0.1 and ::1; in
+	// restricted mode the agent's TCP connections to allowed addresses are
+	// redirected there.
+	EgressPort uint16 `json:"egressPort"`
 	// SetV4 and SetV6 name the ipsets of allowed addresses (restricted mode).
 	SetV4 string `json:"setV4"`
 	SetV6 string `json:"setV6"`
@@ -36,6 +40,7 @@ func DefaultConfig() Config {
 		Mark:           0x5744,
 		NFLogGroup:     44,
 		DNSPort:        53,
+		EgressPort:     15744,
 		SetV4:          "warden4",
 		SetV6:          "warden6",
 		DockerResolver: netip.MustParseAddr("127.0.0.11"),
@@ -53,6 +58,9 @@ func (cfg Config) normalize() (Config, error) {
 	}
 	if cfg.DNSPort == 0 {
 		return cfg, errors.New("checking firewall config: DNS port 0; expect the DNS filter's port, such as 53")
+	}
+	if cfg.EgressPort == 0 || cfg.EgressPort == cfg.DNSPort {
+		return cfg, fmt.Errorf("checking firewall config: egress port %d; expect the name check's port, such as 15744, other than the DNS port", cfg.EgressPort)
 	}
 	for _, name := range []string{cfg.SetV4, cfg.SetV6} {
 		if name == "" || len(name) > maxSetName || strings.ContainsAny(name, " \t\n") {

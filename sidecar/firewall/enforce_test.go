@@ -204,11 +204,26 @@ func TestPrivilegedEnforcement(t *testing.T) {
 	apply(shared.ModeRestricted)
 	require.Equal(t, "refused", out(serverV4))
 	w.agent.MustExec(t, "ipset", "add", cfg.SetV4, serverV4, "timeout", "60")
-	require.Equal(t, "ok", out(serverV4), "a set member is reachable")
-	require.Equal(t, "refused", out(serverV6))
 	w.agent.MustExec(t, "ipset", "add", cfg.SetV6, serverV6, "timeout", "60")
+	require.Equal(t, "refused", out(serverV4), "TCP to a set member goes to the name check, not listening yet")
+	require.Equal(t, "refused", out(serverV6))
+	gate := strconv.Itoa(int(cfg.EgressPort))
+	listen(t, w.agent, net.JoinHostPort("127.0.0.1", gate))
+	listen(t, w.agent, net.JoinHostPort("::1", gate))
+	require.Equal(t, "ok", out(serverV4), "a set member is reached through the name check")
 	require.Equal(t, "ok", out(serverV6))
 	require.Equal(t, "ok", out(gatewayV4))
+
+	t.Run("udp to a set member is refused", func(t *testing.T) {
+		server := udpListen(t, w.net, net.JoinHostPort(serverV4, "8081"))
+		require.ErrorIs(t, udpSend(w.agent, net.JoinHostPort(serverV4, "8081"), "agent datagram", 0), syscall.EPERM)
+		require.NoError(t, udpSend(w.agent, net.JoinHostPort(serverV4, "8081"), "sidecar datagram", cfg.Mark))
+		require.True(t, received(server, "sidecar datagram"), "marked datagrams still leave")
+		server6 := udpListen(t, w.net, net.JoinHostPort(serverV6, "8081"))
+		require.ErrorIs(t, udpSend(w.agent, net.JoinHostPort(serverV6, "8081"), "agent datagram", 0), syscall.EPERM)
+		require.NoError(t, udpSend(w.agent, net.JoinHostPort(serverV6, "8081"), "sidecar datagram", cfg.Mark))
+		require.True(t, received(server6, "sidecar datagram"))
+	})
 
 	t.Run("dns goes to the filter unless marked", func(t *testing.T) {
 		filter4 := udpListen(t, w.agent, "127.0.0.1:5353")

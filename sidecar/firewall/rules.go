@@ -36,6 +36,7 @@ const (
 	chainIn            = "WARDEN-IN"
 	chainDNS           = "WARDEN-DNS"
 	chainDNSRedirect   = "WARDEN-DNS-REDIRECT"
+	chainNATRestricted = "WARDEN-NAT-RESTRICTED"
 )
 
 // Rejected packets are logged at most this often, so a flood cannot swamp
@@ -67,6 +68,7 @@ func Rules(cfg Config, mode shared.Mode, family Family) string {
 	writeTable(&b, "nat", []chain{
 		{chainDNS, []string{dnsDispatch(mode)}},
 		{chainDNSRedirect, dnsRules(cfg)},
+		{chainNATRestricted, append(dnsRules(cfg), egressRules(cfg, family))},
 	})
 	return b.String()
 }
@@ -122,10 +124,14 @@ func outDispatch(mode shared.Mode) string {
 }
 
 func dnsDispatch(mode shared.Mode) string {
-	if mode == shared.ModeFull {
+	switch mode {
+	case shared.ModeRestricted:
+		return "-g " + chainNATRestricted
+	case shared.ModeNone:
+		return "-g " + chainDNSRedirect
+	default:
 		return "-j RETURN"
 	}
-	return "-g " + chainDNSRedirect
 }
 
 // outRules is what the agent may send in none mode, plus the allowed
@@ -162,7 +168,13 @@ func outRules(cfg Config, fam Family, withSet bool) []string {
 		r = append(r, neighbourDiscoveryOut()...)
 	}
 	if withSet {
-		r = append(r, fmt.Sprintf("-m set --match-set %s dst -j ACCEPT", setName(cfg, fam)))
+		// TCP to an allowed address was redirected to the name check (nat),
+		// which keeps the interface the original route chose. UDP to an
+		// allowed address is refused: a name cannot be checked in it, and
+		// QUIC clients fall back to TCP. Ping stays.
+		r = append(r,
+			fmt.Sprintf("-d %s -p tcp -m tcp --dport %d -j ACCEPT", filter, cfg.EgressPort),
+			fmt.Sprintf("-p %s -m set --match-set %s dst -j ACCEPT", icmpProto(fam), setName(cfg, fam)))
 	}
 	return append(r,
 		fmt.Sprintf("-m limit --limit %s --limit-burst %d -j NFLOG --nflog-prefix %s --nflog-group %d",
@@ -198,6 +210,20 @@ func dnsRules(cfg Config) []string {
 		fmt.Sprintf("-p udp -m udp --dport 53 -j REDIRECT --to-ports %d", cfg.DNSPort),
 		fmt.Sprintf("-p tcp -m tcp --dport 53 -j REDIRECT --to-ports %d", cfg.DNSPort),
 	}
+}
+
+// egressRules send the agent's new TCP connections to allowed addresses to
+// the name check on loopback; the check's own connections carry the mark and
+// were let by in dnsRules.
+func egressRules(cfg Config, fam Family) string {
+	return fmt.Sprintf("-p tcp -m set --match-set %s dst -j REDIRECT --to-ports %d", setName(cfg, fam), cfg.EgressPort)
+}
+
+func icmpProto(fam Family) string {
+	if fam == IPv6 {
+		return "ipv6-icmp"
+	}
+	return "icmp"
 }
 
 // neighbourDiscoveryOut lets IPv6 find the router and neighbours, and only on

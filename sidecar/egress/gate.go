@@ -1,0 +1,205 @@
+package egress
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/warden-sh/warden/shared"
+	"github.com/warden-sh/warden/sidecar/sockmark"
+)
+
+// Gate judges the agent's redirected TCP connections by the name they carry.
+// It is safe for concurrent use.
+type Gate struct {
+	cfg    Config
+	log    *slog.Logger
+	record func(shared.Event)
+	dialer net.Dialer
+
+	matcher atomic.Pointer[shared.Matcher]
+
+	mu     sync.Mutex
+	lns    []net.Listener
+	flows  map[*flow]struct{}
+	closed bool
+	wg     sync.WaitGroup
+
+	checked, refused atomic.Uint64
+}
+
+// New prepares a gate that refuses every name until SetPolicy is called.
+// record receives one event per refused connection.
+func New(cfg Config, record func(shared.Event), log *slog.Logger) (*Gate, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if record == nil {
+		record = func(shared.Event) {}
+	}
+	g := &Gate{
+		cfg:    cfg,
+		log:    log.With("component", "egress"),
+		record: record,
+		dialer: net.Dialer{Timeout: cfg.DialTimeout, Control: sockmark.Control(cfg.Mark)},
+		flows:  map[*flow]struct{}{},
+	}
+	g.matcher.Store(shared.NewMatcher(nil))
+	return g, nil
+}
+
+// SetPolicy makes m the allowlist new connections and new requests are
+// judged by. Connections already open stay open (see Cut).
+func (g *Gate) SetPolicy(m *shared.Matcher) { g.matcher.Store(m) }
+
+// Start listens on 127.0.0.1 and ::1 at the configured port. A namespace
+// without IPv6 gets the IPv4 listener only.
+func (g *Gate) Start() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return errors.New("starting egress gate: closed")
+	}
+	for _, host := range []string{"127.0.0.1", "::1"} {
+		addr := net.JoinHostPort(host, fmt.Sprint(g.cfg.Port))
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			if host == "::1" && errors.Is(err, syscall.EADDRNOTAVAIL) {
+				g.log.Warn("no IPv6 loopback; the gate listens on IPv4 only", "err", err)
+				continue
+			}
+			for _, l := range g.lns {
+				l.Close()
+			}
+			g.lns = nil
+			return fmt.Errorf("listening on %s: %w", addr, err)
+		}
+		g.lns = append(g.lns, ln)
+	}
+	for _, ln := range g.lns {
+		g.wg.Add(1)
+		go g.accept(ln)
+	}
+	g.log.Info("checking names of connections to allowed addresses", "port", g.cfg.Port)
+	return nil
+}
+
+func (g *Gate) accept(ln net.Listener) {
+	defer g.wg.Done()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			g.log.Warn("accepting a connection", "err", err)
+			continue
+		}
+		f := &flow{g: g, client: c.(*net.TCPConn), done: make(chan struct{})}
+		if !g.track(f) {
+			f.reset()
+			return
+		}
+		go f.serve()
+	}
+}
+
+func (g *Gate) track(f *flow) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return false
+	}
+	g.flows[f] = struct{}{}
+	g.wg.Add(1)
+	return true
+}
+
+func (g *Gate) untrack(f *flow) {
+	g.mu.Lock()
+	delete(g.flows, f)
+	g.mu.Unlock()
+	g.wg.Done()
+}
+
+// Cut closes every open connection whose name keep refuses, and returns how
+// many it closed. Connections let through by the address rule (no name) are
+// closed only when keep is nil, which closes everything.
+func (g *Gate) Cut(keep func(name string) bool) int {
+	g.mu.Lock()
+	var cut []*flow
+	for f := range g.flows {
+		if keep == nil {
+			cut = append(cut, f)
+			continue
+		}
+		if name := f.boundName(); name != "" && !keep(name) {
+			cut = append(cut, f)
+		}
+	}
+	g.mu.Unlock()
+	for _, f := range cut {
+		f.reset()
+	}
+	return len(cut)
+}
+
+// Close stops listening and cuts every open connection.
+func (g *Gate) Close() error {
+	g.mu.Lock()
+	g.closed = true
+	lns := g.lns
+	g.lns = nil
+	g.mu.Unlock()
+	for _, ln := range lns {
+		ln.Close()
+	}
+	g.Cut(nil)
+	g.wg.Wait()
+	return nil
+}
+
+// Counters reports the gate's decisions since New and the connections open now.
+func (g *Gate) Counters() shared.EgressCounters {
+	g.mu.Lock()
+	open := len(g.flows)
+	g.mu.Unlock()
+	return shared.EgressCounters{Checked: g.checked.Load(), Refused: g.refused.Load(), Open: uint64(open)}
+}
+
+// allowed judges a name by the current allowlist.
+func (g *Gate) allowed(name string) bool {
+	_, ok := g.matcher.Load().Match(name)
+	return ok
+}
+
+func (g *Gate) refusal(dst netip.AddrPort, name, reason string) {
+	g.refused.Add(1)
+	g.log.Debug("connection refused for its name", "name", name, "dst", dst, "reason", reason)
+	g.record(shared.Event{
+		Kind:     shared.EventNameRefused,
+		Name:     name,
+		Address:  dst.Addr().String(),
+		Port:     int(dst.Port()),
+		Protocol: "tcp",
+		Reason:   reason,
+	})
+}
+
+// dial connects to the destination on a marked socket.
+func (g *Gate) dial(ctx context.Context, dst netip.AddrPort) (*net.TCPConn, error) {
+	c, err := g.dialer.DialContext(ctx, "tcp", dst.String())
+	if err != nil {
+		return nil, err
+	}
+	return c.(*net.TCPConn), nil
+}
