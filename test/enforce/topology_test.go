@@ -16,6 +16,9 @@ const (
 	dns6   = "2001:db8:53::53"
 	// neverResolved is served by the internet namespace but named by no record.
 	neverResolved = "203.0.113.5"
+	// cdn4 and cdn6 serve several names each, as a CDN's addresses do.
+	cdn4 = "192.0.2.70"
+	cdn6 = "2001:db8:1::70"
 )
 
 // zone is the fake internet's DNS.
@@ -29,6 +32,9 @@ var zone = fakeinet.Zone{
 	"shared-b.example.org.": {"192.0.2.30"},
 	"other.example.org.":    {"192.0.2.50"},
 	"zero-ttl.example.org.": {"192.0.2.60"},
+	"cdn-a.example.net.":    {cdn4, cdn6},
+	"cdn-b.example.org.":    {cdn4, cdn6},
+	"exfil.attacker.test.":  {cdn4, cdn6},
 }
 
 var zoneTTLs = fakeinet.TTLs{"zero-ttl.example.org.": 0}

@@ -27,6 +27,8 @@ type World struct {
 	Inet      *nstest.NS
 	Upstream  *fakeinet.DNS // the sidecar's upstream resolver
 	DockerDNS *fakeinet.DNS // stands in for Docker's 127.0.0.11
+	CDN       *fakeinet.Names // every cdn-* name (and exfil.attacker.test) on cdn4 and cdn6
+	CA        *fakeinet.CA    // signed the CDN's certificate
 	Sidecar   *Sidecar
 	Control   *control.Client
 }
@@ -39,12 +41,26 @@ func newWorld(t *testing.T, mode shared.Mode, domains ...string) *World {
 	w.link()
 	up := stopAtEnd(t)
 	w.Upstream = &fakeinet.DNS{Zone: zone, TTLs: zoneTTLs}
+	ca, err := fakeinet.NewCA()
+	require.NoError(t, err)
+	cert, err := ca.Issue("cdn-a.example.net", "cdn-b.example.org", "exfil.attacker.test")
+	require.NoError(t, err)
+	w.CA = ca
 	require.NoError(t, w.Inet.Do(func() error {
 		for _, a := range append(serviceAddrs(), gw4, gw6) {
+			if a == cdn4 || a == cdn6 {
+				continue
+			}
 			if err := up(fakeinet.ServeEcho(a)); err != nil {
 				return err
 			}
 		}
+		cdn, stop, err := fakeinet.ServeNames(cert, cdn4, cdn6)
+		if err != nil {
+			return err
+		}
+		t.Cleanup(stop)
+		w.CDN = cdn
 		if err := up(fakeinet.ServeDNS(net.JoinHostPort(dns4, "53"), w.Upstream)); err != nil {
 			return err
 		}

@@ -1,0 +1,251 @@
+package enforce
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/stretchr/testify/require"
+
+	"github.com/warden-sh/warden/shared"
+)
+
+// TestPrivilegedNameBinding is the shared-address attack: cdn-a.example.net
+// is allowed, and its address also serves cdn-b.example.org and
+// exfil.attacker.test, as a CDN's addresses serve every customer. The agent
+// tries to reach the other names through the allowed address.
+func TestPrivilegedNameBinding(t *testing.T) {
+	w := newWorld(t, shared.ModeRestricted, "cdn-a.example.net")
+	for _, qtype := range []uint16{dns.TypeA, dns.TypeAAAA} {
+		_, err := w.lookup("cdn-a.example.net", qtype)
+		require.NoError(t, err, "resolving the allowed name puts its address in the set")
+	}
+
+	t.Run("with the check switched off the address lets any name through", func(t *testing.T) {
+		// The address rule alone: TCP to set members accepted, nothing redirected.
+		for _, fam := range []struct{ tool, set, addr string }{{"iptables", "warden4", cdn4}, {"ip6tables", "warden6", cdn6}} {
+			w.Agent.MustExec(t, fam.tool, "-t", "nat", "-I", "WARDEN-NAT-RESTRICTED", "1", "-p", "tcp", "-m", "set", "--match-set", fam.set, "dst", "-j", "RETURN")
+			w.Agent.MustExec(t, fam.tool, "-I", "WARDEN-OUT-RESTRICTED", "1", "-p", "tcp", "-m", "set", "--match-set", fam.set, "dst", "-j", "ACCEPT")
+		}
+		body, err := w.tlsGet(cdn4, "cdn-b.example.org")
+		require.NoError(t, err)
+		require.Equal(t, "hello cdn-b.example.org\n", body, "the attack works on the address rule alone")
+		status, body, err := w.httpGet(cdn6, "exfil.attacker.test")
+		require.NoError(t, err)
+		require.Equal(t, 200, status)
+		require.Equal(t, "hello exfil.attacker.test\n", body)
+		for _, tool := range []string{"iptables", "ip6tables"} {
+			w.Agent.MustExec(t, tool, "-t", "nat", "-D", "WARDEN-NAT-RESTRICTED", "1")
+			w.Agent.MustExec(t, tool, "-D", "WARDEN-OUT-RESTRICTED", "1")
+		}
+	})
+
+	for _, addr := range []string{cdn4, cdn6} {
+		t.Run("allowed SNI passes "+addr, func(t *testing.T) {
+			body, err := w.tlsGet(addr, "cdn-a.example.net")
+			require.NoError(t, err)
+			require.Equal(t, "hello cdn-a.example.net\n", body)
+		})
+
+		t.Run("another SNI is refused before the server hears a byte "+addr, func(t *testing.T) {
+			before := len(w.CDN.Hellos())
+			_, err := w.tlsGet(addr, "cdn-b.example.org")
+			require.ErrorContains(t, err, "unrecognized name")
+			require.NotContains(t, w.CDN.Hellos()[before:], "cdn-b.example.org", "no ClientHello reached the server")
+			w.requireEvent(shared.Event{Kind: shared.EventNameRefused, Name: "cdn-b.example.org", Address: addr, Port: 443, Protocol: "tcp", Reason: "not allowed"})
+		})
+
+		t.Run("TLS without SNI is refused "+addr, func(t *testing.T) {
+			before := len(w.CDN.Hellos())
+			_, err := w.tlsGet(addr, "")
+			require.ErrorContains(t, err, "unrecognized name")
+			require.NotContains(t, w.CDN.Hellos()[before:], "")
+		})
+
+		t.Run("HTTP Host of another name is refused "+addr, func(t *testing.T) {
+			before := len(w.CDN.Requests())
+			for _, host := range []string{"cdn-b.example.org", "exfil.attacker.test", "cdn-b.example.org:80", addr} {
+				status, body, err := w.httpGet(addr, host)
+				require.NoError(t, err)
+				require.Equal(t, 403, status, host)
+				require.Contains(t, body, "refused", host)
+			}
+			require.Empty(t, w.CDN.Requests()[before:], "no request reached the server")
+			status, body, err := w.httpGet(addr, "CDN-A.example.net")
+			require.NoError(t, err)
+			require.Equal(t, 200, status)
+			require.Equal(t, "hello CDN-A.example.net\n", body)
+		})
+	}
+
+	t.Run("a kept-alive second request naming another host is cut there", func(t *testing.T) {
+		served := len(w.CDN.Requests())
+		c := w.dialAgent(net.JoinHostPort(cdn4, "80"))
+		defer c.Close()
+		r := bufio.NewReader(c)
+		fmt.Fprintf(c, "GET /1 HTTP/1.1\r\nHost: cdn-a.example.net\r\n\r\n")
+		resp, err := http.ReadResponse(r, nil)
+		require.NoError(t, err)
+		require.Equal(t, 200, resp.StatusCode)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		// A body that looks like a request is a body, not a request.
+		smuggled := "GET / HTTP/1.1\r\nHost: exfil.attacker.test\r\n\r\n"
+		fmt.Fprintf(c, "POST /2 HTTP/1.1\r\nHost: cdn-a.example.net\r\nContent-Length: %d\r\n\r\n%s", len(smuggled), smuggled)
+		resp, err = http.ReadResponse(r, nil)
+		require.NoError(t, err)
+		require.Equal(t, 200, resp.StatusCode)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		fmt.Fprintf(c, "GET /3 HTTP/1.1\r\nHost: cdn-b.example.org\r\n\r\n")
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, err = r.ReadByte()
+		require.Error(t, err, "the connection is cut")
+		require.Len(t, w.CDN.Requests()[served:], 2, "the first two requests were served, the third never left")
+		for _, req := range w.CDN.Requests()[served:] {
+			require.NotEqual(t, "cdn-b.example.org", req.Host)
+			require.NotEqual(t, "exfil.attacker.test", req.Host)
+		}
+	})
+
+	t.Run("a server-first protocol keeps the address rule", func(t *testing.T) {
+		c := w.dialAgent(net.JoinHostPort(cdn4, "25"))
+		defer c.Close()
+		r := bufio.NewReader(c)
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		line, err := r.ReadString('\n')
+		require.NoError(t, err)
+		require.Equal(t, "220 greetings\r\n", line)
+		fmt.Fprintf(c, "EHLO agent\r\n")
+		line, err = r.ReadString('\n')
+		require.NoError(t, err)
+		require.Equal(t, "250 EHLO agent\r\n", line)
+	})
+
+	t.Run("a removed name keeps its open connection and refuses the next", func(t *testing.T) {
+		tc := w.tlsDial(cdn4, "cdn-a.example.net")
+		defer tc.Close()
+		r := bufio.NewReader(tc)
+		get := func() error {
+			fmt.Fprintf(tc, "GET / HTTP/1.1\r\nHost: cdn-a.example.net\r\n\r\n")
+			resp, err := http.ReadResponse(r, nil)
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			_, err = io.Copy(io.Discard, resp.Body)
+			return err
+		}
+		require.NoError(t, get())
+		w.SetPolicy(shared.ModeRestricted, "github.com")
+		require.NoError(t, get(), "the open connection stays open")
+		var err error
+		require.NoError(t, w.Agent.Do(func() error {
+			_, err = net.DialTimeout("tcp", net.JoinHostPort(cdn4, "443"), 2*time.Second)
+			return nil
+		}))
+		require.ErrorIs(t, err, syscall.ECONNREFUSED, "a new connection to the removed name's address fails at once")
+		w.SetPolicy(shared.ModeRestricted, "cdn-a.example.net")
+	})
+}
+
+// dialAgent opens a TCP connection from the agent namespace.
+func (w *World) dialAgent(addr string) net.Conn {
+	w.t.Helper()
+	var c net.Conn
+	require.NoError(w.t, w.Agent.Do(func() (err error) {
+		c, err = net.DialTimeout("tcp", addr, 2*time.Second)
+		return err
+	}))
+	return c
+}
+
+// tlsDial opens a TLS connection from the agent namespace to addr:443 with
+// sni ("" sends none), trusting the test CA.
+func (w *World) tlsDial(addr, sni string) *tls.Conn {
+	w.t.Helper()
+	tc, err := w.tlsHandshake(addr, sni)
+	require.NoError(w.t, err)
+	return tc
+}
+
+func (w *World) tlsHandshake(addr, sni string) (*tls.Conn, error) {
+	c := w.dialAgent(net.JoinHostPort(addr, "443"))
+	cfg := &tls.Config{ServerName: sni, RootCAs: w.CA.Pool}
+	if sni == "" {
+		cfg.InsecureSkipVerify = true // only way to send no SNI
+	}
+	tc := tls.Client(c, cfg)
+	_ = tc.SetDeadline(time.Now().Add(5 * time.Second))
+	if err := tc.Handshake(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	_ = tc.SetDeadline(time.Time{})
+	return tc, nil
+}
+
+// tlsGet fetches / over HTTPS as curl --resolve would: to addr, naming sni.
+func (w *World) tlsGet(addr, sni string) (string, error) {
+	tc, err := w.tlsHandshake(addr, sni)
+	if err != nil {
+		return "", err
+	}
+	defer tc.Close()
+	host := sni
+	if host == "" {
+		host = "cdn-a.example.net"
+	}
+	_ = tc.SetDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprintf(tc, "GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", host)
+	resp, err := http.ReadResponse(bufio.NewReader(tc), nil)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return string(b), err
+}
+
+// httpGet sends one plain HTTP request to addr:80 with the given Host.
+func (w *World) httpGet(addr, host string) (int, string, error) {
+	c := w.dialAgent(net.JoinHostPort(addr, "80"))
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", host)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
+}
+
+// requireEvent waits for an event like want (time aside) in the sidecar's log.
+func (w *World) requireEvent(want shared.Event) {
+	w.t.Helper()
+	var seen []shared.Event
+	require.Eventually(w.t, func() bool {
+		evs, err := w.Control.Events(context.Background(), 0)
+		if err != nil {
+			return false
+		}
+		seen = evs
+		for _, e := range evs {
+			e.Time = time.Time{}
+			if e == want {
+				return true
+			}
+		}
+		return false
+	}, 5*time.Second, 20*time.Millisecond, "event %+v among %+v", want, &seen)
+}

@@ -1,0 +1,155 @@
+package fakeinet
+
+import (
+	"bufio"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+)
+
+// Names serves several names from one address, as a CDN does: HTTPS on 443
+// (any SNI gets the one certificate for every name; the answer says which name
+// was asked) and HTTP on 80 (routed by Host), plus a server-first line
+// protocol on 25 that greets before the client says anything. It counts every
+// byte it receives and logs the SNI of each ClientHello and the Host of each
+// request.
+type Names struct {
+	received atomic.Int64
+
+	mu       sync.Mutex
+	requests []Request
+	hellos   []string // the SNI of every ClientHello received, "" for none
+}
+
+// Hellos lists the SNI of every ClientHello the HTTPS servers received.
+func (n *Names) Hellos() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]string(nil), n.hellos...)
+}
+
+// Request is one HTTP request as the server saw it.
+type Request struct {
+	SNI  string // "" over plain HTTP
+	Host string
+}
+
+// Received is how many bytes clients have sent the servers in all.
+func (n *Names) Received() int64 { return n.received.Load() }
+
+// Requests lists the requests served so far.
+func (n *Names) Requests() []Request {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]Request(nil), n.requests...)
+}
+
+// ServeNames starts the servers on each of addrs with cert for HTTPS.
+func ServeNames(cert tls.Certificate, addrs ...string) (n *Names, stop func(), err error) {
+	n = &Names{}
+	var closers []func()
+	stop = func() {
+		for _, c := range closers {
+			c()
+		}
+	}
+	defer func() {
+		if err != nil {
+			stop()
+		}
+	}()
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req := Request{Host: r.Host}
+		if r.TLS != nil {
+			req.SNI = r.TLS.ServerName
+		}
+		n.mu.Lock()
+		n.requests = append(n.requests, req)
+		n.mu.Unlock()
+		fmt.Fprintf(w, "hello %s\n", r.Host)
+	})
+	for _, addr := range addrs {
+		for _, port := range []string{"80", "443"} {
+			ln, err := net.Listen("tcp", net.JoinHostPort(addr, port))
+			if err != nil {
+				return nil, nil, fmt.Errorf("listening on %s port %s: %w", addr, port, err)
+			}
+			var l net.Listener = countingListener{ln, &n.received}
+			if port == "443" {
+				l = tls.NewListener(l, &tls.Config{
+					Certificates: []tls.Certificate{cert},
+					GetConfigForClient: func(h *tls.ClientHelloInfo) (*tls.Config, error) {
+						n.mu.Lock()
+						n.hellos = append(n.hellos, h.ServerName)
+						n.mu.Unlock()
+						return nil, nil
+					},
+				})
+			}
+			srv := &http.Server{Handler: handler}
+			closers = append(closers, func() { srv.Close() })
+			go func() {
+				if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+					return
+				}
+			}()
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort(addr, "25"))
+		if err != nil {
+			return nil, nil, fmt.Errorf("listening on %s port 25: %w", addr, err)
+		}
+		closers = append(closers, func() { ln.Close() })
+		go serveGreeting(countingListener{ln, &n.received})
+	}
+	return n, stop, nil
+}
+
+// serveGreeting speaks first, as SMTP does, then echoes lines.
+func serveGreeting(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer c.Close()
+			if _, err := fmt.Fprintf(c, "220 greetings\r\n"); err != nil {
+				return
+			}
+			sc := bufio.NewScanner(c)
+			for sc.Scan() {
+				if _, err := fmt.Fprintf(c, "250 %s\r\n", sc.Text()); err != nil {
+					return
+				}
+			}
+		}()
+	}
+}
+
+type countingListener struct {
+	net.Listener
+	n *atomic.Int64
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return countingConn{c, l.n}, nil
+}
+
+type countingConn struct {
+	net.Conn
+	n *atomic.Int64
+}
+
+func (c countingConn) Read(b []byte) (int, error) {
+	k, err := c.Conn.Read(b)
+	c.n.Add(int64(k))
+	return k, err
+}
