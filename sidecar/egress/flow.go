@@ -42,9 +42,9 @@ var firstReadPool = sync.Pool{New: func() any { b := make([]byte, firstRead); re
 func (f *flow) serve() {
 	defer f.g.untrack(f)
 	defer f.end()
-	dst, err := originalDst(f.client)
-	if err != nil || !dst.IsValid() || dst.Addr().IsLoopback() || dst.Addr().IsUnspecified() {
-		// Not a redirected connection: someone dialled the gate itself.
+	dst, err := f.g.destination(f.client)
+	if err != nil {
+		f.g.log.Debug("dropping a connection", "err", err)
 		return
 	}
 	f.dst = dst

@@ -24,6 +24,9 @@ type Gate struct {
 	dialer net.Dialer
 
 	matcher atomic.Pointer[shared.Matcher]
+	// destination reports where a redirected connection was meant to go;
+	// tests replace it, as they cannot redirect without privileges.
+	destination func(*net.TCPConn) (netip.AddrPort, error)
 
 	mu     sync.Mutex
 	lns    []net.Listener
@@ -53,6 +56,7 @@ func New(cfg Config, record func(shared.Event), log *slog.Logger) (*Gate, error)
 		dialer: net.Dialer{Timeout: cfg.DialTimeout, Control: sockmark.Control(cfg.Mark)},
 		flows:  map[*flow]struct{}{},
 	}
+	g.destination = redirectedDst
 	g.matcher.Store(shared.NewMatcher(nil))
 	return g, nil
 }
@@ -91,6 +95,28 @@ func (g *Gate) Start() error {
 	}
 	g.log.Info("checking names of connections to allowed addresses", "port", g.cfg.Port)
 	return nil
+}
+
+// redirectedDst is the original destination of a connection the firewall
+// redirected. A connection made to the gate itself has none worth dialling.
+func redirectedDst(c *net.TCPConn) (netip.AddrPort, error) {
+	dst, err := originalDst(c)
+	if err != nil {
+		return dst, err
+	}
+	if !dst.IsValid() || dst.Addr().IsLoopback() || dst.Addr().IsUnspecified() {
+		return dst, fmt.Errorf("connection to %s was not redirected", dst)
+	}
+	return dst, nil
+}
+
+// acceptOn serves connections from ln as Start's listeners are served.
+func (g *Gate) acceptOn(ln net.Listener) {
+	g.mu.Lock()
+	g.lns = append(g.lns, ln)
+	g.wg.Add(1)
+	g.mu.Unlock()
+	go g.accept(ln)
 }
 
 func (g *Gate) accept(ln net.Listener) {

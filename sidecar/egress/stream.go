@@ -88,6 +88,13 @@ func (s *stream) head() ([]byte, error) {
 		if i := bytes.Index(p[max(scanned-3, 0):], []byte("\r\n\r\n")); i >= 0 {
 			return p[:max(scanned-3, 0)+i+4], nil
 		}
+		// A line end without CR would never end the head: refuse it now
+		// rather than wait for the head's deadline.
+		for i := max(scanned, 0); i < len(p); i++ {
+			if p[i] == '\n' && (i == 0 || p[i-1] != '\r') {
+				return nil, errors.New("bare LF in the head")
+			}
+		}
 		scanned = len(p)
 		if err := s.fill(maxHead); err != nil {
 			return nil, err
