@@ -25,8 +25,8 @@ type World struct {
 	t         *testing.T
 	Agent     *nstest.NS
 	Inet      *nstest.NS
-	Upstream  *fakeinet.DNS // the sidecar's upstream resolver
-	DockerDNS *fakeinet.DNS // stands in for Docker's 127.0.0.11
+	Upstream  *fakeinet.DNS   // the sidecar's upstream resolver
+	DockerDNS *fakeinet.DNS   // stands in for Docker's 127.0.0.11
 	CDN       *fakeinet.Names // every cdn-* name (and exfil.attacker.test) on cdn4 and cdn6
 	CA        *fakeinet.CA    // signed the CDN's certificate
 	Sidecar   *Sidecar
