@@ -1,6 +1,7 @@
 // Package firewall writes the sidecar's iptables and ip6tables rules: what the
 // agent may send (WARDEN-OUT), what may reach it (WARDEN-IN) and where its DNS
-// queries go (WARDEN-DNS, nat). Apply takes a mode and leaves the namespace
+// queries and, in restricted mode, its TCP connections to allowed addresses
+// go (WARDEN-DNS, nat). Apply takes a mode and leaves the namespace
 // enforcing it; it may be called again and again with the same result.
 //
 //	Apply(mode)
@@ -17,7 +18,11 @@
 //
 //	OUTPUT ─► WARDEN-OUT ─goto─► WARDEN-OUT-RESTRICTED | WARDEN-OUT-NONE   (full: RETURN)
 //	INPUT  ─► WARDEN-IN                                                     (every mode)
-//	nat OUTPUT ─► WARDEN-DNS ─goto─► WARDEN-DNS-REDIRECT                    (full: RETURN)
+//	nat OUTPUT ─► WARDEN-DNS ─goto─► WARDEN-NAT-RESTRICTED | WARDEN-DNS-REDIRECT  (full: RETURN)
+//
+// WARDEN-DNS-REDIRECT sends the agent's DNS to the filter; WARDEN-NAT-RESTRICTED
+// does the same and also sends new TCP connections to allowed addresses to the
+// name check (sidecar/egress) on loopback.
 //
 // The dispatch rule is a goto, so when the mode chain ends processing carries
 // on in OUTPUT after the WARDEN-OUT jump and the older dispatch rules below
