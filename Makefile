@@ -41,6 +41,8 @@ deps-browser:
 
 deps-bench: deps
 	$(call install-missing,$(BENCH_PKGS))
+	@[ -f /usr/lib/nginx/modules/ngx_stream_module.so ] || { echo "installing: libnginx-mod-stream"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libnginx-mod-stream >/dev/null; }
 
 # test runs everything: unit tests, fuzz seed corpora, the privileged
 # network-namespace suites and the Docker suites. It must run as root with a

@@ -317,6 +317,10 @@ main() {
 	FIGURES=$FIGURES BENCH_QUIET_WAIT=$QUIET_WAIT bench/proxy.sh ||
 		warn "the preview proxy benchmark failed; its figures are missing (see bench/out/proxy-daemon.log)"
 
+	say "name check: bench/egress.sh (restricted mode's connection check against the direct path and nginx ssl_preread)"
+	FIGURES=$FIGURES BENCH_QUIET_WAIT=$QUIET_WAIT bench/egress.sh ||
+		warn "the name-check benchmark failed; its figures are missing (see bench/out/egress-run/)"
+
 	say "host: edit-to-enforce latency at 1, 10 and 50 projects, memory, project start (test/e2e benchmarks)"
 	rm -f "$OUT/host.json"
 	if WARDEN_BENCH_OUT=$OUT/host.json "$GO" test -run '^$' -bench 'BenchmarkDocker' -benchtime 1x -timeout 20m ./test/e2e/ >"$OUT/host-bench.txt" 2>&1; then

@@ -44,6 +44,20 @@ var targets = map[string]target{
 		}
 		return f.Value-*f.PeerValue < 300, true
 	}},
+	"egress_conn_rate": {"≥ 1.0× nginx ssl_preread", func(f figure, _ map[string]figure) (bool, bool) {
+		if f.PeerValue == nil {
+			return false, false
+		}
+		return f.Value >= *f.PeerValue, true
+	}},
+	"egress_bulk_mbps": {"≥ 0.9× direct", func(f figure, _ map[string]figure) (bool, bool) {
+		if f.PeerValue == nil {
+			return false, false
+		}
+		return f.Value >= 0.9**f.PeerValue, true
+	}},
+	"egress_setup_p99_ms": below(1, "ms"),
+	"egress_kb_per_conn":  below(32, "KB"),
 	"dns_latency_p99_ms":  below(1, "ms"),
 	"policy_apply_ms":     below(10, "ms"),
 	"sidecar_idle_rss_mb": below(15, "MB"),
