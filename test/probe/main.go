@@ -9,7 +9,7 @@
 //	probe watch NAME -until ok|refused   resolve every interval until the answer
 //	                                     turns; prints "ready" first, then the result
 //	probe udp ADDR:PORT                  send "ping", wait for a reply
-//	probe http URL
+//	probe http URL [-host NAME]           GET, naming NAME in Host (curl -H 'Host: NAME')
 //	probe mark [-mark N]                 set SO_MARK on a socket
 //	probe packet                         open an AF_PACKET socket
 //	probe raw                            open a raw ICMP socket
@@ -61,6 +61,7 @@ func main() {
 	rounds := fs.Int("rounds", 10, "round trips on the held connection")
 	until := fs.String("until", "ok", "watch: ok or refused")
 	interval := fs.Duration("interval", 200*time.Millisecond, "time between round trips")
+	host := fs.String("host", "", "http: the Host to name (default: the URL's)")
 	// The target may come before the flags (probe tcp ADDR -send hi).
 	args, target := os.Args[2:], ""
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -85,7 +86,7 @@ func main() {
 	case "udp":
 		err = dialUDP(&r, target, *timeout)
 	case "http":
-		err = get(&r, target, *timeout)
+		err = get(&r, target, *host, *timeout)
 	case "mark":
 		err = setMark(*mark)
 	case "packet":
@@ -229,9 +230,14 @@ func dialUDP(r *Result, addr string, timeout time.Duration) error {
 	return err
 }
 
-func get(r *Result, url string, timeout time.Duration) error {
+func get(r *Result, url, host string, timeout time.Duration) error {
 	c := &http.Client{Timeout: timeout}
-	resp, err := c.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	req.Host = host
+	resp, err := c.Do(req)
 	if err != nil {
 		return err
 	}

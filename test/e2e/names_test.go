@@ -1,0 +1,54 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/warden-sh/warden/shared"
+)
+
+// TestDockerNameBinding is the shared-address attack against a real project:
+// shared-a.example.net is allowed and its address also serves
+// shared-b.example.org. The agent names the other site in Host; the request
+// is refused and recorded, and allowing the name opens it.
+func TestDockerNameBinding(t *testing.T) {
+	w := newWorld(t)
+	id := w.createProject("restricted", "shared-a.example.net")
+	shared4 := w.ip(zoneHosts["shared-a.example.net."])
+	require.True(t, w.probe(id, "resolve", "shared-a.example.net").OK)
+
+	ok := w.probe(id, "http", "http://"+shared4+"/", "-host", "shared-a.example.net")
+	require.True(t, ok.OK, ok.Error)
+	require.Equal(t, http.StatusOK, ok.Status)
+	require.Equal(t, "hello from "+shared4, ok.Reply)
+
+	refused := w.probe(id, "http", "http://"+shared4+"/", "-host", "shared-b.example.org")
+	require.True(t, refused.OK, refused.Error)
+	require.Equal(t, http.StatusForbidden, refused.Status, "another name on the allowed address is refused")
+	require.Contains(t, refused.Reply, "shared-b.example.org")
+
+	udp := w.probe(id, "udp", shared4+":7")
+	require.False(t, udp.OK, "UDP to an allowed address is refused")
+
+	var events []shared.Event
+	require.NoError(t, json.Unmarshal([]byte(w.mustCLI("events", id, "--json")), &events))
+	var found bool
+	for _, e := range events {
+		if e.Kind == shared.EventNameRefused && e.Name == "shared-b.example.org" {
+			found = true
+			require.Equal(t, shared4, e.Address)
+			require.Equal(t, 80, e.Port)
+		}
+	}
+	require.True(t, found, "a name-refused event for shared-b.example.org among %+v", events)
+
+	status, body := w.api(t, http.MethodPost, "/projects/"+id+"/grants", map[string]any{"domain": "shared-b.example.org", "ttlSeconds": 3600})
+	require.Equal(t, http.StatusCreated, status, string(body))
+	again := w.probe(id, "http", "http://"+shared4+"/", "-host", "shared-b.example.org")
+	require.Equal(t, http.StatusOK, again.Status, "allowing the name lets the next connection through: %s", again.Reply)
+	require.True(t, strings.HasPrefix(again.Reply, "hello from"))
+}
