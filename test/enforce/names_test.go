@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -248,4 +249,37 @@ func (w *World) requireEvent(want shared.Event) {
 		}
 		return false
 	}, 5*time.Second, 20*time.Millisecond, "event %+v among %+v", want, &seen)
+}
+
+// TestPrivilegedNameCheckKilled kills the sidecar mid-connection: the open
+// connection ends with it, and nothing new gets out, by any name, until a new
+// sidecar is ready.
+func TestPrivilegedNameCheckKilled(t *testing.T) {
+	w := newWorld(t, shared.ModeRestricted, "cdn-a.example.net")
+	_, err := w.lookup("cdn-a.example.net", dns.TypeA)
+	require.NoError(t, err)
+	tc := w.tlsDial(cdn4, "cdn-a.example.net")
+	defer tc.Close()
+
+	w.Sidecar.Kill()
+	_ = tc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, err = tc.Read(make([]byte, 1))
+	require.Error(t, err, "the open connection ended with the sidecar")
+	require.NotErrorIs(t, err, os.ErrDeadlineExceeded)
+	for _, port := range []string{"443", "80"} {
+		require.NoError(t, w.Agent.Do(func() error {
+			_, err = net.DialTimeout("tcp", net.JoinHostPort(cdn4, port), 2*time.Second)
+			return nil
+		}))
+		require.ErrorIs(t, err, syscall.ECONNREFUSED, "port %s: a redirected connection finds no listener", port)
+	}
+
+	w.Sidecar.Start()
+	_, err = w.lookup("cdn-a.example.net", dns.TypeA)
+	require.NoError(t, err)
+	body, err := w.tlsGet(cdn4, "cdn-a.example.net")
+	require.NoError(t, err)
+	require.Equal(t, "hello cdn-a.example.net\n", body)
+	_, err = w.tlsGet(cdn4, "cdn-b.example.org")
+	require.ErrorContains(t, err, "unrecognized name")
 }
