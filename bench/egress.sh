@@ -125,7 +125,9 @@ error_log $RUN/nginx-error.log;
 events { worker_connections 8192; }
 stream {
 	map \$ssl_preread_server_name \$backend { $NAME $DST:443; default 127.0.0.1:1; }
+	map \$ssl_preread_server_name \$bulk { $NAME $DST:444; default 127.0.0.1:1; }
 	server { listen 127.0.0.1:8443; ssl_preread on; proxy_pass \$backend; }
+	server { listen 127.0.0.1:8444; ssl_preread on; proxy_pass \$bulk; }
 }
 NGX
 ip netns exec "$NS_SC" nginx -c "$RUN/nginx.conf" -g 'daemon off;' &
@@ -136,13 +138,13 @@ rate() { # MODE TARGET
 	quiet
 	ip netns exec "$NS_SC" "$LOAD" rate -to "$2" -sni "$NAME" -conns "$CONNS" -duration "${DURATION}s"
 }
-bulk() { # MODE
+bulk() { # MODE [TARGET]
 	policy "$1"
 	quiet
-	ip netns exec "$NS_SC" "$LOAD" bulk -to "$DST:444" -sni "$NAME" -bytes "$BYTES" | jq .mbps
+	ip netns exec "$NS_SC" "$LOAD" bulk -to "${2:-$DST:444}" -sni "$NAME" -bytes "$BYTES" | jq .mbps
 }
 
-declare -a gate_rate nginx_rate gate_p99 direct_p99 gate_p50 direct_p50 gate_mbps direct_mbps
+declare -a gate_rate nginx_rate gate_p99 direct_p99 gate_p50 direct_p50 gate_mbps direct_mbps nginx_mbps
 for i in $(seq "$RUNS"); do
 	say "run $i of $RUNS"
 	g=$(rate restricted "$DST:443")
@@ -163,6 +165,7 @@ for i in $(seq "$RUNS"); do
 	direct_p99+=("$(jq .latency.p99Ms <<<"$d1")")
 	gate_mbps+=("$(bulk restricted)")
 	direct_mbps+=("$(bulk full)")
+	nginx_mbps+=("$(bulk full 127.0.0.1:8444)")
 done
 
 med() { printf '%s\n' "$@" | median; }
@@ -170,6 +173,7 @@ figure egress_conn_rate "$(med "${gate_rate[@]}")" conns/s nginx-ssl_preread "$(
 figure egress_setup_p99_ms "$(awk -v g="$(med "${gate_p99[@]}")" -v d="$(med "${direct_p99[@]}")" 'BEGIN { v = g - d; if (v < 0) v = 0; printf "%.3f\n", v }')" ms
 figure egress_setup_p50_ms "$(awk -v g="$(med "${gate_p50[@]}")" -v d="$(med "${direct_p50[@]}")" 'BEGIN { v = g - d; if (v < 0) v = 0; printf "%.3f\n", v }')" ms
 figure egress_bulk_mbps "$(med "${gate_mbps[@]}")" Mbit/s direct "$(med "${direct_mbps[@]}")"
+figure egress_bulk_nginx_mbps "$(med "${nginx_mbps[@]}")" Mbit/s direct "$(med "${direct_mbps[@]}")"
 
 # Memory per idle connection: the sidecar's resident set before and after
 # IDLE_CONNS connections are open through the check.
@@ -184,4 +188,4 @@ exec {HOLD[1]}>&-
 wait "$HOLD_PID" 2>/dev/null || true
 figure egress_kb_per_conn "$(awk -v a="$after" -v b="$before" -v n="$IDLE_CONNS" 'BEGIN { printf "%.3f\n", (a - b) / n }')" KB
 say "machine load at the start of each run (% CPU busy): $(tr '\n' ' ' <"$RUN/loads.txt")"
-say "gate conns/s ${gate_rate[*]}; nginx ${nginx_rate[*]}; gate p99 ${gate_p99[*]} ms, direct ${direct_p99[*]} ms; gate Mbit/s ${gate_mbps[*]}, direct ${direct_mbps[*]}; RSS ${before} -> ${after} KB"
+say "gate conns/s ${gate_rate[*]}; nginx ${nginx_rate[*]}; gate p99 ${gate_p99[*]} ms, direct ${direct_p99[*]} ms; gate Mbit/s ${gate_mbps[*]}, direct ${direct_mbps[*]}, nginx ${nginx_mbps[*]}; RSS ${before} -> ${after} KB"
