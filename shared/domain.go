@@ -105,6 +105,22 @@ func ParseDomain(entry string) (Domain, error) {
 	return Domain(ascii), nil
 }
 
+// ParseName turns a domain name, Unicode or not, into the form entries are
+// stored in (punycode, lower case, no trailing dot) by the same rules as
+// ParseDomain, without an entry's other checks (public suffix, single
+// label, "!", "*.").
+func ParseName(name string) (string, error) {
+	ascii, err := idnaProfile.ToASCII(strings.TrimSuffix(name, "."))
+	if err != nil {
+		return "", fmt.Errorf("converting %q to ASCII: %w", name, err)
+	}
+	ascii = strings.ToLower(ascii)
+	if err := checkName(ascii); err != nil {
+		return "", fmt.Errorf("name %q: %w", name, err)
+	}
+	return ascii, nil
+}
+
 // checkName accepts names of letters, digits, hyphens and underscores,
 // with labels of 1 to 63 bytes that neither start nor end with a hyphen.
 func checkName(name string) error {
