@@ -82,9 +82,12 @@ const feedPage = `<!doctype html><meta charset="utf-8"><meta name="warden-token"
 <div id="notices"></div>
 <section><p class="feed-empty">Nothing blocked.</p><ul class="feed" id="feed"></ul></section>
 <p id="state"></p>
+<ul id="entries" class="domain-list"></ul>
 <script type="module">
 import { startFeed, renderFeed } from '/static/js/feed.js';
 import { store, subscribe } from '/static/js/store.js';
+import { domainItem } from '/static/js/detail.js';
+document.getElementById('entries').append(...['!gist.github.com', 'github.com'].map(domainItem));
 store.projects.set('a1b2c3d4e5f6', { project: { id: 'a1b2c3d4e5f6', mode: 'restricted', desired: 'running',
   domains: ['!gist.github.com', 'github.com'], grants: [] } });
 subscribe(renderFeed);
@@ -171,6 +174,10 @@ func TestChromiumFeedShowsConnectionsRefusedForTheirName(t *testing.T) {
 	require.Equal(t, "×2", evalJS[string](t, ctx, `document.querySelector('.feed-row[data-name="shared-b.example.org"] .feed-count').textContent`),
 		"repeats fold into one row")
 	require.True(t, evalJS[bool](t, ctx, `document.querySelector('#feed img') === null && window.pwned === undefined`), "a name is text, never markup")
+
+	// The allowlist shows a deny entry as its name, marked denied.
+	require.Equal(t, []string{"domain-deny|!gist.github.com|denied gist.github.com", "|github.com|github.com"}, evalJS[[]string](t, ctx,
+		`[...document.querySelectorAll('#entries li')].map((li) => li.className + '|' + li.dataset.entry + '|' + li.textContent)`))
 
 	press(t, ctx, `.feed-row.feed-named[data-name="shared-b.example.org"] button[data-focus="allow"]`)
 	waitJS(t, ctx, `document.querySelector('.feed-row[data-name="shared-b.example.org"] .allowed-now') !== null`,

@@ -148,7 +148,7 @@ function allowPanel(id, { mode, domains, grants }) {
 
 // domainItem shows an allow entry as its name, and a deny entry
 // ("!gist.github.com") as its name marked denied.
-function domainItem(d) {
+export function domainItem(d) {
   if (!d.startsWith('!')) return h('li', { 'data-entry': d, text: d });
   return h('li', { class: 'domain-deny', 'data-entry': d, title: `${d.slice(1)} and every name under it are refused, even where an allowed entry covers them` },
     h('span', { class: 'deny-mark', text: 'denied' }), ' ', h('span', { text: d.slice(1) }));
