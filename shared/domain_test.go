@@ -118,3 +118,21 @@ func TestPolicyValidateAndDiff(t *testing.T) {
 	require.Equal(t, []Domain{"github.com"}, withDeny.Allowed())
 	require.Equal(t, []string{"!gist.github.com", "github.com"}, withDeny.Policy().Domains, "deny entries keep their !")
 }
+
+func TestParseName(t *testing.T) {
+	for in, want := range map[string]string{
+		"S3.AmazonAWS.com.": "s3.amazonaws.com",
+		"個人.香港":             "xn--gmqw5a.xn--j6w193g",
+		"xn--gmqw5a.hk":     "xn--gmqw5a.hk",
+		"com":               "com", // no entry rules: a single label is a name
+	} {
+		got, err := ParseName(in)
+		require.NoError(t, err, in)
+		require.Equal(t, want, got, in)
+	}
+	for _, in := range []string{"", "a..b", "a b.com", `a\.b.com`, "!x.com", strings.Repeat("a", 64) + ".com"} {
+		_, err := ParseName(in)
+		require.Error(t, err, "%q", in)
+		require.ErrorContains(t, err, fmt.Sprintf("%q", in))
+	}
+}
