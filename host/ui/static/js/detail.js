@@ -130,7 +130,7 @@ function sidecarPanel({ sc, err, running, pending }) {
 
 function allowPanel(id, { mode, domains, grants }) {
   return h('section', { class: 'panel', 'aria-labelledby': 'allow-title' },
-    h('h3', { id: 'allow-title', text: `Allowed domains (${domains.length})` }),
+    h('h3', { id: 'allow-title', text: allowTitle(domains) }),
     mode !== 'restricted' ? h('p', { class: 'hint', text: `The allowlist is kept but not used in ${mode} mode.` }) : null,
     domains.length ? h('ul', { class: 'domain-list' }, domains.map(domainItem))
       : h('p', { class: 'muted', text: 'None.' }),
@@ -144,6 +144,11 @@ function allowPanel(id, { mode, domains, grants }) {
         onclick: () => revoke(id, g.domain),
       }, 'Revoke'))))
       : h('p', { class: 'muted grants-empty', text: 'None. "Allow for 1 hour" in the feed below adds one.' }));
+}
+
+function allowTitle(domains) {
+  const denied = domains.filter((d) => d.startsWith('!')).length;
+  return `Allowed domains (${domains.length - denied}${denied ? `, ${denied} denied` : ''})`;
 }
 
 // domainItem shows an allow entry as its name, and a deny entry
