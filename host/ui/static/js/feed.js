@@ -78,7 +78,7 @@ function hostPort(address, port) {
 
 // describe says how a row shows an event: its kind, what was tried, the
 // detail, and the name an Allow button would allow ('' for none).
-export function describe(ev, qtypes) {
+function describe(ev, qtypes) {
   switch (ev.kind) {
     case 'dns-refused':
       return { kind: 'dns', label: 'Name refused', target: ev.name, detail: qtypes.join(', '), name: ev.name };
