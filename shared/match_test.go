@@ -1,6 +1,8 @@
 package shared
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -184,4 +186,28 @@ func FuzzMatch(f *testing.F) {
 			t.Fatalf("%q matched %q under the deny entry !gist.github.com", q, entry)
 		}
 	})
+}
+
+// BenchmarkMatcherLookup measures a lookup with and without deny entries:
+// with none, the first allow entry found answers; with some, every label
+// is checked for a deny entry above it.
+func BenchmarkMatcherLookup(b *testing.B) {
+	var allow []Domain
+	for i := range 200 {
+		allow = append(allow, Domain(fmt.Sprintf("site%d.example.com", i)))
+	}
+	deny := append(slices.Clone(allow), "!gist.site7.example.com", "!x.site8.example.com")
+	for _, bc := range []struct {
+		name    string
+		entries []Domain
+	}{{"allow only", allow}, {"with deny entries", deny}} {
+		m := NewMatcher(bc.entries)
+		for _, q := range []string{"a.b.site7.example.com", "nothing.example.org"} {
+			b.Run(bc.name+"/"+q, func(b *testing.B) {
+				for b.Loop() {
+					m.Lookup(q)
+				}
+			})
+		}
+	}
 }
