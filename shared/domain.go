@@ -17,13 +17,26 @@ import (
 const MaxNameLen = 253
 
 // Domain is one allowlist entry in canonical form: lower case, punycode,
-// no trailing dot, no leading "*.". It matches itself and every name under it.
+// no trailing dot, no leading "*.". An allow entry (github.com) covers the
+// name and every name under it. A deny entry is the same with a leading "!"
+// (!gist.github.com): it refuses its name and every name under it, whatever
+// allow entry also covers them.
 type Domain string
+
+// DenyPrefix starts a deny entry.
+const DenyPrefix = "!"
+
+// Deny reports whether d is a deny entry.
+func (d Domain) Deny() bool { return strings.HasPrefix(string(d), DenyPrefix) }
+
+// Name is the domain name of the entry, without a deny entry's "!".
+func (d Domain) Name() string { return strings.TrimPrefix(string(d), DenyPrefix) }
 
 // ErrInvalidDomain marks every refusal of ParseDomain.
 var ErrInvalidDomain = errors.New("invalid domain entry")
 
-const domainAccepted = "expect a domain name such as github.com or *.github.com (no scheme, port, path or IP address)"
+const domainAccepted = "expect a domain name such as github.com or *.github.com, or !gist.github.com to deny a name " +
+	"under an allowed one (no scheme, port, path or IP address)"
 
 var idnaProfile = idna.New(
 	idna.MapForLookup(),
@@ -33,7 +46,8 @@ var idnaProfile = idna.New(
 )
 
 // ParseDomain validates one allowlist entry and returns its canonical form.
-// A leading "*." is accepted and means the same as the bare name.
+// A leading "*." is accepted and means the same as the bare name; a leading
+// "!" makes a deny entry, whose name is checked like any other.
 // It refuses URLs, ports, paths, IP addresses, public suffixes (com, co.uk,
 // github.io) and anything that is not a valid DNS name.
 func ParseDomain(entry string) (Domain, error) {
@@ -41,6 +55,7 @@ func ParseDomain(entry string) (Domain, error) {
 		return "", fmt.Errorf("%w %q: %s; %s", ErrInvalidDomain, entry, why, domainAccepted)
 	}
 	s := strings.TrimSpace(entry)
+	s, deny := strings.CutPrefix(s, DenyPrefix)
 	switch {
 	case s == "":
 		return bad("empty")
@@ -84,7 +99,26 @@ func ParseDomain(entry string) (Domain, error) {
 	if _, err := netip.ParseAddr(ascii); err == nil {
 		return bad("is an IP address")
 	}
+	if deny {
+		return Domain(DenyPrefix + ascii), nil
+	}
 	return Domain(ascii), nil
+}
+
+// ParseName turns a domain name, Unicode or not, into the form entries are
+// stored in (punycode, lower case, no trailing dot) by the same rules as
+// ParseDomain, without an entry's other checks (public suffix, single
+// label, "!", "*.").
+func ParseName(name string) (string, error) {
+	ascii, err := idnaProfile.ToASCII(strings.TrimSuffix(name, "."))
+	if err != nil {
+		return "", fmt.Errorf("converting %q to ASCII: %w", name, err)
+	}
+	ascii = strings.ToLower(ascii)
+	if err := checkName(ascii); err != nil {
+		return "", fmt.Errorf("name %q: %w", name, err)
+	}
+	return ascii, nil
 }
 
 // checkName accepts names of letters, digits, hyphens and underscores,
@@ -133,6 +167,19 @@ func ParseDomains(entries []string) ([]Domain, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out, nil
+}
+
+// AllowEntries returns the allow entries of ds, in order, without the deny
+// entries: the names that may be resolved and whose addresses may be let
+// through. A deny entry is never looked up nor given addresses.
+func AllowEntries(ds []Domain) []Domain {
+	out := make([]Domain, 0, len(ds))
+	for _, d := range ds {
+		if !d.Deny() {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // NormalizeQueryName turns a name from a DNS question into the form entries

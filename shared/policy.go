@@ -30,6 +30,9 @@ func (p Policy) Validate() (ValidPolicy, error) {
 	return ValidPolicy{Mode: mode, Domains: domains}, nil
 }
 
+// Allowed lists the policy's allow entries (AllowEntries).
+func (v ValidPolicy) Allowed() []Domain { return AllowEntries(v.Domains) }
+
 // Policy turns the canonical form back into the wire form.
 func (v ValidPolicy) Policy() Policy {
 	p := Policy{Mode: v.Mode, Domains: make([]string, len(v.Domains))}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/distribution/reference"
 
+	"github.com/warden-sh/warden/host/sharedsuffix"
 	"github.com/warden-sh/warden/shared"
 )
 
@@ -89,6 +90,12 @@ func Check(d Definition) (Definition, error) {
 		dom, err := shared.ParseDomain(e)
 		if err != nil {
 			return Definition{}, fmt.Errorf("%w %q: domains: %w", ErrInvalid, d.Name, err)
+		}
+		// Every new project of the type gets these; none may open names
+		// anyone can register.
+		if suffix, ok := sharedsuffix.Covered(dom); ok {
+			return Definition{}, bad("domains", e, "covers the public suffix %s, under which anyone can have a name; "+
+				"expect the narrower entry the agent needs", suffix)
 		}
 		domains = append(domains, string(dom))
 	}

@@ -65,6 +65,7 @@ func TestCheckRefuses(t *testing.T) {
 		{"bad domain", func(d *Definition) { d.Domains = []string{"openai.com", "bad..example"} }, []string{"domains", `"bad..example"`, "expect a domain name"}},
 		{"URL as domain", func(d *Definition) { d.Domains = []string{"https://openai.com"} }, []string{`"https://openai.com"`, "URL"}},
 		{"public suffix", func(d *Definition) { d.Domains = []string{"com"} }, []string{`"com"`}},
+		{"shared suffixes", func(d *Definition) { d.Domains = []string{"openai.com", "amazonaws.com"} }, []string{"domains", `"amazonaws.com"`, "s3.amazonaws.com", "narrower"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := validDefinition()

@@ -18,6 +18,7 @@ func FuzzCheck(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte(`{"name":"x","displayName":"X","image":"x","command":["x"],"healthCheck":["x"],"domains":["*.Example.COM."],"configFolders":["/root/./.x/"]}`))
+	f.Add([]byte(`{"name":"x","displayName":"X","image":"x","command":["x"],"healthCheck":["x"],"domains":["example.com","!gist.example.com","amazonaws.com"]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var d Definition
 		if json.Unmarshal(body, &d) != nil {

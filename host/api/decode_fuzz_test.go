@@ -13,6 +13,8 @@ func FuzzProjectBodies(f *testing.F) {
 	for _, s := range []string{
 		`{"name":"web","workspace":"/w","agentType":"codex"}`,
 		`{"addDomains":["github.com"],"removePorts":[3000]}`,
+		`{"addDomains":["!gist.github.com","amazonaws.com"],"allowSharedSuffixes":true}`,
+		`{"allowSharedSuffixes":"yes"}`,
 		`{"domains":null}`, `{"env":{"A":1}}`, `[]`, `{}{}`, `{"name":"\u0000"}`, `{"ports":[1e400]}`, ``,
 	} {
 		f.Add(s)

@@ -18,6 +18,7 @@ func FuzzGrantBody(f *testing.F) {
 		`{"domain":"a.example","ttlSeconds":-1}`, `{"domain":"a.example","ttlSeconds":1e400}`,
 		`{"domain":"a.example","ttlSeconds":9223372036854775807}`, `{"domain":"a.example","ttlSeconds":"60"}`,
 		`{"domain":"a.example"}`, `{"ttl":60}`, `[]`, ``,
+		`{"domain":"!a.example","ttlSeconds":60}`, `{"domain":"amazonaws.com","ttlSeconds":60}`,
 	} {
 		f.Add(s)
 	}

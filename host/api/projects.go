@@ -11,9 +11,9 @@ import (
 const (
 	specShape = `expect {"name": "...", "workspace": "/abs/path", "agentType": "claude-code", ` +
 		`"runtimes": ["node"], "mode": "restricted", "domains": ["github.com"], "ports": [5173], ` +
-		`"image": "...", "env": {"KEY": "value"}}`
+		`"image": "...", "env": {"KEY": "value"}, "allowSharedSuffixes": false}`
 	patchShape = `expect any of {"name", "mode", "domains", "addDomains", "removeDomains", ` +
-		`"ports", "addPorts", "removePorts", "image", "env", "runtimes"}`
+		`"ports", "addPorts", "removePorts", "image", "env", "runtimes", "allowSharedSuffixes"}`
 )
 
 // ProjectResult is the answer to an edit, start or restart: the project as

@@ -60,12 +60,12 @@ func TestUnknownRoute(t *testing.T) {
 func TestCreateDecodesSpec(t *testing.T) {
 	svc := newFakeService()
 	rec := do(t, newTestServer(t, svc), request{method: "POST", path: "/api/v1/projects",
-		body: `{"name":"web","workspace":"/w","agentType":"codex","runtimes":["go"],"mode":"none","domains":[],"ports":[5173],"env":{"A":"b"}}`})
+		body: `{"name":"web","workspace":"/w","agentType":"codex","runtimes":["go"],"mode":"none","domains":[],"ports":[5173],"env":{"A":"b"},"allowSharedSuffixes":true}`})
 	require.Equal(t, http.StatusCreated, rec.Code)
 	require.Equal(t, "/api/v1/projects/a1b2c3d4e5f6", rec.Header().Get("Location"))
 	require.Equal(t, project.Spec{
 		Name: "web", Workspace: "/w", AgentType: "codex", Runtimes: []string{"go"}, Mode: shared.ModeNone,
-		Domains: &[]string{}, Ports: []int{5173}, Env: map[string]string{"A": "b"},
+		Domains: &[]string{}, Ports: []int{5173}, Env: map[string]string{"A": "b"}, AllowSharedSuffixes: true,
 	}, svc.spec, "an empty domains list is kept apart from no list")
 	var p project.Project
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &p))
@@ -76,10 +76,11 @@ func TestUpdateAnswersProjectAndPush(t *testing.T) {
 	svc := newFakeService()
 	svc.push = daemon.PushResult{Pending: true, Error: "the sidecar is not reachable"}
 	rec := do(t, newTestServer(t, svc), request{method: "PATCH", path: "/api/v1/projects/web",
-		body: `{"mode":"restricted","removeDomains":["npmjs.org"],"addPorts":[3000]}`})
+		body: `{"mode":"restricted","addDomains":["!gist.github.com","amazonaws.com"],"removeDomains":["npmjs.org"],"addPorts":[3000],"allowSharedSuffixes":true}`})
 	require.Equal(t, http.StatusOK, rec.Code)
 	require.Equal(t, project.Patch{
-		Mode: ptr(shared.ModeRestricted), RemoveDomains: []string{"npmjs.org"}, AddPorts: []int{3000},
+		Mode: ptr(shared.ModeRestricted), AddDomains: []string{"!gist.github.com", "amazonaws.com"}, RemoveDomains: []string{"npmjs.org"},
+		AddPorts: []int{3000}, AllowSharedSuffixes: true,
 	}, svc.patch)
 	var got struct {
 		Project project.Project `json:"project"`

@@ -92,6 +92,21 @@ func TestDomainsAddSendsPatchWithToken(t *testing.T) {
 	require.Contains(t, f.auth, "Bearer "+testToken)
 }
 
+func TestDomainsAddDenyEntriesAndSharedSuffixes(t *testing.T) {
+	f, addr, data := newFake(t)
+	_, errOut, code := run(t, addr, data, "domains", "add", "web", "!gist.github.com", "amazonaws.com", "--allow-shared-suffixes")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, f.bodies, `{"addDomains":["!gist.github.com","amazonaws.com"],"allowSharedSuffixes":true}`)
+
+	_, errOut, code = run(t, addr, data, "domains", "set", "web", "github.com", "!gist.github.com")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, f.bodies, `{"domains":["github.com","!gist.github.com"]}`, "no intent unless asked")
+
+	_, errOut, code = run(t, addr, data, "domains", "rm", "web", "amazonaws.com", "--allow-shared-suffixes")
+	require.Equal(t, 1, code, "removing needs no intent")
+	require.Contains(t, errOut, "unknown flag: --allow-shared-suffixes")
+}
+
 func TestErrorsAreClear(t *testing.T) {
 	_, addr, data := newFake(t)
 	tests := []struct {

@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/url"
+	"strconv"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -117,7 +120,37 @@ func eventLine(e shared.Event) string {
 			target = fmt.Sprintf("%s port %d", e.Address, e.Port)
 		}
 		return fmt.Sprintf("%s  rejected  %s (%s)", t, target, e.Protocol)
+	case shared.EventNameRefused:
+		return t + "  " + nameRefusedLine(e)
 	default:
 		return fmt.Sprintf("%s  %s  %s %s", t, e.Kind, e.Name, e.Address)
 	}
+}
+
+// nameRefusedLine describes a connection cut for the name it carried:
+// "named shared-b.example.org, not allowed (203.0.113.7:443)", or
+// "unnamed   no name (203.0.113.7:443)" when it carried none. The name
+// comes from the agent, so anything but a plain name is quoted.
+func nameRefusedLine(e shared.Event) string {
+	target := e.Address
+	if e.Port != 0 {
+		target = net.JoinHostPort(e.Address, strconv.Itoa(e.Port))
+	}
+	if e.Name == "" {
+		reason := cmp.Or(e.Reason, "no name")
+		return fmt.Sprintf("unnamed   %s (%s)", plainOrQuoted(reason), plainOrQuoted(target))
+	}
+	return fmt.Sprintf("named     %s, %s (%s)", plainOrQuoted(e.Name), plainOrQuoted(cmp.Or(e.Reason, "not allowed")), plainOrQuoted(target))
+}
+
+// plainOrQuoted returns s as it is when it holds only printable ASCII without
+// quotes, and quoted with escapes otherwise, so no byte reaches the
+// terminal as a control sequence.
+func plainOrQuoted(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' {
+			return strconv.QuoteToASCII(s)
+		}
+	}
+	return s
 }

@@ -11,24 +11,32 @@ import (
 
 func (a *app) domainsCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "domains", Short: "List and edit a project's allowlist (applied live)"}
-	ls := listCommand(a, "List the allowlist", func(p project.Project) []string { return p.Domains })
+	ls := listCommand(a, "List the allowlist (deny entries start with !)", func(p project.Project) []string { return p.Domains })
 	// add and rm need at least one entry; set with none empties the list.
 	edit := func(use, short string, patch func([]string) project.Patch) *cobra.Command {
 		minArgs := 2
 		if use == "set" {
 			minArgs = 1
 		}
-		return a.addJSON(&cobra.Command{
+		var allowShared bool
+		c := a.addJSON(&cobra.Command{
 			Use:   use + " PROJECT DOMAIN...",
 			Short: short,
 			Args:  cobra.MinimumNArgs(minArgs),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				return a.patch(cmd.Context(), args[0], patch(args[1:]))
+				p := patch(args[1:])
+				p.AllowSharedSuffixes = allowShared
+				return a.patch(cmd.Context(), args[0], p)
 			},
 		})
+		if use != "rm" {
+			c.Flags().BoolVar(&allowShared, allowSharedFlag, false, allowSharedUsage)
+		}
+		return c
 	}
 	cmd.AddCommand(a.addJSON(ls),
-		edit("add", "Add entries (each covers the name and every name under it)", func(d []string) project.Patch { return project.Patch{AddDomains: d} }),
+		edit("add", "Add entries (each covers the name and every name under it; '!name' denies a name and every name under it)",
+			func(d []string) project.Patch { return project.Patch{AddDomains: d} }),
 		edit("rm", "Remove entries", func(d []string) project.Patch { return project.Patch{RemoveDomains: d} }),
 		edit("set", "Replace the whole allowlist", func(d []string) project.Patch {
 			if d == nil {
@@ -39,6 +47,12 @@ func (a *app) domainsCommand() *cobra.Command {
 	)
 	return cmd
 }
+
+// The flag that accepts entries with public suffixes under them.
+const (
+	allowSharedFlag  = "allow-shared-suffixes"
+	allowSharedUsage = "accept entries that cover public suffixes anyone can have names under (amazonaws.com covers everyone's s3.amazonaws.com buckets)"
+)
 
 // listCommand is `ls PROJECT` for one of a project's lists: one item a line,
 // or the list as JSON.

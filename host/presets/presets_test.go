@@ -6,12 +6,14 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/warden-sh/warden/host/sharedsuffix"
 	"github.com/warden-sh/warden/shared"
 )
 
 // TestEveryDomainIsCanonical holds the data to what a user could type: each
-// entry passes shared.ParseDomain and is already in canonical form. The
-// agent types' domains are checked in host/agent.
+// entry passes shared.ParseDomain, is already in canonical form and has no
+// public suffix under it. The agent types' domains are checked in
+// host/agent.
 func TestEveryDomainIsCanonical(t *testing.T) {
 	all := map[string][]string{"infrastructure": Infrastructure()}
 	for name, domains := range Runtimes() {
@@ -24,6 +26,8 @@ func TestEveryDomainIsCanonical(t *testing.T) {
 				got, err := shared.ParseDomain(d)
 				require.NoError(t, err)
 				require.Equal(t, shared.Domain(d), got, "entry is canonical")
+				suffix, covers := sharedsuffix.Covered(got)
+				require.False(t, covers, "a new project would be refused: %s has the public suffix %s under it", d, suffix)
 			})
 		}
 	}

@@ -11,6 +11,11 @@
 // the allowlist changes; a sidecar's confirmation is recorded in AppliedGen,
 // so Pending tells whether the running policy is behind the stored one.
 //
+// Allowlist entries are parsed by shared.ParseDomain (deny entries "!name"
+// included); on top of that, an entry added with public suffixes under it
+// (host/sharedsuffix) is refused unless the Spec or Patch says
+// AllowSharedSuffixes. Entries already stored are never asked about again.
+//
 // .warden.json in a workspace may declare forwarded ports. ReadWardenFile
 // reads it and Watcher follows it. The file is written by the agent, so it is
 // read defensively (no symbolic links, no special files, size-capped) and it

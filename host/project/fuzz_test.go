@@ -56,6 +56,9 @@ func FuzzSpec(f *testing.F) {
 		`{"name":"w","agentType":"codex","env":{"A":"1","1B":"x"},"image":"Bad Image"}`,
 		`{"name":"\u0000","agentType":"x","mode":"open","runtimes":["cobol"]}`,
 		`{"name":"w","workspace":"relative","agentType":"codex"}`,
+		`{"name":"w","agentType":"codex","domains":["github.com","!Gist.GitHub.com","!!x.com"]}`,
+		`{"name":"w","agentType":"codex","domains":["amazonaws.com"]}`,
+		`{"name":"w","agentType":"codex","domains":["amazonaws.com","!s3.amazonaws.com"],"allowSharedSuffixes":true}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -77,7 +80,7 @@ func FuzzSpec(f *testing.F) {
 		again, err := Spec{
 			Name: p.Name, Workspace: p.Workspace, AgentType: p.AgentType,
 			Runtimes: p.Runtimes, Mode: p.Mode, Domains: &p.Domains,
-			Ports: p.Ports, Image: p.Image, Env: p.Env,
+			Ports: p.Ports, Image: p.Image, Env: p.Env, AllowSharedSuffixes: s.AllowSharedSuffixes,
 		}.Build(p.ID, p.CreatedAt, testTypes)
 		require.NoError(t, err)
 		require.Equal(t, p, again)

@@ -5,6 +5,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/warden-sh/warden/host/sharedsuffix"
+	"github.com/warden-sh/warden/shared"
 )
 
 // A grant allows one name for a while: the user saw the agent blocked and
@@ -52,6 +55,9 @@ func (p Project) WithGrant(domain string, ttl time.Duration, now time.Time) (Pro
 	if err != nil {
 		return Project{}, Grant{}, err
 	}
+	if err := p.checkGrantName(d); err != nil {
+		return Project{}, Grant{}, err
+	}
 	if err := checkGrantTTL(ttl); err != nil {
 		return Project{}, Grant{}, err
 	}
@@ -68,6 +74,27 @@ func (p Project) WithGrant(domain string, ttl time.Duration, now time.Time) (Pro
 	next.PolicyGen++
 	next.UpdatedAt = now
 	return next, g, nil
+}
+
+// checkGrantName refuses what a grant cannot mean: a deny entry, a name
+// under one of the project's deny entries (which would still win), and an
+// entry over shared suffixes, which belongs on the allowlist if anywhere.
+func (p Project) checkGrantName(d string) error {
+	if shared.Domain(d).Deny() {
+		return fieldError("domain", d, "is a deny entry; a grant allows a name for a while, so expect a name such as example.com (deny entries go on the allowlist)")
+	}
+	for name := d; name != ""; {
+		if deny := shared.DenyPrefix + name; slices.Contains(p.Domains, deny) {
+			return fieldError("domain", d, "is under the project's deny entry %s, which wins over any grant; "+
+				"expect a name no deny entry covers, or remove %s from the allowlist first", deny, deny)
+		}
+		_, name, _ = strings.Cut(name, ".")
+	}
+	if suffix, ok := sharedsuffix.Covered(shared.Domain(d)); ok {
+		return sharedSuffixError("domain", d, suffix,
+			"add it to the allowlist with allowSharedSuffixes if you mean every name under it")
+	}
+	return nil
 }
 
 // WithoutGrant returns the project without the grant for domain; found is

@@ -27,6 +27,10 @@ type Patch struct {
 	// Runtimes records the enabled runtimes; it does not change the
 	// allowlist, which stays exactly what the user set.
 	Runtimes *[]string `json:"runtimes,omitempty"`
+
+	// AllowSharedSuffixes accepts new entries (in Domains or AddDomains)
+	// that have public suffixes under them; see Spec.
+	AllowSharedSuffixes bool `json:"allowSharedSuffixes,omitempty"`
 }
 
 // Apply validates the whole patch and returns the edited project. On any
@@ -79,18 +83,26 @@ func (p Project) Apply(patch Patch, now time.Time) (Project, error) {
 }
 
 func patchDomains(list []string, patch Patch) ([]string, error) {
-	var err error
+	old := list
 	if patch.Domains != nil {
-		if list, err = checkDomains("domains", *patch.Domains); err != nil {
+		next, err := checkDomains("domains", *patch.Domains)
+		if err != nil {
 			return nil, err
 		}
+		if err := checkSharedSuffixes("domains", next, old, patch.AllowSharedSuffixes); err != nil {
+			return nil, err
+		}
+		list = next
 	}
 	if len(patch.AddDomains) > 0 {
 		add, err := checkDomains("addDomains", patch.AddDomains)
 		if err != nil {
 			return nil, err
 		}
-		list = append(list, add...)
+		if err := checkSharedSuffixes("addDomains", add, old, patch.AllowSharedSuffixes); err != nil {
+			return nil, err
+		}
+		list = append(slices.Clone(list), add...)
 		slices.Sort(list)
 		list = slices.Compact(list)
 	}

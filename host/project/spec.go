@@ -29,6 +29,11 @@ type Spec struct {
 	Ports   []int             `json:"ports,omitempty"`
 	Image   string            `json:"image,omitempty"`
 	Env     map[string]string `json:"env,omitempty"`
+
+	// AllowSharedSuffixes accepts entries that have public suffixes under
+	// them (amazonaws.com, over everyone's s3.amazonaws.com buckets), which
+	// are refused otherwise.
+	AllowSharedSuffixes bool `json:"allowSharedSuffixes,omitempty"`
 }
 
 // DefaultMode is the mode of a project whose Spec names none.
@@ -69,6 +74,9 @@ func (s Spec) Build(id string, now time.Time, types AgentTypes) (Project, error)
 	}
 	domains, err := checkDomains("domains", entries)
 	if err != nil {
+		return Project{}, err
+	}
+	if err := checkSharedSuffixes("domains", domains, nil, s.AllowSharedSuffixes); err != nil {
 		return Project{}, err
 	}
 	ports, err := checkPorts("ports", s.Ports)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/warden-sh/warden/host/agent"
 	"github.com/warden-sh/warden/host/presets"
+	"github.com/warden-sh/warden/host/sharedsuffix"
 	"github.com/warden-sh/warden/shared"
 )
 
@@ -144,6 +145,37 @@ func checkDomains(field string, entries []string) ([]string, error) {
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil
+}
+
+// checkSharedSuffixes refuses an entry of entries that is not in kept and
+// has public suffixes under it, unless the user asked for such entries:
+// allowing amazonaws.com would allow everyone's s3.amazonaws.com buckets.
+// Entries already kept were accepted before and stay.
+func checkSharedSuffixes(field string, entries, kept []string, allowShared bool) error {
+	if allowShared {
+		return nil
+	}
+	for _, e := range entries {
+		if slices.Contains(kept, e) {
+			continue
+		}
+		if suffix, ok := sharedsuffix.Covered(shared.Domain(e)); ok {
+			return sharedSuffixError(field, e, suffix,
+				"ask for every name under it with allowSharedSuffixes (warden: --allow-shared-suffixes)")
+		}
+	}
+	return nil
+}
+
+// sharedSuffixError names the suffix, a narrower entry under it and, in
+// override, how to have the entry anyway.
+func sharedSuffixError(field, entry, suffix, override string) *FieldError {
+	narrower := "NAME." + suffix
+	if rest, ok := strings.CutPrefix(suffix, "*."); ok {
+		narrower = "NAME.LABEL." + rest
+	}
+	return fieldError(field, entry, "covers the public suffix %s, under which anyone can have a name, so it would allow "+
+		"all of theirs; expect the narrower entry you need, such as %s, or %s", suffix, narrower, override)
 }
 
 func checkPort(field string, port int) error {

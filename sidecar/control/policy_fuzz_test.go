@@ -19,6 +19,8 @@ func FuzzPolicyBody(f *testing.F) {
 		`{"mode":"none"}`,
 		`{"mode":"restricted","domains":["https://evil.example/x"]}`,
 		`{"mode":"restricted","domains":["bücher.example","xn--bcher-kva.example"]}`,
+		`{"mode":"restricted","domains":["github.com","!gist.github.com","!*.Raw.GitHub.com."]}`,
+		`{"mode":"restricted","domains":["!!github.com"]}`,
 		`{"mode":"restricted","domains":["github.com."],"extra":1}`,
 		`{"mode":"full"} {"mode":"none"}`,
 		`{"Mode":"full","DOMAINS":null}`,

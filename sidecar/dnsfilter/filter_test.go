@@ -34,6 +34,8 @@ func testZone(t *testing.T) map[string][]dns.RR {
 		),
 		"zero.github.com.":   rrs(t, "zero.github.com. 0 IN A 192.0.2.8"),
 		"noaddr.github.com.": rrs(t, "noaddr.github.com. 300 IN TXT \"hello\""),
+		"gist.github.com.":   rrs(t, "gist.github.com. 300 IN A 192.0.2.9"),
+		"x.gist.github.com.": rrs(t, "x.gist.github.com. 300 IN A 192.0.2.10"),
 	}
 }
 
@@ -256,6 +258,46 @@ func TestAddFailureIsServfail(t *testing.T) {
 		r := exchange(t, s.addr, "udp", q)
 		require.Equal(t, dns.RcodeServerFailure, r.Rcode)
 		require.Empty(t, r.Answer, "no address may reach the agent")
+	}
+}
+
+// A deny entry beats the allow entry above it: the agent asks for a name
+// under github.com that the user denied, and the question never leaves.
+func TestDenyEntryRefusesSubdomainOfAllowedName(t *testing.T) {
+	for _, name := range []string{"gist.github.com.", "X.Gist.GitHub.com."} {
+		t.Run(name, func(t *testing.T) {
+			// Without the deny entry the name is forwarded: the attack works.
+			up := newUpstream(t, testZone(t))
+			s := startFilter(t, testConfig(up.addr), shared.ModeRestricted, "github.com")
+			require.Equal(t, dns.RcodeSuccess, exchange(t, s.addr, "udp", query(name, dns.TypeA)).Rcode)
+			require.Equal(t, []string{name + " A"}, up.Asked())
+
+			up = newUpstream(t, testZone(t))
+			s = startFilter(t, testConfig(up.addr), shared.ModeRestricted, "github.com", "!gist.github.com")
+			for _, network := range []string{"udp", "tcp"} {
+				for _, qtype := range []uint16{dns.TypeA, dns.TypeAAAA, dns.TypeTXT} {
+					r := exchange(t, s.addr, network, withEDNS(query(name, qtype)))
+					require.Equal(t, "REFUSED", dns.RcodeToString[r.Rcode], "%s %s", network, dns.TypeToString[qtype])
+					require.Equal(t, dns.ExtendedErrorCodeBlocked, ede(r).InfoCode)
+					require.Empty(t, r.Answer)
+				}
+			}
+			require.Empty(t, up.Asked(), "a denied name is never sent upstream")
+			require.Empty(t, s.adder.Calls(), "nor given addresses")
+			evs := s.events.List()
+			require.Len(t, evs, 6)
+			for _, ev := range evs {
+				require.Equal(t, shared.EventDNSRefused, ev.Kind)
+				require.Equal(t, strings.ToLower(strings.TrimSuffix(name, ".")), ev.Name)
+			}
+
+			// The parent and its other names stay allowed.
+			r := exchange(t, s.addr, "udp", query("api.github.com.", dns.TypeA))
+			require.Equal(t, dns.RcodeSuccess, r.Rcode)
+			r = exchange(t, s.addr, "udp", query("github.com.", dns.TypeA))
+			require.Equal(t, []string{"192.0.2.1"}, answerAddrs(r))
+			require.Equal(t, []string{"api.github.com. A", "github.com. A"}, up.Asked())
+		})
 	}
 }
 

@@ -165,20 +165,14 @@ func (e *Engine) Apply(ctx context.Context, p shared.ValidPolicy) (shared.ApplyR
 func (e *Engine) apply(p shared.ValidPolicy) error {
 	e.policyMu.Lock()
 	old := e.policy
-	allowed := make(map[shared.Domain]bool, len(p.Domains))
-	if p.Mode == shared.ModeRestricted {
-		for _, d := range p.Domains {
-			allowed[d] = true
-		}
-	}
-	e.policy, e.allowed = p, allowed
+	e.policy, e.allowed = p, allowedEntries(p)
 	// New questions and connections are judged by the new policy from here on.
 	m := shared.NewMatcher(p.Domains)
 	e.dns.SetPolicy(p.Mode, m)
 	e.gate.SetPolicy(m)
 	var err error
 	if p.Mode == shared.ModeRestricted {
-		err = e.sets.Retain(p.Domains)
+		err = e.sets.Retain(p.Allowed())
 	}
 	e.policyMu.Unlock()
 	if err != nil {
@@ -199,7 +193,7 @@ func (e *Engine) apply(p shared.ValidPolicy) error {
 	if old.Mode != shared.ModeRestricted {
 		toResolve = p.Domains
 	}
-	e.resolveInBackground(toResolve)
+	e.resolveInBackground(shared.AllowEntries(toResolve))
 	return nil
 }
 
@@ -207,13 +201,7 @@ func (e *Engine) apply(p shared.ValidPolicy) error {
 // refused change leaves the namespace as it was rather than half changed.
 func (e *Engine) rollback(old shared.ValidPolicy) {
 	e.policyMu.Lock()
-	e.policy = old
-	e.allowed = make(map[shared.Domain]bool, len(old.Domains))
-	if old.Mode == shared.ModeRestricted {
-		for _, d := range old.Domains {
-			e.allowed[d] = true
-		}
-	}
+	e.policy, e.allowed = old, allowedEntries(old)
 	m := shared.NewMatcher(old.Domains)
 	e.dns.SetPolicy(old.Mode, m)
 	e.gate.SetPolicy(m)
@@ -223,6 +211,19 @@ func (e *Engine) rollback(old shared.ValidPolicy) {
 			e.log.Error("restoring previous rules", "mode", old.Mode, "err", err)
 		}
 	}
+}
+
+// allowedEntries is the set of entries whose answers may add addresses: the
+// allow entries in restricted mode, none otherwise.
+func allowedEntries(p shared.ValidPolicy) map[shared.Domain]bool {
+	if p.Mode != shared.ModeRestricted {
+		return map[shared.Domain]bool{}
+	}
+	allowed := make(map[shared.Domain]bool, len(p.Domains))
+	for _, d := range p.Allowed() {
+		allowed[d] = true
+	}
+	return allowed
 }
 
 // Add is the DNS filter's way into the sets; see the package doc for why it

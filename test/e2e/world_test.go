@@ -55,6 +55,7 @@ var zoneHosts = map[string]int{
 	"other.example.org.":    16,
 	"shared-a.example.net.": 17,
 	"shared-b.example.org.": 17,
+	"gist.github.com.":      18,
 }
 
 // fakeinetHost is the fake internet's own address in the world's network.

@@ -25,6 +25,8 @@ const (
 var zone = fakeinet.Zone{
 	"github.com.":           {"192.0.2.10", "2001:db8:1::10"},
 	"api.github.com.":       {"192.0.2.11", "2001:db8:1::11"},
+	"gist.github.com.":      {"192.0.2.12", "2001:db8:1::12"},
+	"raw.gist.github.com.":  {"192.0.2.13"},
 	"www.github.com.":       {"CNAME edge.cdn-example.net."},
 	"edge.cdn-example.net.": {"192.0.2.40"},
 	"blocked.example.":      {"192.0.2.20", "2001:db8:1::20"},

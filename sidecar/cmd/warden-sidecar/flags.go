@@ -53,7 +53,7 @@ func parseFlags(args []string) (options, error) {
 	set := flag.NewFlagSet("warden-sidecar", flag.ContinueOnError)
 	var upstreams, gateways, domains listFlag
 	mode := set.String("mode", string(o.cfg.Initial.Mode), "initial network mode: full, restricted or none")
-	set.Var(&domains, "domain", "allowlist entry for the initial policy (repeatable)")
+	set.Var(&domains, "domain", "allowlist entry for the initial policy (repeatable; !name denies a name and every name under it)")
 	policyFile := set.String("policy-file", "", "JSON policy {\"mode\",\"domains\"} to enforce at start, read at every start; overrides --mode and --domain when the file exists")
 	set.Var(&upstreams, "upstream", "upstream resolver ip:port (repeatable; default: nameservers of --resolv-conf)")
 	set.Var(&gateways, "host-gateway", "address of the host, reachable in every mode (repeatable; default: host.docker.internal in --hosts)")

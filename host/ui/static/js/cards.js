@@ -28,7 +28,8 @@ export function renderCards() {
 function card({ p, state, ports, pending, agent }) {
   const titleId = `card-${p.id}-name`;
   const grants = (p.grants || []).length;
-  const domains = (p.domains || []).length;
+  const denied = (p.domains || []).filter((d) => d.startsWith('!')).length;
+  const domains = (p.domains || []).length - denied;
   return h('li', { class: `card card-${state.kind}`, 'data-project-id': p.id },
     h('article', { 'aria-labelledby': titleId },
       h('header', { class: 'card-head' },
@@ -43,6 +44,7 @@ function card({ p, state, ports, pending, agent }) {
         h('div', {}, h('dt', { text: 'Allowed' }), h('dd', { class: 'domain-count' },
           p.mode === 'restricted' ? plural(domains, 'domain', 'domains') : `${plural(domains, 'domain', 'domains')} (not used in ${p.mode} mode)`,
           grants ? ` + ${plural(grants, 'temporary grant', 'temporary grants')}` : null,
+          denied ? `, ${denied} denied` : null,
           pending ? h('span', { class: 'pending' }, ' · change pending') : null))),
       h('div', { class: 'card-ports' }, visuallyHidden('Ports: '), portChips(p, ports)),
       actionButtons(p, state)));

@@ -88,6 +88,7 @@ async function submit() {
       ports: ports(input(f, 'ports').value),
     };
     if (input(f, 'image').value.trim()) spec.image = input(f, 'image').value.trim();
+    if (input(f, 'allowSharedSuffixes').checked) spec.allowSharedSuffixes = true;
   } catch (e) {
     if (e instanceof FormError) return showError(f, e.field, e.message);
     throw e;

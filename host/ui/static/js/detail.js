@@ -130,9 +130,9 @@ function sidecarPanel({ sc, err, running, pending }) {
 
 function allowPanel(id, { mode, domains, grants }) {
   return h('section', { class: 'panel', 'aria-labelledby': 'allow-title' },
-    h('h3', { id: 'allow-title', text: `Allowed domains (${domains.length})` }),
+    h('h3', { id: 'allow-title', text: allowTitle(domains) }),
     mode !== 'restricted' ? h('p', { class: 'hint', text: `The allowlist is kept but not used in ${mode} mode.` }) : null,
-    domains.length ? h('ul', { class: 'domain-list' }, domains.map((d) => h('li', { text: d })))
+    domains.length ? h('ul', { class: 'domain-list' }, domains.map(domainItem))
       : h('p', { class: 'muted', text: 'None.' }),
     h('h4', { text: 'Temporary grants' }),
     grants.length ? h('ul', { class: 'grants', 'aria-label': 'Temporary grants' }, grants.map((g) => h('li', { class: 'grant', 'data-grant': g.domain },
@@ -144,6 +144,19 @@ function allowPanel(id, { mode, domains, grants }) {
         onclick: () => revoke(id, g.domain),
       }, 'Revoke'))))
       : h('p', { class: 'muted grants-empty', text: 'None. "Allow for 1 hour" in the feed below adds one.' }));
+}
+
+function allowTitle(domains) {
+  const denied = domains.filter((d) => d.startsWith('!')).length;
+  return `Allowed domains (${domains.length - denied}${denied ? `, ${denied} denied` : ''})`;
+}
+
+// domainItem shows an allow entry as its name, and a deny entry
+// ("!gist.github.com") as its name marked denied.
+export function domainItem(d) {
+  if (!d.startsWith('!')) return h('li', { 'data-entry': d, text: d });
+  return h('li', { class: 'domain-deny', 'data-entry': d, title: `${d.slice(1)} and every name under it are refused, even where an allowed entry covers them` },
+    h('span', { class: 'deny-mark', text: 'denied' }), ' ', h('span', { text: d.slice(1) }));
 }
 
 function portsPanel({ p, ports, api, wardenError }) {

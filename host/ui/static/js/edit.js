@@ -43,6 +43,7 @@ async function submit() {
   let patch;
   try {
     patch = { mode: getMode(f), domains: lines(input(f, 'domains').value), ports: ports(input(f, 'ports').value) };
+    if (input(f, 'allowSharedSuffixes').checked) patch.allowSharedSuffixes = true;
   } catch (e) {
     if (e instanceof FormError) return showError(f, e.field, e.message);
     throw e;

@@ -1,11 +1,12 @@
 // The live feed of blocked attempts of one project: the daemon's NDJSON
 // event stream (fetch, so the token goes in a header; EventSource cannot
 // send one), newest first, repeats of the same target folded into one row.
-// A refused name offers "Allow" (for good) and "Allow for 1 hour" (a grant
-// the daemon removes when it expires).
+// A refused name, asked for in DNS or carried by a connection (TLS SNI,
+// HTTP Host), offers "Allow" (for good) and "Allow for 1 hour" (a grant the
+// daemon removes when it expires), unless a deny entry refuses it.
 import { follow, call, seg } from './api.js';
 import { h, reconcile } from './dom.js';
-import { clock, allowedBy, pushMessage } from './format.js';
+import { clock, allowedBy, deniedBy, pushMessage } from './format.js';
 import { store, soon } from './store.js';
 import { allowEntries } from './model.js';
 import { notify } from './notices.js';
@@ -61,10 +62,36 @@ function setState(r, kind, text) {
 }
 
 // groupOf folds repeats: every query for one name (A, AAAA, …), every
-// packet to one address and port.
+// connection carrying one name to one address and port, every packet to
+// one address and port.
 function groupOf(ev) {
   if (ev.kind === 'dns-refused') return `dns ${ev.name}`;
+  if (ev.kind === 'name-refused') return `named ${ev.name || ''} ${ev.reason || ''} ${ev.address} ${ev.port || ''}`;
   return `conn ${ev.address} ${ev.port || ''} ${ev.protocol}`;
+}
+
+// hostPort writes an address and port as a URL would: [2001:db8::1]:443.
+function hostPort(address, port) {
+  if (!port) return address || '';
+  return `${String(address).includes(':') ? `[${address}]` : address}:${port}`;
+}
+
+// describe says how a row shows an event: its kind, what was tried, the
+// detail, and the name an Allow button would allow ('' for none).
+function describe(ev, qtypes) {
+  switch (ev.kind) {
+    case 'dns-refused':
+      return { kind: 'dns', label: 'Name refused', target: ev.name, detail: qtypes.join(', '), name: ev.name };
+    case 'name-refused':
+      return {
+        kind: 'named', label: 'Named connection',
+        target: ev.name || 'no name',
+        detail: `${ev.reason || 'not allowed'}, to ${hostPort(ev.address, ev.port)}`,
+        name: ev.name || '',
+      };
+    default:
+      return { kind: 'conn', label: 'Connection rejected', target: hostPort(ev.address, ev.port), detail: ev.protocol, name: '' };
+  }
 }
 
 let pending = 0;
@@ -97,35 +124,38 @@ export function renderFeed() {
   const empty = run.list.parentElement.querySelector('.feed-empty');
   if (empty) empty.hidden = run.rows.length > 0;
   reconcile(run.list, run.rows.map((row) => {
-    const allowed = row.ev.kind === 'dns-refused' && allowedBy(row.ev.name, entries);
-    const view = { t: row.ev.time, c: row.count, q: row.qtypes, allowed };
-    return { key: row.key, sig: JSON.stringify(view), build: () => feedRow(run.id, row, allowed) };
+    const d = describe(row.ev, row.qtypes);
+    const denied = d.name ? deniedBy(d.name, entries) : '';
+    const allowed = !!d.name && allowedBy(d.name, entries);
+    const view = { t: row.ev.time, c: row.count, q: row.qtypes, allowed, denied };
+    return { key: row.key, sig: JSON.stringify(view), build: () => feedRow(run.id, row, d, allowed, denied) };
   }));
 }
 
-function feedRow(id, row, allowed) {
+function feedRow(id, row, d, allowed, denied) {
   const ev = row.ev;
-  const dns = ev.kind === 'dns-refused';
-  const target = dns ? ev.name : `${ev.address}${ev.port ? ':' + ev.port : ''}`;
-  const detail = dns ? row.qtypes.join(', ') : ev.protocol;
-  return h('li', { class: `feed-row feed-${dns ? 'dns' : 'conn'}`, 'data-name': dns ? ev.name : null },
+  return h('li', { class: `feed-row feed-${d.kind}`, 'data-name': d.name || null },
     h('time', { datetime: ev.time, text: clock(ev.time) }),
-    h('span', { class: 'feed-kind', text: dns ? 'Name refused' : 'Connection rejected' }),
-    h('span', { class: 'feed-target', text: target }),
-    h('span', { class: 'feed-detail', text: detail }),
+    h('span', { class: 'feed-kind', text: d.label }),
+    h('span', { class: 'feed-target', text: d.target }),
+    h('span', { class: 'feed-detail', text: d.detail }),
     row.count > 1 ? h('span', { class: 'feed-count', 'aria-label': `${row.count} times`, text: `×${row.count}` }) : null,
-    dns ? h('span', { class: 'feed-actions' }, allowed
-      ? h('span', { class: 'allowed-now', text: 'allowed now' })
-      : [
-        h('button', {
-          type: 'button', class: 'small', 'data-focus': 'allow', 'aria-label': `Allow ${ev.name}`,
-          onclick: () => allow(id, ev.name),
-        }, 'Allow'),
-        h('button', {
-          type: 'button', class: 'small', 'data-focus': 'grant', 'aria-label': `Allow ${ev.name} for 1 hour`,
-          onclick: () => grant(id, ev.name),
-        }, 'Allow for 1 hour'),
-      ]) : null);
+    d.name ? h('span', { class: 'feed-actions' }, actions(id, d.name, allowed, denied)) : null);
+}
+
+function actions(id, name, allowed, denied) {
+  if (denied) return h('span', { class: 'denied-by', text: `denied by ${denied}` });
+  if (allowed) return h('span', { class: 'allowed-now', text: 'allowed now' });
+  return [
+    h('button', {
+      type: 'button', class: 'small', 'data-focus': 'allow', 'aria-label': `Allow ${name}`,
+      onclick: () => allow(id, name),
+    }, 'Allow'),
+    h('button', {
+      type: 'button', class: 'small', 'data-focus': 'grant', 'aria-label': `Allow ${name} for 1 hour`,
+      onclick: () => grant(id, name),
+    }, 'Allow for 1 hour'),
+  ];
 }
 
 async function allow(id, name) {

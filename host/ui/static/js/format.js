@@ -44,9 +44,22 @@ export const modeText = {
   none: { label: 'None', desc: 'Nothing outside the container but the host.' },
 };
 
-// allowedBy reports whether name is covered by an allowlist entry (the
-// entry itself or any name under it).
-export function allowedBy(name, entries) {
+// coveringEntry returns the entry of entries that equals name or a name
+// above it, or ''.
+function coveringEntry(name, entries) {
   const n = String(name).toLowerCase().replace(/\.$/, '');
-  return entries.some((d) => n === d || n.endsWith('.' + d));
+  return entries.find((d) => n === d || n.endsWith('.' + d)) || '';
+}
+
+// deniedBy returns the deny entry ("!gist.github.com") that refuses name,
+// or ''. A deny entry wins over every allow entry.
+export function deniedBy(name, entries) {
+  const denied = coveringEntry(name, entries.filter((d) => d.startsWith('!')).map((d) => d.slice(1)));
+  return denied ? '!' + denied : '';
+}
+
+// allowedBy reports whether name is covered by an allow entry (the entry
+// itself or any name under it) and by no deny entry.
+export function allowedBy(name, entries) {
+  return !deniedBy(name, entries) && coveringEntry(name, entries.filter((d) => !d.startsWith('!'))) !== '';
 }
