@@ -288,3 +288,11 @@ func (r *stringReader) Read(b []byte) (int, error) {
 	r.s = r.s[n:]
 	return n, nil
 }
+
+func TestGateDenyEntryBeatsItsParent(t *testing.T) {
+	c := newCDN(t)
+	g := newTestGate(t, c.http, "example.org", "!b.example.org")
+	require.Contains(t, rawHTTP(t, g.addr, "GET / HTTP/1.1\r\nHost: b.example.org\r\nConnection: close\r\n\r\n"), "403 Forbidden")
+	require.Contains(t, rawHTTP(t, g.addr, "GET / HTTP/1.1\r\nHost: x.b.example.org\r\nConnection: close\r\n\r\n"), "403 Forbidden")
+	require.Contains(t, rawHTTP(t, g.addr, "GET / HTTP/1.1\r\nHost: c.example.org\r\nConnection: close\r\n\r\n"), "200 OK")
+}

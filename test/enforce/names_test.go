@@ -131,6 +131,21 @@ func TestPrivilegedNameBinding(t *testing.T) {
 		require.Equal(t, "250 EHLO agent\r\n", line)
 	})
 
+	t.Run("a deny entry beats the entry that covers it, over DNS and over SNI", func(t *testing.T) {
+		w.SetPolicy(shared.ModeRestricted, "cdn-a.example.net", "example.org", "!cdn-b.example.org")
+		defer w.SetPolicy(shared.ModeRestricted, "cdn-a.example.net")
+		in, err := w.resolve("cdn-b.example.org", dns.TypeA, net.JoinHostPort(dns4, "53"), "udp")
+		require.NoError(t, err)
+		require.Equal(t, dns.RcodeRefused, in.Rcode)
+		before := len(w.CDN.Hellos())
+		_, err = w.tlsGet(cdn4, "cdn-b.example.org")
+		require.ErrorContains(t, err, "unrecognized name")
+		require.NotContains(t, w.CDN.Hellos()[before:], "cdn-b.example.org", "no ClientHello reached the server")
+		body, err := w.tlsGet(cdn4, "cdn-a.example.net")
+		require.NoError(t, err)
+		require.Equal(t, "hello cdn-a.example.net\n", body)
+	})
+
 	t.Run("a removed name keeps its open connection and refuses the next", func(t *testing.T) {
 		tc := w.tlsDial(cdn4, "cdn-a.example.net")
 		defer tc.Close()
