@@ -52,3 +52,29 @@ func TestDockerNameBinding(t *testing.T) {
 	require.Equal(t, http.StatusOK, again.Status, "allowing the name lets the next connection through: %s", again.Reply)
 	require.True(t, strings.HasPrefix(again.Reply, "hello from"))
 }
+
+// TestDockerUINamedConnectionAllowed: a connection refused for the name it
+// carried reaches the project page's feed as its own kind, and its Allow
+// button opens the name for the next connection.
+func TestDockerUINamedConnectionAllowed(t *testing.T) {
+	w := newWorld(t)
+	id := w.createProject("restricted", "shared-a.example.net")
+	shared4 := w.ip(zoneHosts["shared-a.example.net."])
+	b := newBrowser(t, w)
+	b.open("/#/projects/" + id)
+	b.waitJS(q(".feed-state")+".textContent === 'Live'", "the feed did not go live")
+
+	require.True(t, w.probe(id, "resolve", "shared-a.example.net").OK)
+	require.Equal(t, http.StatusForbidden, w.probe(id, "http", "http://"+shared4+"/", "-host", "shared-b.example.org").Status)
+	row := `.feed-row.feed-named[data-name="shared-b.example.org"]`
+	b.waitJS(q(row), "the connection refused for its name never reached the feed")
+	require.Contains(t, b.text(row), shared4)
+	b.screenshot("ui-feed-named")
+
+	b.press(row + ` button[data-focus="allow"]`)
+	b.waitJS(`[...document.querySelectorAll('#notices .notice')].some(n => n.textContent.includes('shared-b.example.org allowed for good'))`,
+		"no notice that the name is allowed")
+	require.Contains(t, w.project(t, id).Domains, "shared-b.example.org")
+	r := w.probe(id, "http", "http://"+shared4+"/", "-host", "shared-b.example.org")
+	require.Equal(t, http.StatusOK, r.Status, "the next connection naming it passes: %+v", r)
+}
