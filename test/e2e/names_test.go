@@ -69,6 +69,7 @@ func TestDockerUINamedConnectionAllowed(t *testing.T) {
 	row := `.feed-row.feed-named[data-name="shared-b.example.org"]`
 	b.waitJS(q(row), "the connection refused for its name never reached the feed")
 	require.Contains(t, b.text(row), shared4)
+	b.waitJS(`document.querySelector('.detail-grid').textContent.includes('1 refused')`, "the sidecar panel does not count the refused connection")
 	b.screenshot("ui-feed-named")
 
 	b.press(row + ` button[data-focus="allow"]`)

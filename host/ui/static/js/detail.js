@@ -111,6 +111,8 @@ function sidecarPanel({ sc, err, running, pending }) {
     const dns = sc.dns || {};
     row('Queries allowed', String(dns.allowed ?? 0));
     row('Queries refused', String(dns.refused ?? 0));
+    const eg = sc.egress || {};
+    row('Connections checked by name', `${eg.checked ?? 0} (${eg.refused ?? 0} refused, ${eg.open ?? 0} open)`);
     for (const set of sc.sets || []) {
       row(`Addresses in ${set.name} (${set.family === 'inet6' ? 'IPv6' : 'IPv4'})`,
         `${set.entries} of ${set.max}`, set.full ? h('strong', { class: 'bad', text: ' full' }) : null);
