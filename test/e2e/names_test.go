@@ -31,26 +31,36 @@ func TestDockerNameBinding(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, refused.Status, "another name on the allowed address is refused")
 	require.Contains(t, refused.Reply, "shared-b.example.org")
 
+	tlsOK := w.probe(id, "tls", shared4+":443", "-sni", "shared-a.example.net")
+	require.True(t, tlsOK.OK, tlsOK.Error)
+	require.Equal(t, "hello shared-a.example.net via shared-a.example.net from "+shared4, tlsOK.Reply)
+	tlsRefused := w.probe(id, "tls", shared4+":443", "-sni", "shared-b.example.org")
+	require.False(t, tlsRefused.OK)
+	require.Contains(t, tlsRefused.Error, "unrecognized name", "another SNI on the allowed address is refused")
+	noSNI := w.probe(id, "tls", shared4+":443")
+	require.False(t, noSNI.OK, "TLS without SNI is refused")
+
 	udp := w.probe(id, "udp", shared4+":7")
 	require.False(t, udp.OK, "UDP to an allowed address is refused")
 
 	var events []shared.Event
 	require.NoError(t, json.Unmarshal([]byte(w.mustCLI("events", id, "--json")), &events))
-	var found bool
+	ports := map[int]bool{}
 	for _, e := range events {
 		if e.Kind == shared.EventNameRefused && e.Name == "shared-b.example.org" {
-			found = true
 			require.Equal(t, shared4, e.Address)
-			require.Equal(t, 80, e.Port)
+			ports[e.Port] = true
 		}
 	}
-	require.True(t, found, "a name-refused event for shared-b.example.org among %+v", events)
+	require.Equal(t, map[int]bool{80: true, 443: true}, ports, "name-refused events for shared-b.example.org over HTTP and TLS among %+v", events)
 
 	status, body := w.api(t, http.MethodPost, "/projects/"+id+"/grants", map[string]any{"domain": "shared-b.example.org", "ttlSeconds": 3600})
 	require.Equal(t, http.StatusCreated, status, string(body))
 	again := w.probe(id, "http", "http://"+shared4+"/", "-host", "shared-b.example.org")
 	require.Equal(t, http.StatusOK, again.Status, "allowing the name lets the next connection through: %s", again.Reply)
 	require.True(t, strings.HasPrefix(again.Reply, "hello from"))
+	againTLS := w.probe(id, "tls", shared4+":443", "-sni", "shared-b.example.org")
+	require.True(t, againTLS.OK, againTLS.Error)
 }
 
 // TestDockerUINamedConnectionAllowed: a connection refused for the name it

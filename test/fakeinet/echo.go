@@ -2,6 +2,7 @@ package fakeinet
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -80,4 +81,19 @@ func acceptEcho(ln net.Listener, addr string) {
 			}
 		}()
 	}
+}
+
+// ServeHTTPS serves HTTPS on port 443 of addr with cert, answering every
+// request with the Host and the SNI it came with. It returns a function
+// that stops it.
+func ServeHTTPS(addr string, cert tls.Certificate) (stop func(), err error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort(addr, "443"))
+	if err != nil {
+		return nil, fmt.Errorf("listening https %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "hello %s via %s from %s\n", r.Host, r.TLS.ServerName, addr)
+	})}
+	go func() { _ = srv.Serve(tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}})) }()
+	return func() { srv.Close() }, nil
 }

@@ -9,6 +9,8 @@
 //	probe watch NAME -until ok|refused   resolve every interval until the answer
 //	                                     turns; prints "ready" first, then the result
 //	probe udp ADDR:PORT                  send "ping", wait for a reply
+//	probe tls ADDR:PORT -sni NAME [-host NAME]
+//	                                     a TLS handshake naming NAME (no verification), then GET /
 //	probe http URL [-host NAME]           GET, naming NAME in Host (curl -H 'Host: NAME')
 //	probe mark [-mark N]                 set SO_MARK on a socket
 //	probe packet                         open an AF_PACKET socket
@@ -17,6 +19,7 @@ package main
 
 import (
 	"bufio"
+	"crypto/tls"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -61,7 +64,8 @@ func main() {
 	rounds := fs.Int("rounds", 10, "round trips on the held connection")
 	until := fs.String("until", "ok", "watch: ok or refused")
 	interval := fs.Duration("interval", 200*time.Millisecond, "time between round trips")
-	host := fs.String("host", "", "http: the Host to name (default: the URL's)")
+	host := fs.String("host", "", "http, tls: the Host to name (default: the URL's, or the SNI)")
+	sni := fs.String("sni", "", "tls: the server name to send")
 	// The target may come before the flags (probe tcp ADDR -send hi).
 	args, target := os.Args[2:], ""
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -87,6 +91,8 @@ func main() {
 		err = dialUDP(&r, target, *timeout)
 	case "http":
 		err = get(&r, target, *host, *timeout)
+	case "tls":
+		err = getTLS(&r, target, *sni, *host, *timeout)
 	case "mark":
 		err = setMark(*mark)
 	case "packet":
@@ -238,6 +244,31 @@ func get(r *Result, url, host string, timeout time.Duration) error {
 	}
 	req.Host = host
 	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	r.Status = resp.StatusCode
+	r.Reply = strings.TrimSpace(string(body))
+	return nil
+}
+
+func getTLS(r *Result, addr, sni, host string, timeout time.Duration) error {
+	if host == "" {
+		host = sni
+	}
+	d := &net.Dialer{Timeout: timeout}
+	c, err := tls.DialWithDialer(d, "tcp", addr, &tls.Config{ServerName: sni, InsecureSkipVerify: true})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(timeout))
+	if _, err := fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", host); err != nil {
+		return err
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 // Command fakeinet runs the test internet in a container: DNS on port 53 for
 // the zone in a JSON file, and echo and HTTP servers on every zone address
-// that is assigned to this host. GET http://<any zone address>:8053/questions
+// that is assigned to this host, and HTTPS on port 443 of each (one
+// certificate for every name, from a CA made at start). GET http://<any zone address>:8053/questions
 // lists the names the DNS server was asked.
 package main
 
@@ -13,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/warden-sh/warden/test/fakeinet"
@@ -43,12 +45,29 @@ func main() {
 			}
 		}
 	}
+	// Every name shares one certificate of a CA made here, which nothing
+	// trusts: clients in the tests skip verification and judge the SNI.
+	ca, err := fakeinet.NewCA()
+	if err != nil {
+		log.Fatal(err)
+	}
+	var names []string
+	for name := range zone {
+		names = append(names, strings.TrimSuffix(name, "."))
+	}
+	cert, err := ca.Issue(names...)
+	if err != nil {
+		log.Fatal(err)
+	}
 	served := 0
 	for _, a := range zone.Addrs() {
 		if !local[a.String()] {
 			continue
 		}
 		if _, err := fakeinet.ServeEcho(a.String()); err != nil {
+			log.Fatal(err)
+		}
+		if _, err := fakeinet.ServeHTTPS(a.String(), cert); err != nil {
 			log.Fatal(err)
 		}
 		served++
