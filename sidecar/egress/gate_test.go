@@ -28,7 +28,7 @@ type testGate struct {
 	events []shared.Event
 }
 
-func newTestGate(t *testing.T, dst netip.AddrPort, allowed ...string) *testGate {
+func newTestGate(t testing.TB, dst netip.AddrPort, allowed ...string) *testGate {
 	t.Helper()
 	tg := &testGate{}
 	cfg := DefaultConfig()
