@@ -32,9 +32,13 @@ type Project struct {
 	// name; the daemon removes each when it expires.
 	Grants []Grant `json:"grants,omitempty"`
 	// Image is the agent image; empty means the agent type's default.
-	Image   string            `json:"image"`
-	Env     map[string]string `json:"env"`
-	Desired string            `json:"desired"` // DesiredRunning or DesiredStopped
+	Image string `json:"image"`
+	// GitConfigWritable lets the agent write the workspace repository's
+	// .git/config, .git/hooks and .git/info, which the user's own git runs
+	// from; by default they are read-only in the agent.
+	GitConfigWritable bool              `json:"gitConfigWritable,omitempty"`
+	Env               map[string]string `json:"env"`
+	Desired           string            `json:"desired"` // DesiredRunning or DesiredStopped
 	// PolicyGen counts changes of mode or allowlist; AppliedGen is the last
 	// PolicyGen a sidecar confirmed.
 	PolicyGen  uint64    `json:"policyGen"`

@@ -23,6 +23,10 @@ type Config struct {
 	// agent type's config folders (login and settings), bound into the
 	// agent only. Default: "homes" beside SocketRoot.
 	HomeRoot string `json:"homeRoot"`
+	// MountRoot is the host folder holding one folder per project with the
+	// id-mapped views of its workspace and config folders that the agent
+	// binds. Default: "mounts" beside SocketRoot.
+	MountRoot string `json:"mountRoot"`
 	// Agents are the agent types projects may have. Default: the built-in
 	// ones (agent.NewRegistry()); the daemon passes its registry, which
 	// plugins add to.
@@ -61,6 +65,9 @@ func (c Config) withDefaults() Config {
 	if c.HomeRoot == "" && c.SocketRoot != "" {
 		c.HomeRoot = filepath.Join(filepath.Dir(filepath.Clean(c.SocketRoot)), "homes")
 	}
+	if c.MountRoot == "" && c.SocketRoot != "" {
+		c.MountRoot = filepath.Join(filepath.Dir(filepath.Clean(c.SocketRoot)), "mounts")
+	}
 	if c.Agents == nil {
 		c.Agents = agent.NewRegistry()
 	}
@@ -85,6 +92,14 @@ func (c Config) validate() error {
 	}
 	if within(c.SocketRoot, c.HomeRoot) || within(c.HomeRoot, c.SocketRoot) {
 		return fmt.Errorf("config folder root %q and socket folder %q overlap; the agent must never see the control sockets — expect two folders apart", c.HomeRoot, c.SocketRoot)
+	}
+	if !filepath.IsAbs(c.MountRoot) {
+		return fmt.Errorf("mount folder root %q is not an absolute path; expect a folder such as /var/lib/warden/mounts", c.MountRoot)
+	}
+	for _, other := range []string{c.SocketRoot, c.HomeRoot} {
+		if within(c.MountRoot, other) || within(other, c.MountRoot) {
+			return fmt.Errorf("mount folder root %q and folder %q overlap; expect folders apart", c.MountRoot, other)
+		}
 	}
 	for _, u := range c.Upstreams {
 		if _, err := netip.ParseAddrPort(u); err != nil {

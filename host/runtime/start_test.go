@@ -20,7 +20,7 @@ func testProject(t *testing.T) project.Project {
 	return project.Project{
 		ID:        testID,
 		Name:      "app",
-		Workspace: t.TempDir(),
+		Workspace: ownedDir(t),
 		AgentType: "claude-code",
 		Mode:      shared.ModeRestricted,
 		Domains:   []string{"github.com", "npmjs.org"},
