@@ -23,13 +23,17 @@ const (
 // attributes' filters); they are bound read-only into the agent. Objects,
 // refs, the index and logs stay writable, so the agent can commit, branch
 // and fetch.
+// commondir would send git to another folder's config and hooks; a missing
+// one is made holding ".", which names the repository itself.
 var gitReadOnly = []struct {
-	name string
-	dir  bool
+	name    string
+	dir     bool
+	content string // what a missing file is made with; "" leaves it missing
 }{
-	{"config", false},
-	{"hooks", true},
-	{"info", true},
+	{"config", false, ""},
+	{"commondir", false, ".\n"},
+	{"hooks", true, ""},
+	{"info", true, ""},
 }
 
 // MountDir is the project's folder on the host holding the id-mapped views
@@ -124,8 +128,8 @@ func (r *Runtime) prepareMounts(ctx context.Context, a *preparedAgent, img image
 // gitBinds returns the binds that keep a repository's configuration and
 // hooks out of the agent's reach. .git itself is bound onto itself so the
 // agent cannot rename it away and put its own in its place. A missing hooks
-// or info folder is created (owned by the workspace's owner), since one the
-// agent created would be the agent's.
+// or info folder or commondir file is created (owned by the workspace's
+// owner), since one the agent created would be the agent's.
 func gitBinds(ws, view string, uid, gid uint32) ([]mount.Mount, error) {
 	gitDir := filepath.Join(ws, ".git")
 	info, err := os.Lstat(gitDir)
@@ -139,12 +143,9 @@ func gitBinds(ws, view string, uid, gid uint32) ([]mount.Mount, error) {
 	for _, part := range gitReadOnly {
 		p := filepath.Join(gitDir, part.name)
 		info, err := os.Lstat(p)
-		if errors.Is(err, fs.ErrNotExist) && part.dir {
-			if err := os.Mkdir(p, 0o755); err != nil {
-				return nil, fmt.Errorf("creating %s: %w", p, err)
-			}
-			if err := os.Lchown(p, int(uid), int(gid)); err != nil {
-				return nil, fmt.Errorf("giving %s to the workspace's owner: %w", p, err)
+		if errors.Is(err, fs.ErrNotExist) && (part.dir || part.content != "") {
+			if err := createOwned(p, part.dir, part.content, uid, gid); err != nil {
+				return nil, err
 			}
 			info, err = os.Lstat(p)
 		}
@@ -162,6 +163,32 @@ func gitBinds(ws, view string, uid, gid uint32) ([]mount.Mount, error) {
 			Target: agentGitDir + "/" + part.name, ReadOnly: true})
 	}
 	return out, nil
+}
+
+// createOwned makes a folder, or a file holding content, that belongs to
+// uid:gid; it fails rather than follow or replace anything already there.
+func createOwned(path string, dir bool, content string, uid, gid uint32) error {
+	if dir {
+		if err := os.Mkdir(path, 0o755); err != nil {
+			return fmt.Errorf("creating %s: %w", path, err)
+		}
+	} else {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return fmt.Errorf("creating %s: %w", path, err)
+		}
+		_, err = f.WriteString(content)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+	}
+	if err := os.Lchown(path, int(uid), int(gid)); err != nil {
+		return fmt.Errorf("giving %s to the workspace's owner: %w", path, err)
+	}
+	return nil
 }
 
 func kind(dir bool) string {

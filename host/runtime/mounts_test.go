@@ -67,9 +67,13 @@ func TestStartBindsGitConfigurationReadOnly(t *testing.T) {
 		{Type: mount.TypeBind, Source: view, Target: "/workspace"},
 		{Type: mount.TypeBind, Source: view + "/.git", Target: "/workspace/.git"},
 		{Type: mount.TypeBind, Source: view + "/.git/config", Target: "/workspace/.git/config", ReadOnly: true},
+		{Type: mount.TypeBind, Source: view + "/.git/commondir", Target: "/workspace/.git/commondir", ReadOnly: true},
 		{Type: mount.TypeBind, Source: view + "/.git/hooks", Target: "/workspace/.git/hooks", ReadOnly: true},
 		{Type: mount.TypeBind, Source: view + "/.git/info", Target: "/workspace/.git/info", ReadOnly: true},
-	}, c.host.Mounts[:5])
+	}, c.host.Mounts[:6])
+	common, err := os.ReadFile(filepath.Join(git, "commondir"))
+	require.NoError(t, err)
+	require.Equal(t, ".\n", string(common), "the repository names itself as its common folder")
 	info, err := os.Stat(filepath.Join(git, "info"))
 	require.NoError(t, err, "a missing info folder is made, so the agent cannot make its own")
 	require.Equal(t, uint32(1000), statOf(t, info).Uid, "and it is the workspace owner's")
