@@ -27,6 +27,9 @@ type Patch struct {
 	// Runtimes records the enabled runtimes; it does not change the
 	// allowlist, which stays exactly what the user set.
 	Runtimes *[]string `json:"runtimes,omitempty"`
+	// GitConfigWritable and Limits take effect at the next start.
+	GitConfigWritable *bool   `json:"gitConfigWritable,omitempty"`
+	Limits            *Limits `json:"limits,omitempty"`
 }
 
 // Apply validates the whole patch and returns the edited project. On any
@@ -65,6 +68,15 @@ func (p Project) Apply(patch Patch, now time.Time) (Project, error) {
 	}
 	if patch.Runtimes != nil {
 		if next.Runtimes, err = checkRuntimes(*patch.Runtimes); err != nil {
+			return Project{}, err
+		}
+	}
+
+	if patch.GitConfigWritable != nil {
+		next.GitConfigWritable = *patch.GitConfigWritable
+	}
+	if patch.Limits != nil {
+		if next.Limits, err = checkLimits(*patch.Limits); err != nil {
 			return Project{}, err
 		}
 	}
@@ -141,5 +153,6 @@ func sameSettings(a, b Project) bool {
 		a.AgentType == b.AgentType && slices.Equal(a.Runtimes, b.Runtimes) &&
 		a.Mode == b.Mode && slices.Equal(a.Domains, b.Domains) &&
 		slices.Equal(a.Ports, b.Ports) && a.Image == b.Image && maps.Equal(a.Env, b.Env) &&
-		a.Desired == b.Desired && a.PolicyGen == b.PolicyGen && a.AppliedGen == b.AppliedGen
+		a.Desired == b.Desired && a.PolicyGen == b.PolicyGen && a.AppliedGen == b.AppliedGen &&
+		a.GitConfigWritable == b.GitConfigWritable && a.Limits == b.Limits
 }

@@ -36,9 +36,12 @@ type Project struct {
 	// GitConfigWritable lets the agent write the workspace repository's
 	// .git/config, .git/hooks and .git/info, which the user's own git runs
 	// from; by default they are read-only in the agent.
-	GitConfigWritable bool              `json:"gitConfigWritable,omitempty"`
-	Env               map[string]string `json:"env"`
-	Desired           string            `json:"desired"` // DesiredRunning or DesiredStopped
+	GitConfigWritable bool `json:"gitConfigWritable,omitempty"`
+	// Limits bound the agent container; zero fields are the defaults
+	// (Limits.Effective).
+	Limits  Limits            `json:"limits"`
+	Env     map[string]string `json:"env"`
+	Desired string            `json:"desired"` // DesiredRunning or DesiredStopped
 	// PolicyGen counts changes of mode or allowlist; AppliedGen is the last
 	// PolicyGen a sidecar confirmed.
 	PolicyGen  uint64    `json:"policyGen"`

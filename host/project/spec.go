@@ -29,6 +29,11 @@ type Spec struct {
 	Ports   []int             `json:"ports,omitempty"`
 	Image   string            `json:"image,omitempty"`
 	Env     map[string]string `json:"env,omitempty"`
+	// GitConfigWritable lets the agent write .git/config, hooks and info
+	// (see Project).
+	GitConfigWritable bool `json:"gitConfigWritable,omitempty"`
+	// Limits zero fields are the defaults.
+	Limits Limits `json:"limits,omitempty"`
 }
 
 // DefaultMode is the mode of a project whose Spec names none.
@@ -82,6 +87,10 @@ func (s Spec) Build(id string, now time.Time, types AgentTypes) (Project, error)
 	if err != nil {
 		return Project{}, err
 	}
+	limits, err := checkLimits(s.Limits)
+	if err != nil {
+		return Project{}, err
+	}
 	now = now.UTC() // drops the monotonic reading, so stored and read times compare equal
 	return Project{
 		ID:        id,
@@ -94,9 +103,12 @@ func (s Spec) Build(id string, now time.Time, types AgentTypes) (Project, error)
 		Ports:     ports,
 		Image:     s.Image,
 		Env:       env,
+		Limits:    limits,
 		Desired:   DesiredStopped,
-		PolicyGen: 1,
-		CreatedAt: now,
-		UpdatedAt: now,
+		// Only a user's choice turns the protection off.
+		GitConfigWritable: s.GitConfigWritable,
+		PolicyGen:         1,
+		CreatedAt:         now,
+		UpdatedAt:         now,
 	}, nil
 }

@@ -78,8 +78,22 @@ func agentSpec(instance string, a preparedAgent, sidecarID string) containerSpec
 			CapDrop:     agentCapDrop,
 			Init:        &init,
 			Mounts:      a.mounts,
+			Resources:   resources(p.Limits.Effective()),
 		},
 	}.sealed(labels(instance, p.ID, RoleAgent))
+}
+
+// resources are the project's limits as the engine applies them. Memory and
+// swap together get the one limit, so a leak cannot spill into swap.
+func resources(l project.Limits) container.Resources {
+	pids := l.PIDs
+	mem := l.MemoryMB << 20
+	return container.Resources{
+		PidsLimit:  &pids,
+		Memory:     mem,
+		MemorySwap: mem,
+		NanoCPUs:   int64(l.CPUs * 1e9),
+	}
 }
 
 // needsKeepAlive reports whether the image would exit at once without a

@@ -169,3 +169,20 @@ func TestNeedsKeepAlive(t *testing.T) {
 		})
 	}
 }
+
+func TestAgentSpecLimits(t *testing.T) {
+	img := imageWith("sha256:a", nil, nil)
+	p := project.Project{ID: testID, Workspace: "/w"}
+	s := agentSpec("test", prepared(p, img, "x"), "sid")
+	require.Equal(t, int64(1024), *s.Host.PidsLimit, "the defaults when the project sets none")
+	require.Equal(t, int64(4096)<<20, s.Host.Memory)
+	require.Equal(t, s.Host.Memory, s.Host.MemorySwap, "no swap beyond the memory limit")
+	require.Equal(t, int64(2e9), s.Host.NanoCPUs)
+
+	p.Limits = project.Limits{PIDs: 100, CPUs: 0.5}
+	own := agentSpec("test", prepared(p, img, "x"), "sid")
+	require.Equal(t, int64(100), *own.Host.PidsLimit)
+	require.Equal(t, int64(4096)<<20, own.Host.Memory, "a field left zero keeps its default")
+	require.Equal(t, int64(5e8), own.Host.NanoCPUs)
+	require.NotEqual(t, s.Config.Labels[labelSpec], own.Config.Labels[labelSpec], "a change of limits recreates the container")
+}
