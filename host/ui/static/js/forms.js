@@ -100,3 +100,30 @@ export function busy(form, on, label) {
 export function closeButtons(dialog) {
   for (const b of dialog.querySelectorAll('[data-close]')) b.addEventListener('click', () => dialog.close());
 }
+
+// limitInputs fills the limit inputs of form from a project's limits,
+// showing the defaults as placeholders.
+export function limitInputs(form, limits, defaults) {
+  for (const el of form.querySelectorAll('[data-limit]')) {
+    const key = el.dataset.limit;
+    el.value = limits && limits[key] ? String(limits[key]) : '';
+    el.placeholder = defaults && defaults[key] ? `default ${defaults[key]}` : '';
+  }
+}
+
+// limitsOf reads the limit inputs; an empty one is 0, the default. A value
+// that is not a number throws a FormError for its field.
+export function limitsOf(form) {
+  const out = {};
+  for (const el of form.querySelectorAll('[data-limit]')) {
+    const key = el.dataset.limit;
+    const text = el.value.trim();
+    if (!text) { out[key] = 0; continue; }
+    const n = Number(text);
+    if (!Number.isFinite(n) || n < 0 || (key !== 'cpus' && !Number.isInteger(n))) {
+      throw new FormError(el.name, `${el.name} ${JSON.stringify(text)}: is not a ${key === 'cpus' ? 'number' : 'whole number'} of 0 or more; leave it empty for the default`);
+    }
+    out[key] = n;
+  }
+  return out;
+}
