@@ -88,7 +88,7 @@ func newFakeDocker(t *testing.T) *fakeDocker {
 		},
 		clock:  time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
 		ready:  &ready,
-		mounts: &fakeMounter{mounted: map[string]fakeMount{}},
+		mounts: &fakeMounter{mounted: map[string]fakeMount{}, last: map[string]fakeMount{}},
 	}
 	t.Cleanup(func() {
 		f.mu.Lock()
@@ -127,7 +127,8 @@ func newFakeRuntime(t *testing.T, f *fakeDocker, adjust ...func(*Config)) *Runti
 // TestPrivilegedIDMappedMount and the Docker tests.
 type fakeMounter struct {
 	mu      sync.Mutex
-	mounted map[string]fakeMount // by mount point
+	mounted map[string]fakeMount // by mount point, what is mounted now
+	last    map[string]fakeMount // by mount point, what was mounted last
 	calls   []string
 }
 
@@ -140,6 +141,7 @@ func (m *fakeMounter) Mount(src, dst string, ids idMap) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.mounted[dst] = fakeMount{src, ids}
+	m.last[dst] = fakeMount{src, ids}
 	m.calls = append(m.calls, "mount "+dst)
 	return nil
 }
@@ -152,11 +154,19 @@ func (m *fakeMounter) Unmount(dst string) error {
 	return nil
 }
 
+// get returns what was mounted at dst last, mounted still or not.
 func (m *fakeMounter) get(dst string) (fakeMount, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	v, ok := m.mounted[dst]
+	v, ok := m.last[dst]
 	return v, ok
+}
+
+func (m *fakeMounter) isMounted(dst string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.mounted[dst]
+	return ok
 }
 
 func (f *fakeDocker) record(format string, args ...any) {

@@ -198,6 +198,18 @@ func kind(dir bool) string {
 	return "file"
 }
 
+// unmountViews takes the project's views away from the host once the agent
+// container has its binds: a view left mounted would put the workspace
+// inside the daemon's data folder, where a recursive removal of that
+// folder would reach it.
+func (r *Runtime) unmountViews(projectID string) {
+	for _, dst := range []string{r.workspaceView(projectID), r.homeView(projectID)} {
+		if err := r.mounter.Unmount(dst); err != nil {
+			r.log.Error("unmounting a view", "project", projectID, "view", dst, "err", err)
+		}
+	}
+}
+
 // removeMounts undoes prepareMounts. It only unmounts and removes empty
 // mount points: never a recursive removal, which would reach into a
 // workspace still mounted there.
