@@ -7,6 +7,11 @@ import "fmt"
 type Policy struct {
 	Mode    Mode     `json:"mode"`
 	Domains []string `json:"domains"`
+	// Cut asks the sidecar to cut the open connections to the addresses
+	// that only the names this change removes held; without it they stay
+	// open until they close. A change of mode that allows less always cuts
+	// what the new mode does not allow.
+	Cut bool `json:"cut,omitempty"`
 }
 
 // ValidPolicy is a Policy whose mode and entries have been checked and put in
@@ -14,6 +19,7 @@ type Policy struct {
 type ValidPolicy struct {
 	Mode    Mode
 	Domains []Domain
+	Cut     bool
 }
 
 // Validate checks the whole policy and returns it in canonical form; nothing
@@ -27,12 +33,12 @@ func (p Policy) Validate() (ValidPolicy, error) {
 	if err != nil {
 		return ValidPolicy{}, err
 	}
-	return ValidPolicy{Mode: mode, Domains: domains}, nil
+	return ValidPolicy{Mode: mode, Domains: domains, Cut: p.Cut}, nil
 }
 
 // Policy turns the canonical form back into the wire form.
 func (v ValidPolicy) Policy() Policy {
-	p := Policy{Mode: v.Mode, Domains: make([]string, len(v.Domains))}
+	p := Policy{Mode: v.Mode, Domains: make([]string, len(v.Domains)), Cut: v.Cut}
 	for i, d := range v.Domains {
 		p.Domains[i] = string(d)
 	}

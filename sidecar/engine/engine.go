@@ -15,6 +15,7 @@ import (
 	"github.com/warden-sh/warden/sidecar/dnsfilter"
 	"github.com/warden-sh/warden/sidecar/events"
 	"github.com/warden-sh/warden/sidecar/firewall"
+	"github.com/warden-sh/warden/sidecar/killswitch"
 	"github.com/warden-sh/warden/sidecar/nflog"
 )
 
@@ -32,6 +33,7 @@ type Engine struct {
 	dns    *dnsfilter.Filter
 	events *events.Log
 	nflog  *nflog.Reader
+	flows  killswitch.Table // the namespace's conntrack table
 
 	applyMu sync.Mutex // serialises Apply
 
@@ -53,7 +55,8 @@ func New(cfg Config, log *slog.Logger) (*Engine, error) {
 		return nil, fmt.Errorf("checking initial policy: %w", err)
 	}
 	// Each part tags its own lines; only the engine's carry "engine".
-	e := &Engine{cfg: cfg, log: log.With("component", "engine"), partLog: log, events: events.New(cfg.EventCapacity), startedAt: time.Now()}
+	e := &Engine{cfg: cfg, log: log.With("component", "engine"), partLog: log, events: events.New(cfg.EventCapacity), startedAt: time.Now(),
+		flows: killswitch.Kernel{}}
 	fw, err := firewall.New(cfg.Firewall, log)
 	if err != nil {
 		return nil, fmt.Errorf("preparing firewall: %w", err)
@@ -133,7 +136,8 @@ func (e *Engine) Apply(ctx context.Context, p shared.ValidPolicy) (shared.ApplyR
 	start := time.Now()
 	res := shared.ApplyResult{Mode: p.Mode, Domains: p.Policy().Domains, AppliedAt: start}
 
-	err := e.apply(p)
+	cut, err := e.apply(p)
+	res.Cut = cut
 	res.DurationMs = float64(time.Since(start).Microseconds()) / 1000
 	if err != nil {
 		res.Error = err.Error()
@@ -147,9 +151,10 @@ func (e *Engine) Apply(ctx context.Context, p shared.ValidPolicy) (shared.ApplyR
 	return res, nil
 }
 
-func (e *Engine) apply(p shared.ValidPolicy) error {
+func (e *Engine) apply(p shared.ValidPolicy) (cut int, err error) {
 	e.policyMu.Lock()
 	old := e.policy
+	dropped := e.droppedAddrs(old, p)
 	allowed := make(map[shared.Domain]bool, len(p.Domains))
 	if p.Mode == shared.ModeRestricted {
 		for _, d := range p.Domains {
@@ -159,31 +164,31 @@ func (e *Engine) apply(p shared.ValidPolicy) error {
 	e.policy, e.allowed = p, allowed
 	// New questions are judged by the new policy from here on.
 	e.dns.SetPolicy(p.Mode, shared.NewMatcher(p.Domains))
-	var err error
 	if p.Mode == shared.ModeRestricted {
 		err = e.sets.Retain(p.Domains)
 	}
 	e.policyMu.Unlock()
 	if err != nil {
-		return fmt.Errorf("removing addresses of dropped names: %w", err)
+		return 0, fmt.Errorf("removing addresses of dropped names: %w", err)
 	}
 
 	if err := e.fw.Apply(p.Mode); err != nil {
 		e.rollback(old)
-		return fmt.Errorf("applying %s rules: %w", p.Mode, err)
+		return 0, fmt.Errorf("applying %s rules: %w", p.Mode, err)
 	}
+	cut = e.cut(old, p, dropped)
 	if p.Mode != shared.ModeRestricted {
 		if err := e.sets.Flush(); err != nil {
-			return fmt.Errorf("emptying address sets: %w", err)
+			return cut, fmt.Errorf("emptying address sets: %w", err)
 		}
-		return nil
+		return cut, nil
 	}
 	toResolve, _ := old.Diff(p)
 	if old.Mode != shared.ModeRestricted {
 		toResolve = p.Domains
 	}
 	e.resolveInBackground(toResolve)
-	return nil
+	return cut, nil
 }
 
 // rollback puts the previous policy back after a failed firewall apply, so a
