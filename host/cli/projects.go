@@ -267,6 +267,8 @@ func (a *app) reportPush(res api.ProjectResult) {
 	switch push := res.Push; {
 	case push == nil:
 		fmt.Fprintf(a.out, "%s saved\n", res.Project.ID)
+	case push.Applied && push.Cut > 0:
+		fmt.Fprintf(a.out, "%s saved; the sidecar applied it in %.1f ms and cut %d open connections\n", res.Project.ID, push.DurationMs, push.Cut)
 	case push.Applied:
 		fmt.Fprintf(a.out, "%s saved; the sidecar applied it in %.1f ms\n", res.Project.ID, push.DurationMs)
 	case push.Pending:

@@ -3,8 +3,8 @@ package daemon
 import (
 	"github.com/warden-sh/warden/host/agent"
 	"github.com/warden-sh/warden/host/plugins"
-	"github.com/warden-sh/warden/host/project"
 	"github.com/warden-sh/warden/host/presets"
+	"github.com/warden-sh/warden/host/project"
 )
 
 // Presets is what Warden knows of agent types and runtimes, the domains

@@ -30,6 +30,10 @@ type Patch struct {
 	// GitConfigWritable and Limits take effect at the next start.
 	GitConfigWritable *bool   `json:"gitConfigWritable,omitempty"`
 	Limits            *Limits `json:"limits,omitempty"`
+	// CutConnections asks the sidecar to cut the open connections to the
+	// addresses of the domains this edit removes (otherwise they stay open
+	// until they close). It is part of this edit only, never stored.
+	CutConnections bool `json:"cutConnections,omitempty"`
 }
 
 // Apply validates the whole patch and returns the edited project. On any

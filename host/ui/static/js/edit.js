@@ -54,6 +54,7 @@ async function submit() {
       mode: getMode(f), domains: lines(input(f, 'domains').value), ports: ports(input(f, 'ports').value),
       limits: limitsOf(f), gitConfigWritable: input(f, 'gitConfigWritable').checked,
     };
+    if (input(f, 'cutConnections').checked) patch.cutConnections = true;
   } catch (e) {
     if (e instanceof FormError) return showError(f, e.field, e.message);
     throw e;
