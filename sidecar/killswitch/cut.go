@@ -12,8 +12,15 @@ import (
 // Judge reports whether a flow may stay open.
 type Judge func(orig conntrack.Tuple) (keep bool)
 
-// Cut deletes every flow judge does not keep and returns how many it cut.
-// A flow that ended between the dump and its deletion is not an error.
+// TCP states of conntrack (nf_conntrack_tcp.h) of a connection already
+// closed: its entry only waits out stray packets.
+const (
+	tcpTimeWait = 7
+	tcpClose    = 8
+)
+
+// Cut deletes every open flow judge does not keep and returns how many it
+// cut. A flow that ended between the dump and its deletion is not an error.
 func Cut(t Table, keep Judge) (int, error) {
 	flows, err := t.Dump()
 	if err != nil {
@@ -22,7 +29,7 @@ func Cut(t Table, keep Judge) (int, error) {
 	cut := 0
 	var errs []error
 	for _, f := range flows {
-		if keep(f.TupleOrig) {
+		if closed(f) || keep(f.TupleOrig) {
 			continue
 		}
 		if err := t.Delete(f); err != nil {
@@ -35,6 +42,11 @@ func Cut(t Table, keep Judge) (int, error) {
 		cut++
 	}
 	return cut, errors.Join(errs...)
+}
+
+func closed(f conntrack.Flow) bool {
+	tcp := f.ProtoInfo.TCP
+	return tcp != nil && (tcp.State == tcpTimeWait || tcp.State == tcpClose)
 }
 
 func describe(t conntrack.Tuple) string {

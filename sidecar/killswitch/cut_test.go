@@ -69,6 +69,18 @@ func TestCutNotTo(t *testing.T) {
 	require.Equal(t, []string{"proto 6 172.17.0.5:40000 -> 198.51.100.9:443"}, f.deleted)
 }
 
+func TestCutLeavesClosedConnections(t *testing.T) {
+	closed := flow(agent, "203.0.113.8", 443)
+	closed.ProtoInfo.TCP = &conntrack.ProtoInfoTCP{State: tcpTimeWait}
+	open := flow(agent, "203.0.113.9", 443)
+	open.ProtoInfo.TCP = &conntrack.ProtoInfoTCP{State: 3} // established
+	f := &fakeTable{flows: []conntrack.Flow{closed, open}}
+	n, err := Cut(f, Host{}.OnlyHost())
+	require.NoError(t, err)
+	require.Equal(t, 1, n, "a closed connection is not counted as cut")
+	require.Equal(t, []string{"proto 6 172.17.0.5:40000 -> 203.0.113.9:443"}, f.deleted)
+}
+
 func TestCutAFlowAlreadyGoneIsNoError(t *testing.T) {
 	f := &fakeTable{flows: table[:2], gone: map[string]bool{"proto 6 172.17.0.5:40000 -> 203.0.113.7:443": true}}
 	n, err := Cut(f, Host{}.OnlyHost())
