@@ -172,6 +172,10 @@ func (e *Engine) apply(p shared.ValidPolicy) (cut int, err error) {
 		return 0, fmt.Errorf("removing addresses of dropped names: %w", err)
 	}
 
+	if err := e.fw.SetHost(p.HostAccess, p.HostPorts); err != nil {
+		e.rollback(old)
+		return 0, err
+	}
 	if err := e.fw.Apply(p.Mode); err != nil {
 		e.rollback(old)
 		return 0, fmt.Errorf("applying %s rules: %w", p.Mode, err)
@@ -205,6 +209,9 @@ func (e *Engine) rollback(old shared.ValidPolicy) {
 	e.dns.SetPolicy(old.Mode, shared.NewMatcher(old.Domains))
 	e.policyMu.Unlock()
 	if old.Mode != "" {
+		if err := e.fw.SetHost(old.HostAccess, old.HostPorts); err != nil {
+			e.log.Error("restoring previous host access", "access", old.HostAccess, "err", err)
+		}
 		if err := e.fw.Apply(old.Mode); err != nil {
 			e.log.Error("restoring previous rules", "mode", old.Mode, "err", err)
 		}

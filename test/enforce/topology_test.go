@@ -16,6 +16,8 @@ const (
 	dns6   = "2001:db8:53::53"
 	// neverResolved is served by the internet namespace but named by no record.
 	neverResolved = "203.0.113.5"
+	// daemonPort stands for the daemon's port on the host, closed to agents.
+	daemonPort = 8090
 )
 
 // zone is the fake internet's DNS.
