@@ -32,7 +32,7 @@ func TestUpdateStoresFirstThenPushes(t *testing.T) {
 	require.Equal(t, p.PolicyGen+1, storedAtPush.PolicyGen)
 	require.True(t, storedAtPush.Pending(), "not yet confirmed while the push is in flight")
 
-	require.Equal(t, []shared.Policy{{Mode: shared.ModeRestricted, Domains: []string{"example.org", "github.com"}}},
+	require.Equal(t, []shared.Policy{{Mode: shared.ModeRestricted, Domains: []string{"example.org", "github.com"}, HostAccess: shared.HostAll}},
 		env.sc.appliedTo(env.socket(p.ID)))
 	require.False(t, got.Pending(), "AppliedGen records the confirmation")
 	stored, _ := env.st.project(p.ID)

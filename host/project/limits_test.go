@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/warden-sh/warden/shared"
 )
 
 func TestLimits(t *testing.T) {
@@ -47,4 +49,43 @@ func TestPatchLimitsAndGitConfig(t *testing.T) {
 
 	_, err = p.Apply(Patch{Limits: &Limits{PIDs: 1}, GitConfigWritable: ptr(true)}, now)
 	require.ErrorContains(t, err, "limits.pids")
+}
+
+func TestHostAccess(t *testing.T) {
+	p := build(t, nil)
+	require.Equal(t, shared.HostAll, p.HostAccess, "all by default")
+	require.Equal(t, shared.HostAll, p.Policy().HostAccess)
+
+	now := testNow.Add(time.Hour)
+	next, err := p.Apply(Patch{HostAccess: ptr(shared.HostPorts), HostPorts: &[]int{5432, 3000}}, now)
+	require.NoError(t, err)
+	require.Equal(t, []int{3000, 5432}, next.HostPorts)
+	require.Equal(t, p.PolicyGen+1, next.PolicyGen, "pushed live like the allowlist")
+	require.Equal(t, shared.Policy{Mode: p.Mode, Domains: p.Domains, HostAccess: shared.HostPorts, HostPorts: []int{3000, 5432}}, next.Policy())
+
+	none, err := next.Apply(Patch{HostAccess: ptr(shared.HostNone)}, now)
+	require.NoError(t, err)
+	require.Empty(t, none.HostPorts, "ports go with another access")
+
+	stored := p
+	stored.HostAccess = ""
+	require.Equal(t, shared.HostAll, stored.Policy().HostAccess, "a project stored before the setting reaches every port")
+	same, err := stored.Apply(Patch{HostAccess: ptr(shared.HostAll)}, now)
+	require.NoError(t, err)
+	require.Equal(t, stored.PolicyGen, same.PolicyGen, "empty and all are the same policy")
+
+	for _, tc := range []struct {
+		patch Patch
+		field string
+	}{
+		{Patch{HostAccess: ptr(shared.HostAccess("some"))}, "hostAccess"},
+		{Patch{HostAccess: ptr(shared.HostPorts)}, "hostPorts"},
+		{Patch{HostAccess: ptr(shared.HostPorts), HostPorts: &[]int{70000}}, "hostPorts"},
+		{Patch{HostAccess: ptr(shared.HostNone), HostPorts: &[]int{80}}, "hostPorts"},
+	} {
+		_, err := p.Apply(tc.patch, now)
+		var fe *FieldError
+		require.ErrorAs(t, err, &fe)
+		require.Equal(t, tc.field, fe.Field)
+	}
 }

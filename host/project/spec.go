@@ -34,6 +34,10 @@ type Spec struct {
 	GitConfigWritable bool `json:"gitConfigWritable,omitempty"`
 	// Limits zero fields are the defaults.
 	Limits Limits `json:"limits,omitempty"`
+	// HostAccess defaults to shared.HostAll; HostPorts go with
+	// shared.HostPorts.
+	HostAccess shared.HostAccess `json:"hostAccess,omitempty"`
+	HostPorts  []int             `json:"hostPorts,omitempty"`
 }
 
 // DefaultMode is the mode of a project whose Spec names none.
@@ -91,6 +95,10 @@ func (s Spec) Build(id string, now time.Time, types AgentTypes) (Project, error)
 	if err != nil {
 		return Project{}, err
 	}
+	access, hostPorts, err := checkHostAccess(s.HostAccess, s.HostPorts)
+	if err != nil {
+		return Project{}, err
+	}
 	now = now.UTC() // drops the monotonic reading, so stored and read times compare equal
 	return Project{
 		ID:        id,
@@ -104,7 +112,10 @@ func (s Spec) Build(id string, now time.Time, types AgentTypes) (Project, error)
 		Image:     s.Image,
 		Env:       env,
 		Limits:    limits,
-		Desired:   DesiredStopped,
+		// The host's ports, as the user chose them.
+		HostAccess: access,
+		HostPorts:  hostPorts,
+		Desired:    DesiredStopped,
 		// Only a user's choice turns the protection off.
 		GitConfigWritable: s.GitConfigWritable,
 		PolicyGen:         1,

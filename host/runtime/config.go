@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/warden-sh/warden/host/agent"
+	"github.com/warden-sh/warden/shared"
 )
 
 // Config is the runtime's configuration; DefaultConfig gives every field its
@@ -36,6 +37,9 @@ type Config struct {
 	// Upstreams are the DNS resolvers (ip:port) the sidecars forward allowed
 	// names to. Empty means each sidecar's own /etc/resolv.conf.
 	Upstreams []string `json:"upstreams,omitempty"`
+	// ClosedHostPorts are TCP ports of the host that no agent may reach,
+	// whatever its project's host access: the daemon's own.
+	ClosedHostPorts []int `json:"closedHostPorts,omitempty"`
 	// ReadyTimeout bounds how long Start waits for a sidecar to report
 	// ready. Default 30s.
 	ReadyTimeout time.Duration `json:"readyTimeout"`
@@ -100,6 +104,9 @@ func (c Config) validate() error {
 		if within(c.MountRoot, other) || within(other, c.MountRoot) {
 			return fmt.Errorf("mount folder root %q and folder %q overlap; expect folders apart", c.MountRoot, other)
 		}
+	}
+	if _, err := shared.CheckHostPorts(c.ClosedHostPorts); err != nil {
+		return fmt.Errorf("closed %w", err)
 	}
 	for _, u := range c.Upstreams {
 		if _, err := netip.ParseAddrPort(u); err != nil {

@@ -39,6 +39,7 @@ func TestSidecarSpec(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Network = "own"
 	cfg.Upstreams = []string{"192.0.2.53:53", "[2001:db8::53]:53"}
+	cfg.ClosedHostPorts = []int{8090}
 	gws := []netip.Addr{netip.MustParseAddr("172.17.0.1"), netip.MustParseAddr("172.18.0.1")}
 	s := sidecarSpec("test", cfg, testID, "/data/sockets/"+testID, "sha256:sidecar", gws)
 
@@ -50,6 +51,7 @@ func TestSidecarSpec(t *testing.T) {
 		"--policy-file", "/run/warden/policy.json",
 		"--upstream", "192.0.2.53:53", "--upstream", "[2001:db8::53]:53",
 		"--host-gateway", "172.17.0.1", "--host-gateway", "172.18.0.1",
+		"--host-closed-port", "8090",
 	}, []string(s.Config.Cmd))
 	require.Equal(t, testID, s.Config.Labels[LabelProject])
 	require.Equal(t, RoleSidecar, s.Config.Labels[LabelRole])
