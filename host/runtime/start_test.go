@@ -53,7 +53,7 @@ func TestStartRunsSidecarThenAgent(t *testing.T) {
 
 	body, err := os.ReadFile(r.PolicyPath(testID))
 	require.NoError(t, err)
-	require.JSONEq(t, `{"mode":"restricted","domains":["github.com","npmjs.org"]}`, string(body))
+	require.JSONEq(t, `{"mode":"restricted","domains":["github.com","npmjs.org"],"hostAccess":"all"}`, string(body))
 
 	st, err := r.State(context.Background(), testID)
 	require.NoError(t, err)
@@ -269,7 +269,7 @@ func TestWritePolicy(t *testing.T) {
 	body, err := os.ReadFile(path)
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(body, &got))
-	require.Equal(t, shared.Policy{Mode: shared.ModeRestricted, Domains: []string{"github.com", "npmjs.org"}}, got, "stored in canonical form")
+	require.Equal(t, shared.Policy{Mode: shared.ModeRestricted, Domains: []string{"github.com", "npmjs.org"}, HostAccess: shared.HostAll}, got, "stored in canonical form")
 
 	// A refused policy leaves the file as it was.
 	require.Error(t, r.WritePolicy(testID, shared.Policy{Mode: "open"}))
