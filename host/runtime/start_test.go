@@ -280,7 +280,7 @@ func TestWritePolicy(t *testing.T) {
 	require.NoError(t, r.WritePolicy(testID, shared.Policy{Mode: shared.ModeNone}))
 	body, err = os.ReadFile(path)
 	require.NoError(t, err)
-	require.JSONEq(t, `{"mode":"none","domains":[]}`, string(body))
+	require.JSONEq(t, `{"mode":"none","domains":[],"hostAccess":"all"}`, string(body))
 	entries, err := os.ReadDir(filepath.Dir(path))
 	require.NoError(t, err)
 	require.Len(t, entries, 1, "no temporary file left behind")
