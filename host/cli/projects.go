@@ -88,6 +88,8 @@ func (a *app) projectCreate() *cobra.Command {
 	f.BoolVar(&start, "start", false, "start the project once created")
 	f.BoolVar(&spec.GitConfigWritable, "git-config-writable", false, "let the agent write .git/config, hooks and info, which your own git runs (unsafe)")
 	limitFlags(f, &spec.Limits)
+	f.StringVar((*string)(&spec.HostAccess), "host-access", "", "what the agent reaches on the host: all (default), ports (with --host-port) or none")
+	f.IntSliceVar(&spec.HostPorts, "host-port", nil, "host port the agent reaches, with --host-access ports (repeatable)")
 	return a.addJSON(cmd)
 }
 
@@ -146,6 +148,7 @@ func (a *app) projectShow() *cobra.Command {
 			fmt.Fprintf(tw, "id\t%s\nname\t%s\nagent\t%s\nworkspace\t%s\nmode\t%s\nruntimes\t%s\nports\t%s\nimage\t%s\ndesired\t%s\npolicy\t%s\n",
 				p.ID, p.Name, p.AgentType, p.Workspace, p.Mode, strings.Join(p.Runtimes, ", "), joinInts(p.Ports),
 				orDefault(p.Image, "(agent type's default)"), p.Desired, pendingText(p))
+			fmt.Fprintf(tw, "host access\t%s (the daemon's port never)\n", hostAccessText(p))
 			fmt.Fprintf(tw, "limits\t%s\n", p.Limits.Effective())
 			fmt.Fprintf(tw, "git config\t%s\n", gitConfigText(p))
 			fmt.Fprintf(tw, "domains\t%s\n", strings.Join(p.Domains, "\n\t"))
