@@ -6,7 +6,7 @@ import { h } from './dom.js';
 import { store, loadPresets, soon } from './store.js';
 import { notify } from './notices.js';
 import { lifecycle } from './actions.js';
-import { input, lines, ports, FormError, modeChoice, setMode, getMode, showError, clearErrors, busy, closeButtons, limitInputs, limitsOf } from './forms.js';
+import { input, lines, ports, FormError, modeChoice, setMode, getMode, showError, clearErrors, busy, closeButtons, limitInputs, limitsOf, hostInputs, hostOf } from './forms.js';
 
 let lastPreset = [];
 
@@ -46,6 +46,7 @@ export async function openCreate() {
   input(f, 'domains').value = lastPreset.join('\n');
   input(f, 'start').checked = true;
   limitInputs(f, null, presets.limits);
+  hostInputs(f, 'all', []);
   dialog().showModal();
   input(f, 'name').focus();
 }
@@ -89,6 +90,7 @@ async function submit() {
       ports: ports(input(f, 'ports').value),
       limits: limitsOf(f),
       gitConfigWritable: input(f, 'gitConfigWritable').checked,
+      ...hostOf(f),
     };
     if (input(f, 'image').value.trim()) spec.image = input(f, 'image').value.trim();
   } catch (e) {

@@ -4,7 +4,7 @@ import { call, seg, ApiError } from './api.js';
 import { store, soon, loadPresets } from './store.js';
 import { notify } from './notices.js';
 import { pushMessage } from './format.js';
-import { input, lines, ports, FormError, modeChoice, setMode, getMode, showError, clearErrors, busy, closeButtons, limitInputs, limitsOf } from './forms.js';
+import { input, lines, ports, FormError, modeChoice, setMode, getMode, showError, clearErrors, busy, closeButtons, limitInputs, limitsOf, hostInputs, hostOf } from './forms.js';
 
 let editing = '';
 
@@ -41,6 +41,7 @@ export async function openEdit(id) {
   input(f, 'ports').value = (p.ports || []).join(', ');
   limitInputs(f, p.limits, presets && presets.limits);
   input(f, 'gitConfigWritable').checked = !!p.gitConfigWritable;
+  hostInputs(f, p.hostAccess, p.hostPorts);
   dialog().showModal();
   input(f, 'domains').focus();
 }
@@ -53,6 +54,7 @@ async function submit() {
     patch = {
       mode: getMode(f), domains: lines(input(f, 'domains').value), ports: ports(input(f, 'ports').value),
       limits: limitsOf(f), gitConfigWritable: input(f, 'gitConfigWritable').checked,
+      ...hostOf(f),
     };
     if (input(f, 'cutConnections').checked) patch.cutConnections = true;
   } catch (e) {

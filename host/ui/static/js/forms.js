@@ -127,3 +127,28 @@ export function limitsOf(form) {
   }
   return out;
 }
+
+// hostInputs shows a project's host access; the ports input is there only
+// for "ports".
+export function hostInputs(form, access, ports) {
+  const sel = form.elements.namedItem('hostAccess');
+  const list = form.elements.namedItem('hostPorts');
+  sel.value = access || 'all';
+  list.value = (ports || []).join(', ');
+  const sync = () => { list.hidden = sel.value !== 'ports'; };
+  sel.onchange = sync;
+  sync();
+}
+
+// hostOf reads the host access and, for "ports", the ports; a bad port
+// throws a FormError for hostPorts.
+export function hostOf(form) {
+  const access = form.elements.namedItem('hostAccess').value;
+  if (access !== 'ports') return { hostAccess: access };
+  try {
+    return { hostAccess: access, hostPorts: ports(form.elements.namedItem('hostPorts').value) };
+  } catch (e) {
+    if (e instanceof FormError) throw new FormError('hostPorts', 'host ' + e.message);
+    throw e;
+  }
+}
