@@ -133,11 +133,18 @@ func (r *Runtime) prepareMounts(ctx context.Context, a *preparedAgent, img image
 func gitBinds(ws, view string, uid, gid uint32) ([]mount.Mount, error) {
 	gitDir := filepath.Join(ws, ".git")
 	info, err := os.Lstat(gitDir)
-	if errors.Is(err, fs.ErrNotExist) || (err == nil && !info.IsDir()) {
-		return nil, nil // no repository, or a worktree's .git file: nothing to keep
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil // no repository
+	case err != nil:
 		return nil, fmt.Errorf("reading %s: %w", gitDir, err)
+	case info.Mode().IsRegular():
+		// A worktree's or submodule's .git file names the repository's
+		// folder ("gitdir: ..."); pointed elsewhere, it would bring another
+		// config and hooks.
+		return []mount.Mount{{Type: mount.TypeBind, Source: filepath.Join(view, ".git"), Target: agentGitDir, ReadOnly: true}}, nil
+	case !info.IsDir():
+		return nil, fmt.Errorf("%s is neither a folder nor a file (a symbolic link?); Warden binds it into the agent and never follows links there — replace it, or let the project's agent write its git configuration (gitConfigWritable)", gitDir)
 	}
 	out := []mount.Mount{{Type: mount.TypeBind, Source: filepath.Join(view, ".git"), Target: agentGitDir}}
 	for _, part := range gitReadOnly {

@@ -94,3 +94,15 @@ func TestStartBindsGitConfigurationReadOnly(t *testing.T) {
 		require.ErrorContains(t, err, "hooks is not a plain folder (a symbolic link?)")
 	})
 }
+
+func TestStartBindsAGitFileReadOnly(t *testing.T) {
+	f := newFakeDocker(t)
+	r := newFakeRuntime(t, f)
+	p := testProject(t)
+	require.NoError(t, os.WriteFile(filepath.Join(p.Workspace, ".git"), []byte("gitdir: /home/me/repo/.git/worktrees/app\n"), 0o644))
+	require.NoError(t, r.Start(context.Background(), p))
+	view := r.workspaceView(testID)
+	c, _ := f.container(agentC)
+	require.Equal(t, mount.Mount{Type: mount.TypeBind, Source: view + "/.git", Target: "/workspace/.git", ReadOnly: true}, c.host.Mounts[1],
+		"a worktree's .git file cannot be pointed at a folder the agent wrote")
+}
