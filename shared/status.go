@@ -43,7 +43,9 @@ type ApplyResult struct {
 	Domains    []string  `json:"domains"`
 	AppliedAt  time.Time `json:"appliedAt"`
 	DurationMs float64   `json:"durationMs"`
-	Error      string    `json:"error,omitempty"`
+	// Cut counts the open connections the change cut.
+	Cut   int    `json:"cut,omitempty"`
+	Error string `json:"error,omitempty"`
 }
 
 // EgressCounters are the name check's decisions on TCP connections to

@@ -143,8 +143,9 @@ func TestDockerServe(t *testing.T) {
 	require.NoError(t, err)
 	api := apiClient{t: t, base: "http://" + cfg.Listen + Prefix, token: token}
 
+	// A user's own folder: Warden refuses one of root's.
 	workspace := t.TempDir()
-	require.NoError(t, os.Chmod(workspace, 0o777))
+	require.NoError(t, os.Chown(workspace, 1000, 1000))
 	var p project.Project
 	require.Equal(t, http.StatusCreated, api.call("POST", "/projects", map[string]any{
 		"name": "docker-test", "workspace": workspace, "agentType": "claude-code",

@@ -154,3 +154,24 @@ func TestReadCommandsPrintJSON(t *testing.T) {
 }
 
 const testToken = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+
+func TestHostportsAndCutSendTheirPatches(t *testing.T) {
+	f, addr, data := newFake(t)
+	for _, tc := range []struct {
+		args []string
+		body string
+	}{
+		{[]string{"hostports", "set", "web", "5432", "3000"}, `{"hostAccess":"ports","hostPorts":[5432,3000]}`},
+		{[]string{"hostports", "none", "web"}, `{"hostAccess":"none"}`},
+		{[]string{"hostports", "all", "web"}, `{"hostAccess":"all"}`},
+		{[]string{"domains", "rm", "--cut", "web", "pypi.org"}, `{"removeDomains":["pypi.org"],"cutConnections":true}`},
+		{[]string{"domains", "rm", "web", "pypi.org"}, `{"removeDomains":["pypi.org"]}`},
+	} {
+		_, errOut, code := run(t, addr, data, tc.args...)
+		require.Equal(t, 0, code, errOut)
+		require.Contains(t, f.bodies, tc.body, "%v", tc.args)
+	}
+	_, errOut, code := run(t, addr, data, "hostports", "set", "web", "0")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, `bad port "0"`)
+}

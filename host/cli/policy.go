@@ -34,10 +34,15 @@ func (a *app) domainsCommand() *cobra.Command {
 		}
 		return c
 	}
+	var cut bool
+	rm := edit("rm", "Remove entries (open connections to them stay open unless --cut)", func(d []string) project.Patch {
+		return project.Patch{RemoveDomains: d, CutConnections: cut}
+	})
+	rm.Flags().BoolVar(&cut, "cut", false, "also cut the open connections to the removed entries' addresses")
 	cmd.AddCommand(a.addJSON(ls),
 		edit("add", "Add entries (each covers the name and every name under it; '!name' denies a name and every name under it)",
 			func(d []string) project.Patch { return project.Patch{AddDomains: d} }),
-		edit("rm", "Remove entries", func(d []string) project.Patch { return project.Patch{RemoveDomains: d} }),
+		rm,
 		edit("set", "Replace the whole allowlist", func(d []string) project.Patch {
 			if d == nil {
 				d = []string{}

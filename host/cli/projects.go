@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/warden-sh/warden/host/api"
 	"github.com/warden-sh/warden/host/project"
@@ -63,6 +64,9 @@ func (a *app) projectCreate() *cobra.Command {
 				}
 				p = res.Project
 			}
+			if p.GitConfigWritable {
+				fmt.Fprintln(a.errOut, gitWarning)
+			}
 			if a.json {
 				return a.printJSON(p)
 			}
@@ -83,6 +87,10 @@ func (a *app) projectCreate() *cobra.Command {
 	f.StringVar(&spec.Image, "image", "", "agent image (default: the agent type's image)")
 	f.StringArrayVar(&env, "env", nil, "environment variable KEY=VALUE (repeatable)")
 	f.BoolVar(&start, "start", false, "start the project once created")
+	f.BoolVar(&spec.GitConfigWritable, "git-config-writable", false, "let the agent write .git/config, hooks and info, which your own git runs (unsafe)")
+	limitFlags(f, &spec.Limits)
+	f.StringVar((*string)(&spec.HostAccess), "host-access", "", "what the agent reaches on the host: all (default), ports (with --host-port) or none")
+	f.IntSliceVar(&spec.HostPorts, "host-port", nil, "host port the agent reaches, with --host-access ports (repeatable)")
 	return a.addJSON(cmd)
 }
 
@@ -141,11 +149,33 @@ func (a *app) projectShow() *cobra.Command {
 			fmt.Fprintf(tw, "id\t%s\nname\t%s\nagent\t%s\nworkspace\t%s\nmode\t%s\nruntimes\t%s\nports\t%s\nimage\t%s\ndesired\t%s\npolicy\t%s\n",
 				p.ID, p.Name, p.AgentType, p.Workspace, p.Mode, strings.Join(p.Runtimes, ", "), joinInts(p.Ports),
 				orDefault(p.Image, "(agent type's default)"), p.Desired, pendingText(p))
+			fmt.Fprintf(tw, "host access\t%s (the daemon's port never)\n", hostAccessText(p))
+			fmt.Fprintf(tw, "limits\t%s\n", p.Limits.Effective())
+			fmt.Fprintf(tw, "git config\t%s\n", gitConfigText(p))
 			fmt.Fprintf(tw, "domains\t%s\n", strings.Join(p.Domains, "\n\t"))
 			return tw.Flush()
 		},
 	}
 	return a.addJSON(cmd)
+}
+
+// gitWarning is what the CLI says of a project whose agent may write the
+// git configuration the user's own git runs.
+const gitWarning = "WARNING: writable by the agent: your own git in this workspace runs what the agent puts in .git/config and .git/hooks"
+
+func gitConfigText(p project.Project) string {
+	if p.GitConfigWritable {
+		return gitWarning
+	}
+	return "read-only in the agent (.git/config, commondir, hooks, info)"
+}
+
+// limitFlags binds the limit flags to l; 0 keeps the default.
+func limitFlags(f *pflag.FlagSet, l *project.Limits) {
+	d := project.DefaultLimits()
+	f.Int64Var(&l.PIDs, "pids", 0, fmt.Sprintf("most processes and threads in the agent container (0: default %d)", d.PIDs))
+	f.Int64Var(&l.MemoryMB, "memory-mb", 0, fmt.Sprintf("memory limit of the agent container in MiB (0: default %d)", d.MemoryMB))
+	f.Float64Var(&l.CPUs, "cpus", 0, fmt.Sprintf("CPU limit of the agent container (0: default %g)", d.CPUs))
 }
 
 func pendingText(p project.Project) string {
@@ -159,9 +189,11 @@ func (a *app) projectEdit() *cobra.Command {
 	var patch project.Patch
 	var name, mode, image string
 	var env []string
+	var gitWritable bool
+	var limits project.Limits
 	cmd := &cobra.Command{
 		Use:   "edit PROJECT",
-		Short: "Edit a project's name, mode, image or environment (see also `warden domains`, `warden ports`)",
+		Short: "Edit a project's name, mode, image, environment, limits or git protection (see also `warden domains`, `warden ports`)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f := cmd.Flags()
@@ -174,6 +206,29 @@ func (a *app) projectEdit() *cobra.Command {
 			}
 			if f.Changed("image") {
 				patch.Image = &image
+			}
+			if f.Changed("git-config-writable") {
+				patch.GitConfigWritable = &gitWritable
+				if gitWritable {
+					fmt.Fprintln(a.errOut, gitWarning)
+				}
+			}
+			if f.Changed("pids") || f.Changed("memory-mb") || f.Changed("cpus") {
+				p, err := a.resolve(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				l := p.Limits
+				if f.Changed("pids") {
+					l.PIDs = limits.PIDs
+				}
+				if f.Changed("memory-mb") {
+					l.MemoryMB = limits.MemoryMB
+				}
+				if f.Changed("cpus") {
+					l.CPUs = limits.CPUs
+				}
+				patch.Limits = &l
 			}
 			if f.Changed("env") {
 				e, err := parseEnv(env)
@@ -190,6 +245,8 @@ func (a *app) projectEdit() *cobra.Command {
 	f.StringVar(&mode, "mode", "", "network mode: full, restricted or none")
 	f.StringVar(&image, "image", "", "agent image (empty: the agent type's default)")
 	f.StringArrayVar(&env, "env", nil, "replace the environment with these KEY=VALUE pairs (repeatable)")
+	f.BoolVar(&gitWritable, "git-config-writable", false, "let the agent write .git/config, hooks and info, which your own git runs (unsafe; takes effect at the next start)")
+	limitFlags(f, &limits)
 	return a.addJSON(cmd)
 }
 
@@ -214,6 +271,8 @@ func (a *app) reportPush(res api.ProjectResult) {
 	switch push := res.Push; {
 	case push == nil:
 		fmt.Fprintf(a.out, "%s saved\n", res.Project.ID)
+	case push.Applied && push.Cut > 0:
+		fmt.Fprintf(a.out, "%s saved; the sidecar applied it in %.1f ms and cut %d open connections\n", res.Project.ID, push.DurationMs, push.Cut)
 	case push.Applied:
 		fmt.Fprintf(a.out, "%s saved; the sidecar applied it in %.1f ms\n", res.Project.ID, push.DurationMs)
 	case push.Pending:

@@ -62,6 +62,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.projectCommand(),
 		a.domainsCommand(),
 		a.portsCommand(),
+		a.hostportsCommand(),
 		a.modeCommand(),
 		a.statusCommand(),
 		a.eventsCommand(),

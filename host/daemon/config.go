@@ -2,8 +2,10 @@ package daemon
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -123,4 +125,18 @@ func (c Config) Validate() error {
 		return fmt.Errorf("sidecar image is empty; expect an image name such as warden-sidecar:latest")
 	}
 	return nil
+}
+
+// listenPorts is the API's port, closed to every agent; none when the port
+// is chosen at listen time (":0").
+func (c Config) listenPorts() []int {
+	_, port, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		return nil
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n <= 0 || n > 65535 {
+		return nil
+	}
+	return []int{n}
 }

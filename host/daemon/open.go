@@ -38,8 +38,11 @@ func Open(cfg Config, log *slog.Logger) (*Daemon, error) {
 		HomeRoot:     cfg.HomeRoot(),
 		Network:      cfg.Network,
 		Upstreams:    cfg.Upstreams,
-		ReadyTimeout: cfg.ReadyTimeout,
-		Agents:       agents,
+		// Agents reach the host's ports as their project says, never the
+		// daemon's own.
+		ClosedHostPorts: cfg.listenPorts(),
+		ReadyTimeout:    cfg.ReadyTimeout,
+		Agents:          agents,
 	}, log)
 	if err != nil {
 		st.Close()

@@ -4,6 +4,7 @@ import (
 	"github.com/warden-sh/warden/host/agent"
 	"github.com/warden-sh/warden/host/plugins"
 	"github.com/warden-sh/warden/host/presets"
+	"github.com/warden-sh/warden/host/project"
 )
 
 // Presets is what Warden knows of agent types and runtimes, the domains
@@ -19,6 +20,8 @@ type Presets struct {
 	// Plugins are the agent-type plugins found at start, loaded or not;
 	// Status.Problem tells which need attention.
 	Plugins []plugins.Status `json:"plugins"`
+	// Limits are the agent container's limits where a project sets none.
+	Limits project.Limits `json:"limits"`
 }
 
 // Presets lists the preset data and the plugins' state.
@@ -32,5 +35,6 @@ func (d *Daemon) Presets() Presets {
 		Runtimes:       presets.Runtimes(),
 		Infrastructure: presets.Infrastructure(),
 		Plugins:        ps,
+		Limits:         project.DefaultLimits(),
 	}
 }

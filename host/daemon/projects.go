@@ -125,7 +125,7 @@ func (d *Daemon) Update(ctx context.Context, ref string, patch project.Patch) (p
 	if updated.Desired != project.DesiredRunning || (!changed && !updated.Pending()) {
 		return updated, PushResult{}, nil
 	}
-	res, latest := d.push(ctx, p.ID)
+	res, latest := d.pushCutting(ctx, p.ID, patch.CutConnections)
 	if latest.ID != "" {
 		updated = latest
 	}

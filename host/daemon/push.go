@@ -17,21 +17,31 @@ type PushResult struct {
 	Applied    bool    `json:"applied"`
 	Pending    bool    `json:"pending"`
 	DurationMs float64 `json:"durationMs,omitempty"`
-	Error      string  `json:"error,omitempty"`
+	// Cut counts the open connections the sidecar cut: those a tighter
+	// mode does not allow, or those to removed domains when asked.
+	Cut   int    `json:"cut,omitempty"`
+	Error string `json:"error,omitempty"`
 }
 
 // push sends the project's current stored policy to its sidecar and records
 // the confirmation. It returns the project as stored afterwards (zero when
 // it could not be read).
 func (d *Daemon) push(ctx context.Context, id string) (PushResult, project.Project) {
+	return d.pushCutting(ctx, id, false)
+}
+
+// pushCutting is push that, when cut is set, asks the sidecar to cut the
+// open connections to the addresses of the domains the change removes. A
+// cut is asked once: a push left pending is retried without it.
+func (d *Daemon) pushCutting(ctx context.Context, id string, cut bool) (PushResult, project.Project) {
 	unlock := d.pushes.lock(id)
 	defer unlock()
-	return d.pushLocked(ctx, id, false)
+	return d.pushLocked(ctx, id, false, cut)
 }
 
 // pushLocked is push for a caller holding the project's push lock. quiet
 // keeps repeated failures of the reconcile loop out of the log.
-func (d *Daemon) pushLocked(ctx context.Context, id string, quiet bool) (PushResult, project.Project) {
+func (d *Daemon) pushLocked(ctx context.Context, id string, quiet, cut bool) (PushResult, project.Project) {
 	p, err := d.store.Get(id)
 	if err != nil {
 		return PushResult{Pending: true, Error: "reading the stored policy: " + err.Error()}, project.Project{}
@@ -43,7 +53,9 @@ func (d *Daemon) pushLocked(ctx context.Context, id string, quiet bool) (PushRes
 		d.log.Warn("writing policy file", "project", id, "err", err)
 	}
 	pctx, cancel := context.WithTimeout(ctx, d.cfg.PushTimeout)
-	res, err := d.sc.PutPolicy(pctx, d.rt.SocketPath(id), policy)
+	sent := policy
+	sent.Cut = cut
+	res, err := d.sc.PutPolicy(pctx, d.rt.SocketPath(id), sent)
 	cancel()
 	if err != nil {
 		reason := pushReason(err, d.cfg.PushTimeout.String())
@@ -68,7 +80,7 @@ func (d *Daemon) pushLocked(ctx context.Context, id string, quiet bool) (PushRes
 		"domains", len(policy.Domains), "ms", res.DurationMs)
 	// The policy sent was the newest stored, so it includes the caller's
 	// change even when a later edit makes the project pending again.
-	return PushResult{Applied: true, DurationMs: res.DurationMs}, updated
+	return PushResult{Applied: true, DurationMs: res.DurationMs, Cut: res.Cut}, updated
 }
 
 // reconcilePushes retries, every ReconcileInterval, the pending policy of
@@ -104,7 +116,7 @@ func (d *Daemon) retryPending(ctx context.Context) {
 		id := p.ID
 		if !d.spawn(func(ctx context.Context) {
 			defer l.Unlock()
-			d.pushLocked(ctx, id, true)
+			d.pushLocked(ctx, id, true, false)
 		}) {
 			l.Unlock()
 		}

@@ -32,7 +32,7 @@ func TestUpdateStoresFirstThenPushes(t *testing.T) {
 	require.Equal(t, p.PolicyGen+1, storedAtPush.PolicyGen)
 	require.True(t, storedAtPush.Pending(), "not yet confirmed while the push is in flight")
 
-	require.Equal(t, []shared.Policy{{Mode: shared.ModeRestricted, Domains: []string{"example.org", "github.com"}}},
+	require.Equal(t, []shared.Policy{{Mode: shared.ModeRestricted, Domains: []string{"example.org", "github.com"}, HostAccess: shared.HostAll}},
 		env.sc.appliedTo(env.socket(p.ID)))
 	require.False(t, got.Pending(), "AppliedGen records the confirmation")
 	stored, _ := env.st.project(p.ID)
@@ -110,4 +110,22 @@ func TestConcurrentEditsEndApplied(t *testing.T) {
 	require.False(t, stored.Pending())
 	applied := env.sc.appliedTo(env.socket(p.ID))
 	require.Equal(t, stored.Domains, applied[len(applied)-1].Domains, "the last push carries every edit")
+}
+
+func TestCutIsAskedOnlyWithTheEditThatAsksForIt(t *testing.T) {
+	p := newProject(t, "web", project.DesiredRunning)
+	env := newTestEnv(t, p)
+	ctx := context.Background()
+	_, _, err := env.d.Update(ctx, p.ID, project.Patch{RemoveDomains: []string{"npmjs.org"}, CutConnections: true})
+	require.NoError(t, err)
+	_, _, err = env.d.Update(ctx, p.ID, project.Patch{RemoveDomains: []string{"github.com"}})
+	require.NoError(t, err)
+	applied := env.sc.appliedTo(env.socket(p.ID))
+	require.Len(t, applied, 2)
+	require.True(t, applied[0].Cut)
+	require.Equal(t, []string{"github.com"}, applied[0].Domains)
+	require.False(t, applied[1].Cut, "never kept for later pushes")
+	stored, err := env.d.Get(ctx, p.ID)
+	require.NoError(t, err)
+	require.False(t, stored.Policy().Cut, "never stored")
 }

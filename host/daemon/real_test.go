@@ -64,7 +64,7 @@ func TestWithRealStoreAndControlSocket(t *testing.T) {
 	go func() { defer close(ran); _ = d.Run(ctx) }()
 	defer func() { cancel(); <-ran }()
 
-	p, err := d.Create(context.Background(), project.Spec{Name: "web", Workspace: t.TempDir(), AgentType: "codex"})
+	p, err := d.Create(context.Background(), project.Spec{Name: "web", Workspace: ownedWorkspace(t), AgentType: "codex"})
 	require.NoError(t, err)
 	rt.setState(p.ID, runningState())
 	_, err = st.Update(p.ID, func(cur project.Project) (project.Project, error) {
@@ -116,4 +116,15 @@ func TestWithRealStoreAndControlSocket(t *testing.T) {
 	require.NoError(t, d.Delete(context.Background(), p.ID))
 	_, err = st.Get(p.ID)
 	require.ErrorIs(t, err, store.ErrNotFound)
+}
+
+// ownedWorkspace is a temporary folder owned by uid and gid 1000, as a
+// user's own workspace is: Warden refuses one of root's.
+func ownedWorkspace(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Chown(dir, 1000, 1000); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

@@ -31,6 +31,17 @@ type Patch struct {
 	// AllowSharedSuffixes accepts new entries (in Domains or AddDomains)
 	// that have public suffixes under them; see Spec.
 	AllowSharedSuffixes bool `json:"allowSharedSuffixes,omitempty"`
+	// GitConfigWritable and Limits take effect at the next start.
+	GitConfigWritable *bool   `json:"gitConfigWritable,omitempty"`
+	Limits            *Limits `json:"limits,omitempty"`
+	// CutConnections asks the sidecar to cut the open connections to the
+	// addresses of the domains this edit removes (otherwise they stay open
+	// until they close). It is part of this edit only, never stored.
+	CutConnections bool `json:"cutConnections,omitempty"`
+	// HostAccess and HostPorts are applied live, like the allowlist;
+	// HostPorts alone keeps the access as it is.
+	HostAccess *shared.HostAccess `json:"hostAccess,omitempty"`
+	HostPorts  *[]int             `json:"hostPorts,omitempty"`
 }
 
 // Apply validates the whole patch and returns the edited project. On any
@@ -73,7 +84,32 @@ func (p Project) Apply(patch Patch, now time.Time) (Project, error) {
 		}
 	}
 
-	if next.Mode != p.Mode || !slices.Equal(next.Domains, p.Domains) {
+	if patch.HostAccess != nil || patch.HostPorts != nil {
+		access, ports := next.HostAccess, next.HostPorts
+		if patch.HostAccess != nil {
+			access = *patch.HostAccess
+			if access != shared.HostPorts && patch.HostPorts == nil {
+				ports = nil
+			}
+		}
+		if patch.HostPorts != nil {
+			ports = *patch.HostPorts
+		}
+		if next.HostAccess, next.HostPorts, err = checkHostAccess(access, ports); err != nil {
+			return Project{}, err
+		}
+	}
+	if patch.GitConfigWritable != nil {
+		next.GitConfigWritable = *patch.GitConfigWritable
+	}
+	if patch.Limits != nil {
+		if next.Limits, err = checkLimits(*patch.Limits); err != nil {
+			return Project{}, err
+		}
+	}
+
+	if next.Mode != p.Mode || !slices.Equal(next.Domains, p.Domains) ||
+		hostAccessOf(next) != hostAccessOf(p) || !slices.Equal(next.HostPorts, p.HostPorts) {
 		next.PolicyGen++
 	}
 	if !sameSettings(p, next) {
@@ -153,5 +189,7 @@ func sameSettings(a, b Project) bool {
 		a.AgentType == b.AgentType && slices.Equal(a.Runtimes, b.Runtimes) &&
 		a.Mode == b.Mode && slices.Equal(a.Domains, b.Domains) &&
 		slices.Equal(a.Ports, b.Ports) && a.Image == b.Image && maps.Equal(a.Env, b.Env) &&
-		a.Desired == b.Desired && a.PolicyGen == b.PolicyGen && a.AppliedGen == b.AppliedGen
+		a.Desired == b.Desired && a.PolicyGen == b.PolicyGen && a.AppliedGen == b.AppliedGen &&
+		a.GitConfigWritable == b.GitConfigWritable && a.Limits == b.Limits &&
+		a.HostAccess == b.HostAccess && slices.Equal(a.HostPorts, b.HostPorts)
 }

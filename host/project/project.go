@@ -32,9 +32,21 @@ type Project struct {
 	// name; the daemon removes each when it expires.
 	Grants []Grant `json:"grants,omitempty"`
 	// Image is the agent image; empty means the agent type's default.
-	Image   string            `json:"image"`
-	Env     map[string]string `json:"env"`
-	Desired string            `json:"desired"` // DesiredRunning or DesiredStopped
+	Image string `json:"image"`
+	// GitConfigWritable lets the agent write the workspace repository's
+	// .git/config, .git/hooks and .git/info, which the user's own git runs
+	// from; by default they are read-only in the agent.
+	GitConfigWritable bool `json:"gitConfigWritable,omitempty"`
+	// Limits bound the agent container; zero fields are the defaults
+	// (Limits.Effective).
+	Limits Limits `json:"limits"`
+	// HostAccess is what the agent reaches on the host; empty (a project
+	// stored before the setting existed) is shared.HostAll. HostPorts,
+	// sorted, count with shared.HostPorts only.
+	HostAccess shared.HostAccess `json:"hostAccess"`
+	HostPorts  []int             `json:"hostPorts"`
+	Env        map[string]string `json:"env"`
+	Desired    string            `json:"desired"` // DesiredRunning or DesiredStopped
 	// PolicyGen counts changes of mode or allowlist; AppliedGen is the last
 	// PolicyGen a sidecar confirmed.
 	PolicyGen  uint64    `json:"policyGen"`
@@ -57,7 +69,15 @@ func (p Project) Policy() shared.Policy {
 		slices.Sort(domains)
 		domains = slices.Compact(domains)
 	}
-	return shared.Policy{Mode: p.Mode, Domains: domains}
+	access := p.HostAccess
+	if access == "" {
+		access = shared.HostAll
+	}
+	var ports []int
+	if access == shared.HostPorts {
+		ports = slices.Clone(p.HostPorts)
+	}
+	return shared.Policy{Mode: p.Mode, Domains: domains, HostAccess: access, HostPorts: ports}
 }
 
 // Pending reports whether the stored policy is newer than the one a sidecar
@@ -71,6 +91,7 @@ func (p Project) Clone() Project {
 	p.Runtimes = cloneStrings(p.Runtimes)
 	p.Domains = cloneStrings(p.Domains)
 	p.Ports = cloneInts(p.Ports)
+	p.HostPorts = cloneInts(p.HostPorts)
 	p.Env = cloneEnv(p.Env)
 	p.Grants = slices.Clone(p.Grants)
 	return p

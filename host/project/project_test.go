@@ -37,7 +37,7 @@ func TestJSONRoundTrip(t *testing.T) {
 func TestPolicy(t *testing.T) {
 	p := build(t, func(s *Spec) { s.Mode = shared.ModeNone; s.Domains = &[]string{"example.com"} })
 	pol := p.Policy()
-	require.Equal(t, shared.Policy{Mode: shared.ModeNone, Domains: []string{"example.com"}}, pol)
+	require.Equal(t, shared.Policy{Mode: shared.ModeNone, Domains: []string{"example.com"}, HostAccess: shared.HostAll}, pol)
 	pol.Domains[0] = "changed.example.com"
 	require.Equal(t, "example.com", p.Domains[0], "the policy is a copy")
 	_, err := pol.Validate()

@@ -34,6 +34,15 @@ type Spec struct {
 	// them (amazonaws.com, over everyone's s3.amazonaws.com buckets), which
 	// are refused otherwise.
 	AllowSharedSuffixes bool `json:"allowSharedSuffixes,omitempty"`
+	// GitConfigWritable lets the agent write .git/config, hooks and info
+	// (see Project).
+	GitConfigWritable bool `json:"gitConfigWritable,omitempty"`
+	// Limits zero fields are the defaults.
+	Limits Limits `json:"limits,omitempty"`
+	// HostAccess defaults to shared.HostAll; HostPorts go with
+	// shared.HostPorts.
+	HostAccess shared.HostAccess `json:"hostAccess,omitempty"`
+	HostPorts  []int             `json:"hostPorts,omitempty"`
 }
 
 // DefaultMode is the mode of a project whose Spec names none.
@@ -90,6 +99,14 @@ func (s Spec) Build(id string, now time.Time, types AgentTypes) (Project, error)
 	if err != nil {
 		return Project{}, err
 	}
+	limits, err := checkLimits(s.Limits)
+	if err != nil {
+		return Project{}, err
+	}
+	access, hostPorts, err := checkHostAccess(s.HostAccess, s.HostPorts)
+	if err != nil {
+		return Project{}, err
+	}
 	now = now.UTC() // drops the monotonic reading, so stored and read times compare equal
 	return Project{
 		ID:        id,
@@ -102,9 +119,15 @@ func (s Spec) Build(id string, now time.Time, types AgentTypes) (Project, error)
 		Ports:     ports,
 		Image:     s.Image,
 		Env:       env,
-		Desired:   DesiredStopped,
-		PolicyGen: 1,
-		CreatedAt: now,
-		UpdatedAt: now,
+		Limits:    limits,
+		// The host's ports, as the user chose them.
+		HostAccess: access,
+		HostPorts:  hostPorts,
+		Desired:    DesiredStopped,
+		// Only a user's choice turns the protection off.
+		GitConfigWritable: s.GitConfigWritable,
+		PolicyGen:         1,
+		CreatedAt:         now,
+		UpdatedAt:         now,
 	}, nil
 }

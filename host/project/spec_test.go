@@ -117,7 +117,7 @@ func TestBuild(t *testing.T) {
 		require.Contains(t, p.Domains, d, "presets fill the allowlist")
 	}
 	require.NotContains(t, p.Domains, "npmjs.org")
-	require.Equal(t, shared.Policy{Mode: shared.ModeRestricted, Domains: p.Domains}, p.Policy())
+	require.Equal(t, shared.Policy{Mode: shared.ModeRestricted, Domains: p.Domains, HostAccess: shared.HostAll}, p.Policy())
 }
 
 func TestBuildExplicitDomains(t *testing.T) {

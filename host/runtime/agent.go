@@ -32,8 +32,16 @@ func agentImage(p project.Project, t agent.Definition) string {
 	return t.Image
 }
 
+// agentCapDrop are the capabilities the agent's root loses. NET_ADMIN and
+// NET_RAW would undo the sidecar's rules. MKNOD and SETFCAP would make device
+// nodes and capability files; the id-mapped mounts already stop both in
+// the workspace, and dropping them keeps them out of every other folder too.
+// CHOWN, DAC_OVERRIDE, FOWNER and the like stay: apt and dpkg need them, and
+// they reach nothing on the host through an id-mapped mount.
+var agentCapDrop = []string{"NET_ADMIN", "NET_RAW", "MKNOD", "SETFCAP"}
+
 // agentSpec is the agent container of a project: in the sidecar's network
-// namespace, NET_ADMIN and NET_RAW dropped, the workspace at /workspace and
+// namespace, agentCapDrop dropped, the id-mapped workspace at /workspace and
 // the agent type's config folders, nothing else from the host. The agent
 // type adds its environment (the project's own wins) and health check. It
 // has no restart policy: only Start runs it, after its sidecar is ready.
@@ -49,17 +57,17 @@ func agentSpec(instance string, a preparedAgent, sidecarID string) containerSpec
 		Env:         envList(env),
 		WorkingDir:  agentWorkdir,
 		Healthcheck: healthConfig(a.agentType.HealthCheck),
-		Labels:      map[string]string{LabelAgentCommand: commandLabel(a.agentType.Command)},
+		// The binds name the views, not the workspace: these labels make a
+		// change of workspace or of its owner a change of spec.
+		Labels: map[string]string{
+			LabelAgentCommand: commandLabel(a.agentType.Command),
+			LabelWorkspace:    filepath.Clean(p.Workspace),
+			labelIDMap:        a.ids.String(),
+		},
 	}
 	if needsKeepAlive(a.image) {
 		cfg.Cmd = keepAlive
 	}
-	mounts := []mount.Mount{{
-		Type:   mount.TypeBind,
-		Source: filepath.Clean(p.Workspace),
-		Target: agentWorkdir,
-	}}
-	mounts = append(mounts, a.folders...)
 	init := true
 	return containerSpec{
 		Name:    agentName(p.ID),
@@ -67,11 +75,25 @@ func agentSpec(instance string, a preparedAgent, sidecarID string) containerSpec
 		Config:  cfg,
 		Host: &container.HostConfig{
 			NetworkMode: container.NetworkMode("container:" + sidecarID),
-			CapDrop:     []string{"NET_ADMIN", "NET_RAW"},
+			CapDrop:     agentCapDrop,
 			Init:        &init,
-			Mounts:      mounts,
+			Mounts:      a.mounts,
+			Resources:   resources(p.Limits.Effective()),
 		},
 	}.sealed(labels(instance, p.ID, RoleAgent))
+}
+
+// resources are the project's limits as the engine applies them. Memory and
+// swap together get the one limit, so a leak cannot spill into swap.
+func resources(l project.Limits) container.Resources {
+	pids := l.PIDs
+	mem := l.MemoryMB << 20
+	return container.Resources{
+		PidsLimit:  &pids,
+		Memory:     mem,
+		MemorySwap: mem,
+		NanoCPUs:   int64(l.CPUs * 1e9),
+	}
 }
 
 // needsKeepAlive reports whether the image would exit at once without a
@@ -111,11 +133,13 @@ type preparedAgent struct {
 	agentType agent.Definition
 	ref       string
 	image     image.InspectResponse
-	folders   []mount.Mount // the agent type's config folders
+	mounts    []mount.Mount // the workspace, .git's read-only parts, the config folders
+	ids       idMap         // how the views map the agent's ids
 }
 
-// prepareAgent resolves the agent type and image, checks the workspace and
-// makes sure the config folders exist on the host.
+// prepareAgent resolves the agent type and image, checks the workspace,
+// makes sure the config folders exist on the host and mounts the id-mapped
+// views the agent binds.
 func (r *Runtime) prepareAgent(ctx context.Context, p project.Project) (preparedAgent, error) {
 	t, err := r.agentType(p)
 	if err != nil {
@@ -129,11 +153,11 @@ func (r *Runtime) prepareAgent(ctx context.Context, p project.Project) (prepared
 	if err != nil {
 		return preparedAgent{}, err
 	}
-	folders, err := r.configMounts(p.ID, t.ConfigFolders)
-	if err != nil {
+	a := preparedAgent{p: p, agentType: t, ref: ref, image: img}
+	if err := r.prepareMounts(ctx, &a, img, t.ConfigFolders); err != nil {
 		return preparedAgent{}, err
 	}
-	return preparedAgent{p: p, agentType: t, ref: ref, image: img, folders: folders}, nil
+	return a, nil
 }
 
 // createAgent makes sure the agent container exists with the current spec

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/mount"
 
 	"github.com/warden-sh/warden/host/agent"
 	"github.com/warden-sh/warden/host/project"
@@ -48,10 +47,12 @@ func (r *Runtime) HomeDir(projectID string) string {
 	return filepath.Join(r.cfg.HomeRoot, projectID)
 }
 
-// configMounts makes sure the host side of each config folder exists and
-// returns the binds. A container folder /home/agent/.claude lives at
-// HomeDir/home/agent/.claude, so it survives the container's recreation.
-func (r *Runtime) configMounts(projectID string, folders []string) ([]mount.Mount, error) {
+// configMounts makes sure the host side of each config folder exists,
+// owned by the workspace's owner (the agent sees them as its own through the
+// id-mapped view of HomeDir), and returns the folders. A container folder
+// /home/agent/.claude lives at HomeDir/home/agent/.claude, so it survives
+// the container's recreation.
+func (r *Runtime) configMounts(projectID string, folders []string, uid, gid uint32) ([]string, error) {
 	if len(folders) == 0 {
 		return nil, nil
 	}
@@ -59,14 +60,13 @@ func (r *Runtime) configMounts(projectID string, folders []string) ([]mount.Moun
 	if err := os.MkdirAll(home, 0o700); err != nil {
 		return nil, fmt.Errorf("creating config folder root %s: %w", home, err)
 	}
-	// The folder the project's agent shares with nothing else is 0700; the
-	// bound folders inside it are open to every user, because the agent's
-	// user inside the image (uid 1000 in Warden's images) is unknown here
-	// and other users on the host cannot get past the 0700 folder.
+	// Only root and the agent enter the project's folder.
 	if err := os.Chmod(home, 0o700); err != nil {
 		return nil, fmt.Errorf("securing config folder root %s: %w", home, err)
 	}
-	out := make([]mount.Mount, 0, len(folders))
+	if err := os.Lchown(home, int(uid), int(gid)); err != nil {
+		return nil, fmt.Errorf("giving config folder root %s to the workspace's owner: %w", home, err)
+	}
 	for _, f := range folders {
 		src := filepath.Join(home, filepath.FromSlash(f))
 		if err := os.MkdirAll(src, 0o700); err != nil {
@@ -76,12 +76,15 @@ func (r *Runtime) configMounts(projectID string, folders []string) ([]mount.Moun
 		if err != nil || !info.IsDir() {
 			return nil, fmt.Errorf("config folder %s for %s is not a plain folder; remove it and start again", src, f)
 		}
-		if err := os.Chmod(src, 0o777); err != nil {
-			return nil, fmt.Errorf("opening config folder %s to the agent: %w", src, err)
+		// The folders between home and src are the path the agent's image
+		// has (/home/agent), so they are the agent's as well.
+		for dir := src; dir != home; dir = filepath.Dir(dir) {
+			if err := os.Lchown(dir, int(uid), int(gid)); err != nil {
+				return nil, fmt.Errorf("giving config folder %s to the workspace's owner: %w", dir, err)
+			}
 		}
-		out = append(out, mount.Mount{Type: mount.TypeBind, Source: src, Target: f})
 	}
-	return out, nil
+	return folders, nil
 }
 
 // healthConfig is the agent type's health check as Docker runs it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/docker/docker/api/types/mount"
@@ -23,13 +24,17 @@ func TestStartBindsConfigFoldersAndRemoveDeletesThem(t *testing.T) {
 	info, err := os.Stat(src)
 	require.NoError(t, err)
 	require.True(t, info.IsDir())
-	require.Equal(t, os.FileMode(0o777), info.Mode().Perm(), "writable by the image's user")
+	require.Equal(t, os.FileMode(0o700), info.Mode().Perm())
+	require.Equal(t, uint32(1000), info.Sys().(*syscall.Stat_t).Uid, "the workspace's owner's, which the agent sees as its own")
 	root, err := os.Stat(r.HomeDir(testID))
 	require.NoError(t, err)
 	require.Equal(t, os.FileMode(0o700), root.Mode().Perm(), "no other host user gets in")
 
+	view, ok := f.mounts.get(r.homeView(testID))
+	require.True(t, ok, "the config folders are seen through an id-mapped view")
+	require.Equal(t, r.HomeDir(testID), view.src)
 	c, _ := f.container(agentC)
-	require.Contains(t, c.host.Mounts, mount.Mount{Type: mount.TypeBind, Source: src, Target: "/home/agent/.claude"})
+	require.Contains(t, c.host.Mounts, mount.Mount{Type: mount.TypeBind, Source: filepath.Join(r.homeView(testID), "home", "agent", ".claude"), Target: "/home/agent/.claude"})
 	require.Contains(t, c.config.Env, "CLAUDE_CONFIG_DIR=/home/agent/.claude")
 	require.Contains(t, c.config.Env, "A=1", "the project's own env too")
 
@@ -66,6 +71,6 @@ func TestConfigMountsRefuseALink(t *testing.T) {
 	src := filepath.Join(r.HomeDir(testID), "home", "agent")
 	require.NoError(t, os.MkdirAll(src, 0o700))
 	require.NoError(t, os.Symlink(t.TempDir(), filepath.Join(src, ".claude")))
-	_, err := r.configMounts(testID, []string{"/home/agent/.claude"})
+	_, err := r.configMounts(testID, []string{"/home/agent/.claude"}, 1000, 1000)
 	require.ErrorContains(t, err, "not a plain folder")
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/warden-sh/warden/host/agent"
+	"github.com/warden-sh/warden/shared"
 )
 
 // Config is the runtime's configuration; DefaultConfig gives every field its
@@ -23,6 +24,10 @@ type Config struct {
 	// agent type's config folders (login and settings), bound into the
 	// agent only. Default: "homes" beside SocketRoot.
 	HomeRoot string `json:"homeRoot"`
+	// MountRoot is the host folder holding one folder per project with the
+	// id-mapped views of its workspace and config folders that the agent
+	// binds. Default: "mounts" beside SocketRoot.
+	MountRoot string `json:"mountRoot"`
 	// Agents are the agent types projects may have. Default: the built-in
 	// ones (agent.NewRegistry()); the daemon passes its registry, which
 	// plugins add to.
@@ -32,6 +37,9 @@ type Config struct {
 	// Upstreams are the DNS resolvers (ip:port) the sidecars forward allowed
 	// names to. Empty means each sidecar's own /etc/resolv.conf.
 	Upstreams []string `json:"upstreams,omitempty"`
+	// ClosedHostPorts are TCP ports of the host that no agent may reach,
+	// whatever its project's host access: the daemon's own.
+	ClosedHostPorts []int `json:"closedHostPorts,omitempty"`
 	// ReadyTimeout bounds how long Start waits for a sidecar to report
 	// ready. Default 30s.
 	ReadyTimeout time.Duration `json:"readyTimeout"`
@@ -61,6 +69,9 @@ func (c Config) withDefaults() Config {
 	if c.HomeRoot == "" && c.SocketRoot != "" {
 		c.HomeRoot = filepath.Join(filepath.Dir(filepath.Clean(c.SocketRoot)), "homes")
 	}
+	if c.MountRoot == "" && c.SocketRoot != "" {
+		c.MountRoot = filepath.Join(filepath.Dir(filepath.Clean(c.SocketRoot)), "mounts")
+	}
 	if c.Agents == nil {
 		c.Agents = agent.NewRegistry()
 	}
@@ -85,6 +96,17 @@ func (c Config) validate() error {
 	}
 	if within(c.SocketRoot, c.HomeRoot) || within(c.HomeRoot, c.SocketRoot) {
 		return fmt.Errorf("config folder root %q and socket folder %q overlap; the agent must never see the control sockets — expect two folders apart", c.HomeRoot, c.SocketRoot)
+	}
+	if !filepath.IsAbs(c.MountRoot) {
+		return fmt.Errorf("mount folder root %q is not an absolute path; expect a folder such as /var/lib/warden/mounts", c.MountRoot)
+	}
+	for _, other := range []string{c.SocketRoot, c.HomeRoot} {
+		if within(c.MountRoot, other) || within(other, c.MountRoot) {
+			return fmt.Errorf("mount folder root %q and folder %q overlap; expect folders apart", c.MountRoot, other)
+		}
+	}
+	if _, err := shared.CheckHostPorts(c.ClosedHostPorts); err != nil {
+		return fmt.Errorf("closed %w", err)
 	}
 	for _, u := range c.Upstreams {
 		if _, err := netip.ParseAddrPort(u); err != nil {

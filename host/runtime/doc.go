@@ -11,9 +11,20 @@
 //	  ├─ wait until control.Client.Status reports Ready (policy fully in place),
 //	  │    meanwhile create (not start) the agent container
 //	  └─ agent "warden-<id>-agent" started: network container:<sidecar id>,
-//	       NET_ADMIN and NET_RAW dropped, workspace bound at /workspace, no
-//	       Docker socket, no restart policy (only Start runs it, and only after
-//	       the sidecar is ready)
+//	       NET_ADMIN, NET_RAW, MKNOD and SETFCAP dropped, pids/memory/CPU
+//	       limits, the workspace bound at /workspace through an id-mapped view,
+//	       no Docker socket, no restart policy (only Start runs it, and only
+//	       after the sidecar is ready)
+//
+// The views: the workspace and HomeRoot/<id> are mounted id-mapped under
+// MountRoot/<id> (open_tree + mount_setattr) just before the agent container
+// is created and started, and unmounted once it runs, since the container
+// keeps its own copy of each bind. The mapping holds one pair: the image's
+// user and group become the workspace's owner, every other id is unmapped, so
+// the agent's root cannot create, chown or mknod anything there. When the
+// workspace holds a repository, .git is bound onto itself and its config,
+// commondir, hooks and info read-only, so the user's own git runs nothing the
+// agent wrote (unless the project sets gitConfigWritable).
 //
 // What the agent container holds besides comes from the project's agent type
 // (Config.Agents, host/agent): the default image, environment (the project's

@@ -64,6 +64,7 @@ func newDockerWorld(t *testing.T, adjust ...func(*Config)) dockerWorld {
 	cfg.SidecarImage = testSidecarImage
 	cfg.SocketRoot = shortTempDir(t)
 	cfg.HomeRoot = shortTempDir(t)
+	cfg.MountRoot = shortTempDir(t)
 	cfg.Upstreams = []string{nowhereUpstream}
 	cfg.ReadyTimeout = 20 * time.Second
 	for _, f := range adjust {
@@ -80,9 +81,8 @@ func newDockerWorld(t *testing.T, adjust ...func(*Config)) dockerWorld {
 // are removed when the test ends, whatever happened.
 func (w dockerWorld) newProject(t *testing.T) project.Project {
 	t.Helper()
-	ws := t.TempDir()
-	// The agent runs as uid 1000; a user's own workspace is theirs.
-	require.NoError(t, os.Chmod(ws, 0o777))
+	// A user's own workspace, as Warden requires.
+	ws := ownedDir(t)
 	p := project.Project{
 		ID:        project.NewID(),
 		Name:      t.Name(),

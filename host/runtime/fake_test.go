@@ -47,6 +47,8 @@ type fakeDocker struct {
 	exitOnStart int
 	// removeErr, when set, is what ContainerRemove returns.
 	removeErr error
+	// mounts stands in for the kernel's id-mapped mounts.
+	mounts *fakeMounter
 }
 
 type fakeContainer struct {
@@ -84,8 +86,9 @@ func newFakeDocker(t *testing.T) *fakeDocker {
 			"bridge": {Name: "bridge", IPAM: network.IPAM{Config: []network.IPAMConfig{{Subnet: "172.17.0.0/16"}}}},
 			"own":    {Name: "own", IPAM: network.IPAM{Config: []network.IPAMConfig{{Subnet: "172.18.0.0/16", Gateway: "172.18.0.1"}}}},
 		},
-		clock: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
-		ready: &ready,
+		clock:  time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		ready:  &ready,
+		mounts: &fakeMounter{mounted: map[string]fakeMount{}, last: map[string]fakeMount{}},
 	}
 	t.Cleanup(func() {
 		f.mu.Lock()
@@ -109,13 +112,61 @@ func newFakeRuntime(t *testing.T, f *fakeDocker, adjust ...func(*Config)) *Runti
 	cfg := DefaultConfig()
 	cfg.SocketRoot = shortTempDir(t)
 	cfg.HomeRoot = shortTempDir(t)
+	cfg.MountRoot = shortTempDir(t)
 	cfg.ReadyTimeout = 2 * time.Second
 	for _, a := range adjust {
 		a(&cfg)
 	}
 	r, err := newRuntime(cfg, slog.New(slog.NewTextHandler(testWriter{t}, nil)), f)
 	require.NoError(t, err)
+	r.mounter = f.mounts
 	return r
+}
+
+// fakeMounter records the views it is asked for; the kernel's are proven in
+// TestPrivilegedIDMappedMount and the Docker tests.
+type fakeMounter struct {
+	mu      sync.Mutex
+	mounted map[string]fakeMount // by mount point, what is mounted now
+	last    map[string]fakeMount // by mount point, what was mounted last
+	calls   []string
+}
+
+type fakeMount struct {
+	src string
+	ids idMap
+}
+
+func (m *fakeMounter) Mount(src, dst string, ids idMap) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.mounted[dst] = fakeMount{src, ids}
+	m.last[dst] = fakeMount{src, ids}
+	m.calls = append(m.calls, "mount "+dst)
+	return nil
+}
+
+func (m *fakeMounter) Unmount(dst string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.mounted, dst)
+	m.calls = append(m.calls, "unmount "+dst)
+	return nil
+}
+
+// get returns what was mounted at dst last, mounted still or not.
+func (m *fakeMounter) get(dst string) (fakeMount, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.last[dst]
+	return v, ok
+}
+
+func (m *fakeMounter) isMounted(dst string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.mounted[dst]
+	return ok
 }
 
 func (f *fakeDocker) record(format string, args ...any) {

@@ -23,6 +23,12 @@ const (
 	// LabelAgentCommand holds, on an agent container, the agent type's
 	// command as a JSON array: what Exec runs when given no command.
 	LabelAgentCommand = "warden.agent.command"
+	// LabelWorkspace holds, on an agent container, the workspace's host
+	// path.
+	LabelWorkspace = "warden.workspace"
+	// labelIDMap holds, on an agent container, the id mapping of its
+	// views (idMap.String).
+	labelIDMap = "warden.idmap"
 	// labelSpec holds a hash of the spec the container was created from, so
 	// Start can tell a container that no longer matches its project.
 	labelSpec = "warden.spec"

@@ -26,6 +26,10 @@ type Runtime struct {
 	gateways map[string][]netip.Addr
 	// instance labels this daemon's containers (see LabelInstance).
 	instance string
+	// mounter makes the id-mapped views of workspaces and config folders.
+	mounter idMounter
+	// imageUsers caches imageUser by image id.
+	imageUsers map[string]containerIDs
 }
 
 // New connects to the Docker engine named by the environment (as the docker
@@ -60,6 +64,8 @@ func newRuntime(cfg Config, log *slog.Logger, docker dockerAPI) (*Runtime, error
 		locks:         make(map[string]*sync.Mutex),
 		gateways:      make(map[string][]netip.Addr),
 		instance:      instanceOf(cfg.SocketRoot),
+		mounter:       kernelMounter{},
+		imageUsers:    make(map[string]containerIDs),
 	}, nil
 }
 

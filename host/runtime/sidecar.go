@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
@@ -23,6 +24,9 @@ func sidecarSpec(instance string, cfg Config, projectID, socketDir, imageID stri
 	}
 	for _, g := range gateways {
 		cmd = append(cmd, "--host-gateway", g.String())
+	}
+	for _, p := range cfg.ClosedHostPorts {
+		cmd = append(cmd, "--host-closed-port", strconv.Itoa(p))
 	}
 	return containerSpec{
 		Name:    sidecarName(projectID),

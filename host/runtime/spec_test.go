@@ -39,6 +39,7 @@ func TestSidecarSpec(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Network = "own"
 	cfg.Upstreams = []string{"192.0.2.53:53", "[2001:db8::53]:53"}
+	cfg.ClosedHostPorts = []int{8090}
 	gws := []netip.Addr{netip.MustParseAddr("172.17.0.1"), netip.MustParseAddr("172.18.0.1")}
 	s := sidecarSpec("test", cfg, testID, "/data/sockets/"+testID, "sha256:sidecar", gws)
 
@@ -50,6 +51,7 @@ func TestSidecarSpec(t *testing.T) {
 		"--policy-file", "/run/warden/policy.json",
 		"--upstream", "192.0.2.53:53", "--upstream", "[2001:db8::53]:53",
 		"--host-gateway", "172.17.0.1", "--host-gateway", "172.18.0.1",
+		"--host-closed-port", "8090",
 	}, []string(s.Config.Cmd))
 	require.Equal(t, testID, s.Config.Labels[LabelProject])
 	require.Equal(t, RoleSidecar, s.Config.Labels[LabelRole])
@@ -68,7 +70,11 @@ func prepared(p project.Project, img image.InspectResponse, ref string) prepared
 	t, _ := agent.NewRegistry().Lookup("claude-code")
 	return preparedAgent{
 		p: p, agentType: t, ref: ref, image: img,
-		folders: []mount.Mount{{Type: mount.TypeBind, Source: "/data/homes/" + testID + "/home/agent/.claude", Target: "/home/agent/.claude"}},
+		mounts: []mount.Mount{
+			{Type: mount.TypeBind, Source: "/data/mounts/" + testID + "/workspace", Target: "/workspace"},
+			{Type: mount.TypeBind, Source: "/data/mounts/" + testID + "/home/home/agent/.claude", Target: "/home/agent/.claude"},
+		},
+		ids: idMap{ContainerUID: 1000, ContainerGID: 1000, HostUID: 1001, HostGID: 1001},
 	}
 }
 
@@ -104,16 +110,18 @@ func TestAgentSpec(t *testing.T) {
 			require.Equal(t, `["claude"]`, s.Config.Labels[LabelAgentCommand])
 			require.Equal(t, []string{"CMD", "claude", "--version"}, s.Config.Healthcheck.Test)
 			require.Equal(t, container.NetworkMode("container:0123sidecar"), s.Host.NetworkMode)
-			require.ElementsMatch(t, []string{"NET_ADMIN", "NET_RAW"}, []string(s.Host.CapDrop))
+			require.ElementsMatch(t, []string{"NET_ADMIN", "NET_RAW", "MKNOD", "SETFCAP"}, []string(s.Host.CapDrop))
 			require.Empty(t, s.Host.CapAdd)
 			require.Empty(t, s.Host.ExtraHosts, "the agent shares the sidecar's hosts file")
 			require.Empty(t, s.Host.RestartPolicy.Name, "only Start runs the agent")
 			require.NotNil(t, s.Host.Init)
 			require.True(t, *s.Host.Init)
 			require.Equal(t, []mount.Mount{
-				{Type: mount.TypeBind, Source: "/home/me/app", Target: "/workspace"},
-				{Type: mount.TypeBind, Source: "/data/homes/" + testID + "/home/agent/.claude", Target: "/home/agent/.claude"},
-			}, s.Host.Mounts)
+				{Type: mount.TypeBind, Source: "/data/mounts/" + testID + "/workspace", Target: "/workspace"},
+				{Type: mount.TypeBind, Source: "/data/mounts/" + testID + "/home/home/agent/.claude", Target: "/home/agent/.claude"},
+			}, s.Host.Mounts, "the id-mapped views, never the host folders themselves")
+			require.Equal(t, "/home/me/app", s.Config.Labels[LabelWorkspace])
+			require.Equal(t, "1000:1000=1001:1001", s.Config.Labels[labelIDMap])
 		})
 	}
 }
@@ -127,7 +135,9 @@ func TestSpecHash(t *testing.T) {
 	otherType := prepared(p, img, "x")
 	otherType.agentType.Command = []string{"claude", "--continue"}
 	noFolders := prepared(p, img, "x")
-	noFolders.folders = nil
+	noFolders.mounts = noFolders.mounts[:1]
+	otherOwner := prepared(p, img, "x")
+	otherOwner.ids.HostUID = 1002
 	changed := map[string]containerSpec{
 		"env":           agentSpec("test", prepared(project.Project{ID: testID, Workspace: "/w", Env: map[string]string{"A": "2"}}, img, "x"), "sid"),
 		"workspace":     agentSpec("test", prepared(project.Project{ID: testID, Workspace: "/v", Env: p.Env}, img, "x"), "sid"),
@@ -136,6 +146,7 @@ func TestSpecHash(t *testing.T) {
 		"sidecar":       agentSpec("test", prepared(p, img, "x"), "other"),
 		"agent command": agentSpec("test", otherType, "sid"),
 		"folders":       agentSpec("test", noFolders, "sid"),
+		"owner":         agentSpec("test", otherOwner, "sid"),
 	}
 	for name, s := range changed {
 		require.NotEqual(t, base.Config.Labels[labelSpec], s.Config.Labels[labelSpec], name)
@@ -159,4 +170,21 @@ func TestNeedsKeepAlive(t *testing.T) {
 			require.Equal(t, tc.want, needsKeepAlive(imageWith("id", tc.entrypoint, tc.cmd)))
 		})
 	}
+}
+
+func TestAgentSpecLimits(t *testing.T) {
+	img := imageWith("sha256:a", nil, nil)
+	p := project.Project{ID: testID, Workspace: "/w"}
+	s := agentSpec("test", prepared(p, img, "x"), "sid")
+	require.Equal(t, int64(1024), *s.Host.PidsLimit, "the defaults when the project sets none")
+	require.Equal(t, int64(4096)<<20, s.Host.Memory)
+	require.Equal(t, s.Host.Memory, s.Host.MemorySwap, "no swap beyond the memory limit")
+	require.Equal(t, int64(2e9), s.Host.NanoCPUs)
+
+	p.Limits = project.Limits{PIDs: 100, CPUs: 0.5}
+	own := agentSpec("test", prepared(p, img, "x"), "sid")
+	require.Equal(t, int64(100), *own.Host.PidsLimit)
+	require.Equal(t, int64(4096)<<20, own.Host.Memory, "a field left zero keeps its default")
+	require.Equal(t, int64(5e8), own.Host.NanoCPUs)
+	require.NotEqual(t, s.Config.Labels[labelSpec], own.Config.Labels[labelSpec], "a change of limits recreates the container")
 }

@@ -29,8 +29,12 @@ func (r *Runtime) Start(ctx context.Context, p project.Project) error {
 	// workspace or a missing image leaves no sidecar behind either.
 	agent, err := r.prepareAgent(ctx, p)
 	if err != nil {
+		r.unmountViews(p.ID)
 		return fmt.Errorf("starting project %s: %w", p.ID, err)
 	}
+	// The engine binds the views when the agent starts; the container
+	// keeps its own copy, so the host needs them no longer than that.
+	defer r.unmountViews(p.ID)
 	sidecar, err := r.ensureSidecar(ctx, p.ID)
 	if err != nil {
 		return fmt.Errorf("starting project %s: %w", p.ID, err)

@@ -20,7 +20,7 @@ func testProject(t *testing.T) project.Project {
 	return project.Project{
 		ID:        testID,
 		Name:      "app",
-		Workspace: t.TempDir(),
+		Workspace: ownedDir(t),
 		AgentType: "claude-code",
 		Mode:      shared.ModeRestricted,
 		Domains:   []string{"github.com", "npmjs.org"},
@@ -53,7 +53,7 @@ func TestStartRunsSidecarThenAgent(t *testing.T) {
 
 	body, err := os.ReadFile(r.PolicyPath(testID))
 	require.NoError(t, err)
-	require.JSONEq(t, `{"mode":"restricted","domains":["github.com","npmjs.org"]}`, string(body))
+	require.JSONEq(t, `{"mode":"restricted","domains":["github.com","npmjs.org"],"hostAccess":"all"}`, string(body))
 
 	st, err := r.State(context.Background(), testID)
 	require.NoError(t, err)
@@ -269,7 +269,7 @@ func TestWritePolicy(t *testing.T) {
 	body, err := os.ReadFile(path)
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(body, &got))
-	require.Equal(t, shared.Policy{Mode: shared.ModeRestricted, Domains: []string{"github.com", "npmjs.org"}}, got, "stored in canonical form")
+	require.Equal(t, shared.Policy{Mode: shared.ModeRestricted, Domains: []string{"github.com", "npmjs.org"}, HostAccess: shared.HostAll}, got, "stored in canonical form")
 
 	// A refused policy leaves the file as it was.
 	require.Error(t, r.WritePolicy(testID, shared.Policy{Mode: "open"}))
@@ -280,7 +280,7 @@ func TestWritePolicy(t *testing.T) {
 	require.NoError(t, r.WritePolicy(testID, shared.Policy{Mode: shared.ModeNone}))
 	body, err = os.ReadFile(path)
 	require.NoError(t, err)
-	require.JSONEq(t, `{"mode":"none","domains":[]}`, string(body))
+	require.JSONEq(t, `{"mode":"none","domains":[],"hostAccess":"all"}`, string(body))
 	entries, err := os.ReadDir(filepath.Dir(path))
 	require.NoError(t, err)
 	require.Len(t, entries, 1, "no temporary file left behind")

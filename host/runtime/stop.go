@@ -51,6 +51,9 @@ func (r *Runtime) Remove(ctx context.Context, projectID string) error {
 	if err := errors.Join(errA, errS); err != nil {
 		return err
 	}
+	if err := r.removeMounts(projectID); err != nil {
+		return fmt.Errorf("removing the mounts of project %s: %w", projectID, err)
+	}
 	if err := os.RemoveAll(r.SocketDir(projectID)); err != nil {
 		return fmt.Errorf("removing socket folder of project %s: %w", projectID, err)
 	}

@@ -34,6 +34,10 @@ func (r *Runtime) checkWorkspace(path string) error {
 	if within(homes, ws) || within(ws, homes) || within(ws, r.cfg.HomeRoot) {
 		return fmt.Errorf("workspace %q holds the agents' config folders (%s) or lies inside them; an agent must never see another project's login — choose a folder apart from the daemon's data folder", path, r.cfg.HomeRoot)
 	}
+	mounts := resolved(r.cfg.MountRoot)
+	if within(mounts, ws) || within(ws, mounts) || within(ws, r.cfg.MountRoot) {
+		return fmt.Errorf("workspace %q holds the agents' mount folders (%s) or lies inside them — choose a folder apart from the daemon's data folder", path, r.cfg.MountRoot)
+	}
 	for _, sock := range r.dockerSockets {
 		if within(ws, sock) || within(ws, resolved(sock)) {
 			return fmt.Errorf("workspace %q holds the Docker socket %s; the agent must never reach it — choose a project folder", path, sock)

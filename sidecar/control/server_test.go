@@ -130,19 +130,19 @@ func TestPutPolicy(t *testing.T) {
 			name:     "restricted, canonicalised",
 			body:     `{"mode":"restricted","domains":["GitHub.com.","*.npmjs.org","github.com"]}`,
 			wantCode: http.StatusOK,
-			want:     shared.ValidPolicy{Mode: shared.ModeRestricted, Domains: []shared.Domain{"github.com", "npmjs.org"}},
+			want:     shared.ValidPolicy{Mode: shared.ModeRestricted, Domains: []shared.Domain{"github.com", "npmjs.org"}, HostAccess: shared.HostAll},
 		},
 		{
 			name:     "none without domains",
 			body:     `{"mode":"none"}`,
 			wantCode: http.StatusOK,
-			want:     shared.ValidPolicy{Mode: shared.ModeNone, Domains: []shared.Domain{}},
+			want:     shared.ValidPolicy{Mode: shared.ModeNone, Domains: []shared.Domain{}, HostAccess: shared.HostAll},
 		},
 		{
 			name:     "trailing whitespace is fine",
 			body:     "{\"mode\":\"full\",\"domains\":[]}\n\n",
 			wantCode: http.StatusOK,
-			want:     shared.ValidPolicy{Mode: shared.ModeFull, Domains: []shared.Domain{}},
+			want:     shared.ValidPolicy{Mode: shared.ModeFull, Domains: []shared.Domain{}, HostAccess: shared.HostAll},
 		},
 		{
 			name: "bad entry among good ones is named", wantCode: http.StatusBadRequest,

@@ -16,6 +16,7 @@ import (
 	"github.com/warden-sh/warden/sidecar/egress"
 	"github.com/warden-sh/warden/sidecar/events"
 	"github.com/warden-sh/warden/sidecar/firewall"
+	"github.com/warden-sh/warden/sidecar/killswitch"
 	"github.com/warden-sh/warden/sidecar/nflog"
 )
 
@@ -34,6 +35,7 @@ type Engine struct {
 	gate   *egress.Gate
 	events *events.Log
 	nflog  *nflog.Reader
+	flows  killswitch.Table // the namespace's conntrack table
 
 	applyMu sync.Mutex // serialises Apply
 
@@ -55,7 +57,8 @@ func New(cfg Config, log *slog.Logger) (*Engine, error) {
 		return nil, fmt.Errorf("checking initial policy: %w", err)
 	}
 	// Each part tags its own lines; only the engine's carry "engine".
-	e := &Engine{cfg: cfg, log: log.With("component", "engine"), partLog: log, events: events.New(cfg.EventCapacity), startedAt: time.Now()}
+	e := &Engine{cfg: cfg, log: log.With("component", "engine"), partLog: log, events: events.New(cfg.EventCapacity), startedAt: time.Now(),
+		flows: killswitch.Kernel{}}
 	// The firewall redirects to the gate: one port, set in one place.
 	cfg.Firewall.EgressPort = cfg.Egress.Port
 	fw, err := firewall.New(cfg.Firewall, log)
@@ -148,7 +151,8 @@ func (e *Engine) Apply(ctx context.Context, p shared.ValidPolicy) (shared.ApplyR
 	start := time.Now()
 	res := shared.ApplyResult{Mode: p.Mode, Domains: p.Policy().Domains, AppliedAt: start}
 
-	err := e.apply(p)
+	cut, err := e.apply(p)
+	res.Cut = cut
 	res.DurationMs = float64(time.Since(start).Microseconds()) / 1000
 	if err != nil {
 		res.Error = err.Error()
@@ -162,39 +166,44 @@ func (e *Engine) Apply(ctx context.Context, p shared.ValidPolicy) (shared.ApplyR
 	return res, nil
 }
 
-func (e *Engine) apply(p shared.ValidPolicy) error {
+func (e *Engine) apply(p shared.ValidPolicy) (cut int, err error) {
 	e.policyMu.Lock()
 	old := e.policy
+	dropped := e.droppedAddrs(old, p)
 	e.policy, e.allowed = p, allowedEntries(p)
 	// New questions and connections are judged by the new policy from here on.
 	m := shared.NewMatcher(p.Domains)
 	e.dns.SetPolicy(p.Mode, m)
 	e.gate.SetPolicy(m)
-	var err error
 	if p.Mode == shared.ModeRestricted {
 		err = e.sets.Retain(p.Allowed())
 	}
 	e.policyMu.Unlock()
 	if err != nil {
-		return fmt.Errorf("removing addresses of dropped names: %w", err)
+		return 0, fmt.Errorf("removing addresses of dropped names: %w", err)
 	}
 
+	if err := e.fw.SetHost(p.HostAccess, p.HostPorts); err != nil {
+		e.rollback(old)
+		return 0, err
+	}
 	if err := e.fw.Apply(p.Mode); err != nil {
 		e.rollback(old)
-		return fmt.Errorf("applying %s rules: %w", p.Mode, err)
+		return 0, fmt.Errorf("applying %s rules: %w", p.Mode, err)
 	}
+	cut = e.cut(old, p, dropped)
 	if p.Mode != shared.ModeRestricted {
 		if err := e.sets.Flush(); err != nil {
-			return fmt.Errorf("emptying address sets: %w", err)
+			return cut, fmt.Errorf("emptying address sets: %w", err)
 		}
-		return nil
+		return cut, nil
 	}
 	toResolve, _ := old.Diff(p)
 	if old.Mode != shared.ModeRestricted {
 		toResolve = p.Domains
 	}
 	e.resolveInBackground(shared.AllowEntries(toResolve))
-	return nil
+	return cut, nil
 }
 
 // rollback puts the previous policy back after a failed firewall apply, so a
@@ -207,6 +216,9 @@ func (e *Engine) rollback(old shared.ValidPolicy) {
 	e.gate.SetPolicy(m)
 	e.policyMu.Unlock()
 	if old.Mode != "" {
+		if err := e.fw.SetHost(old.HostAccess, old.HostPorts); err != nil {
+			e.log.Error("restoring previous host access", "access", old.HostAccess, "err", err)
+		}
 		if err := e.fw.Apply(old.Mode); err != nil {
 			e.log.Error("restoring previous rules", "mode", old.Mode, "err", err)
 		}

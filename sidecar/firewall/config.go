@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/warden-sh/warden/shared"
 )
 
 // Config says what the rules refer to. The zero value is not usable; start
@@ -32,6 +34,13 @@ type Config struct {
 	// DockerResolver is Docker's embedded resolver, reachable only by
 	// marked sockets. The zero Addr leaves it out.
 	DockerResolver netip.Addr `json:"dockerResolver"`
+	// HostAccess and HostPorts say what the agent reaches on the host
+	// gateways; empty is shared.HostAll. The policy sets them (SetHost).
+	HostAccess shared.HostAccess `json:"hostAccess"`
+	HostPorts  []int             `json:"hostPorts,omitempty"`
+	// HostClosedPorts are TCP ports of the host closed to the agent in every
+	// setting: the daemon's own.
+	HostClosedPorts []int `json:"hostClosedPorts,omitempty"`
 }
 
 // DefaultConfig returns the values the sidecar runs with unless told otherwise.
@@ -75,6 +84,20 @@ func (cfg Config) normalize() (Config, error) {
 		gws = append(gws, gw.Unmap().WithZone(""))
 	}
 	cfg.HostGateways = gws
+	access, err := shared.ParseHostAccess(string(cfg.HostAccess))
+	if err != nil {
+		return cfg, fmt.Errorf("checking firewall config: %w", err)
+	}
+	cfg.HostAccess = access
+	if cfg.HostPorts, err = shared.CheckHostPorts(cfg.HostPorts); err != nil {
+		return cfg, fmt.Errorf("checking firewall config: %w", err)
+	}
+	if access != shared.HostPorts {
+		cfg.HostPorts = []int{}
+	}
+	if cfg.HostClosedPorts, err = shared.CheckHostPorts(cfg.HostClosedPorts); err != nil {
+		return cfg, fmt.Errorf("checking firewall config: closed %w", err)
+	}
 	if cfg.DockerResolver.IsValid() {
 		cfg.DockerResolver = cfg.DockerResolver.Unmap().WithZone("")
 	}

@@ -16,13 +16,19 @@
 //
 // Each mode's rules live in a chain of their own, written once per process:
 //
-//	OUTPUT ─► WARDEN-OUT ─goto─► WARDEN-OUT-RESTRICTED | WARDEN-OUT-NONE   (full: RETURN)
+//	OUTPUT ─► WARDEN-OUT ─goto─► WARDEN-OUT-RESTRICTED | WARDEN-OUT-NONE | WARDEN-OUT-FULL
+//	             packets for the host gateways, from every mode chain ─goto─► WARDEN-HOST
 //	INPUT  ─► WARDEN-IN                                                     (every mode)
 //	nat OUTPUT ─► WARDEN-DNS ─goto─► WARDEN-NAT-RESTRICTED | WARDEN-DNS-REDIRECT  (full: RETURN)
 //
 // WARDEN-DNS-REDIRECT sends the agent's DNS to the filter; WARDEN-NAT-RESTRICTED
 // does the same and also sends new TCP connections to allowed addresses to the
 // name check (sidecar/egress) on loopback.
+//
+// WARDEN-OUT-FULL holds only the hand-over to WARDEN-HOST; anything else
+// falls off its end and is accepted by OUTPUT. WARDEN-HOST closes the
+// daemon's port (Config.HostClosedPorts) and applies the project's host
+// access (all, listed ports, none); SetHost rewrites that chain alone.
 //
 // The dispatch rule is a goto, so when the mode chain ends processing carries
 // on in OUTPUT after the WARDEN-OUT jump and the older dispatch rules below

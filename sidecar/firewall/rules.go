@@ -60,8 +60,10 @@ type chain struct {
 func Rules(cfg Config, mode shared.Mode, family Family) string {
 	var b strings.Builder
 	writeTable(&b, "filter", []chain{
+		{chainHost, hostRules(cfg, family)},
 		{chainIn, inRules(cfg, family)},
 		{chainOut, []string{outDispatch(mode)}},
+		{chainOutFull, toHost(cfg, family)},
 		{chainOutNone, outRules(cfg, family, false)},
 		{chainOutRestricted, outRules(cfg, family, true)},
 	})
@@ -119,7 +121,7 @@ func outDispatch(mode shared.Mode) string {
 	case shared.ModeNone:
 		return "-g " + chainOutNone
 	default:
-		return "-j RETURN"
+		return "-g " + chainOutFull
 	}
 }
 
@@ -159,11 +161,7 @@ func outRules(cfg Config, fam Family, withSet bool) []string {
 		fmt.Sprintf("-m mark --mark %s -j ACCEPT", mark),
 		"-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
 	)
-	for _, gw := range cfg.HostGateways {
-		if fam.has(gw) {
-			r = append(r, fmt.Sprintf("-d %s -j ACCEPT", hostPrefix(gw)))
-		}
-	}
+	r = append(r, toHost(cfg, fam)...)
 	if fam == IPv6 {
 		r = append(r, neighbourDiscoveryOut()...)
 	}

@@ -16,15 +16,21 @@ func testConfig() Config {
 }
 
 const wantV4Restricted = `*filter
+:WARDEN-HOST - [0:0]
 :WARDEN-IN - [0:0]
 :WARDEN-OUT - [0:0]
+:WARDEN-OUT-FULL - [0:0]
 :WARDEN-OUT-NONE - [0:0]
 :WARDEN-OUT-RESTRICTED - [0:0]
+-A WARDEN-HOST -m mark --mark 0x5744 -j ACCEPT
+-A WARDEN-HOST -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A WARDEN-HOST -j ACCEPT
 -A WARDEN-IN -i lo -j ACCEPT
 -A WARDEN-IN -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
 -A WARDEN-IN -s 172.17.0.1/32 -j ACCEPT
 -A WARDEN-IN -j DROP
 -A WARDEN-OUT -g WARDEN-OUT-RESTRICTED
+-A WARDEN-OUT-FULL -d 172.17.0.1/32 -g WARDEN-HOST
 -A WARDEN-OUT-NONE -d 127.0.0.11/32 -m mark ! --mark 0x5744 -j REJECT --reject-with icmp-port-unreachable
 -A WARDEN-OUT-NONE -s 127.0.0.11/32 -m mark ! --mark 0x5744 -m conntrack ! --ctstate RELATED,ESTABLISHED -j REJECT --reject-with icmp-port-unreachable
 -A WARDEN-OUT-NONE -o lo -j ACCEPT
@@ -32,7 +38,7 @@ const wantV4Restricted = `*filter
 -A WARDEN-OUT-NONE -d 127.0.0.1/32 -p tcp -m tcp --dport 53 -j ACCEPT
 -A WARDEN-OUT-NONE -m mark --mark 0x5744 -j ACCEPT
 -A WARDEN-OUT-NONE -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
--A WARDEN-OUT-NONE -d 172.17.0.1/32 -j ACCEPT
+-A WARDEN-OUT-NONE -d 172.17.0.1/32 -g WARDEN-HOST
 -A WARDEN-OUT-NONE -m limit --limit 50/sec --limit-burst 100 -j NFLOG --nflog-prefix warden --nflog-group 44
 -A WARDEN-OUT-NONE -p tcp -j REJECT --reject-with tcp-reset
 -A WARDEN-OUT-NONE -j REJECT --reject-with icmp-port-unreachable
@@ -43,7 +49,7 @@ const wantV4Restricted = `*filter
 -A WARDEN-OUT-RESTRICTED -d 127.0.0.1/32 -p tcp -m tcp --dport 53 -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -m mark --mark 0x5744 -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
--A WARDEN-OUT-RESTRICTED -d 172.17.0.1/32 -j ACCEPT
+-A WARDEN-OUT-RESTRICTED -d 172.17.0.1/32 -g WARDEN-HOST
 -A WARDEN-OUT-RESTRICTED -d 127.0.0.1/32 -p tcp -m tcp --dport 15744 -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -p icmp -m set --match-set warden4 dst -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -m limit --limit 50/sec --limit-burst 100 -j NFLOG --nflog-prefix warden --nflog-group 44
@@ -66,10 +72,15 @@ COMMIT
 `
 
 const wantV6Full = `*filter
+:WARDEN-HOST - [0:0]
 :WARDEN-IN - [0:0]
 :WARDEN-OUT - [0:0]
+:WARDEN-OUT-FULL - [0:0]
 :WARDEN-OUT-NONE - [0:0]
 :WARDEN-OUT-RESTRICTED - [0:0]
+-A WARDEN-HOST -m mark --mark 0x5744 -j ACCEPT
+-A WARDEN-HOST -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A WARDEN-HOST -j ACCEPT
 -A WARDEN-IN -i lo -j ACCEPT
 -A WARDEN-IN -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
 -A WARDEN-IN -s fd00::1/128 -j ACCEPT
@@ -78,13 +89,14 @@ const wantV6Full = `*filter
 -A WARDEN-IN -p ipv6-icmp -m icmp6 --icmpv6-type 135 -m hl --hl-eq 255 -j ACCEPT
 -A WARDEN-IN -p ipv6-icmp -m icmp6 --icmpv6-type 136 -m hl --hl-eq 255 -j ACCEPT
 -A WARDEN-IN -j DROP
--A WARDEN-OUT -j RETURN
+-A WARDEN-OUT -g WARDEN-OUT-FULL
+-A WARDEN-OUT-FULL -d fd00::1/128 -g WARDEN-HOST
 -A WARDEN-OUT-NONE -o lo -j ACCEPT
 -A WARDEN-OUT-NONE -d ::1/128 -p udp -m udp --dport 53 -j ACCEPT
 -A WARDEN-OUT-NONE -d ::1/128 -p tcp -m tcp --dport 53 -j ACCEPT
 -A WARDEN-OUT-NONE -m mark --mark 0x5744 -j ACCEPT
 -A WARDEN-OUT-NONE -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
--A WARDEN-OUT-NONE -d fd00::1/128 -j ACCEPT
+-A WARDEN-OUT-NONE -d fd00::1/128 -g WARDEN-HOST
 -A WARDEN-OUT-NONE -d fe80::/10 -p ipv6-icmp -m icmp6 --icmpv6-type 133 -m hl --hl-eq 255 -j ACCEPT
 -A WARDEN-OUT-NONE -d fe80::/10 -p ipv6-icmp -m icmp6 --icmpv6-type 135 -m hl --hl-eq 255 -j ACCEPT
 -A WARDEN-OUT-NONE -d fe80::/10 -p ipv6-icmp -m icmp6 --icmpv6-type 136 -m hl --hl-eq 255 -j ACCEPT
@@ -99,7 +111,7 @@ const wantV6Full = `*filter
 -A WARDEN-OUT-RESTRICTED -d ::1/128 -p tcp -m tcp --dport 53 -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -m mark --mark 0x5744 -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
--A WARDEN-OUT-RESTRICTED -d fd00::1/128 -j ACCEPT
+-A WARDEN-OUT-RESTRICTED -d fd00::1/128 -g WARDEN-HOST
 -A WARDEN-OUT-RESTRICTED -d fe80::/10 -p ipv6-icmp -m icmp6 --icmpv6-type 133 -m hl --hl-eq 255 -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -d fe80::/10 -p ipv6-icmp -m icmp6 --icmpv6-type 135 -m hl --hl-eq 255 -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -d fe80::/10 -p ipv6-icmp -m icmp6 --icmpv6-type 136 -m hl --hl-eq 255 -j ACCEPT
@@ -146,7 +158,7 @@ func TestRulesDispatch(t *testing.T) {
 		mode     shared.Mode
 		out, dns string
 	}{
-		{shared.ModeFull, "-A WARDEN-OUT -j RETURN", "-A WARDEN-DNS -j RETURN"},
+		{shared.ModeFull, "-A WARDEN-OUT -g WARDEN-OUT-FULL", "-A WARDEN-DNS -j RETURN"},
 		{shared.ModeRestricted, "-A WARDEN-OUT -g WARDEN-OUT-RESTRICTED", "-A WARDEN-DNS -g WARDEN-NAT-RESTRICTED"},
 		{shared.ModeNone, "-A WARDEN-OUT -g WARDEN-OUT-NONE", "-A WARDEN-DNS -g WARDEN-DNS-REDIRECT"},
 	}
@@ -180,14 +192,14 @@ func TestRulesFamilies(t *testing.T) {
 	require.NoError(t, err)
 
 	v4 := Rules(cfg, shared.ModeNone, IPv4)
-	require.Contains(t, v4, "-A WARDEN-OUT-NONE -d 10.0.0.1/32 -j ACCEPT\n", "mapped gateway written as IPv4")
+	require.Contains(t, v4, "-A WARDEN-OUT-NONE -d 10.0.0.1/32 -g WARDEN-HOST\n", "mapped gateway written as IPv4")
 	require.Contains(t, v4, "-A WARDEN-IN -s 10.0.0.1/32 -j ACCEPT\n")
 	require.Contains(t, v4, "127.0.0.11", "Docker's resolver is an IPv4 address")
 	require.NotContains(t, v4, "fe80")
 	require.NotContains(t, v4, "icmp6")
 
 	v6 := Rules(cfg, shared.ModeNone, IPv6)
-	require.Contains(t, v6, "-A WARDEN-OUT-NONE -d fe80::1/128 -j ACCEPT\n", "zone dropped")
+	require.Contains(t, v6, "-A WARDEN-OUT-NONE -d fe80::1/128 -g WARDEN-HOST\n", "zone dropped")
 	require.NotContains(t, v6, "10.0.0.1")
 	require.NotContains(t, v6, "127.0.0.11")
 	require.NotContains(t, v6, "warden4")
@@ -200,7 +212,7 @@ func TestSwitchRules(t *testing.T) {
 	}{
 		{shared.ModeNone, shared.ModeRestricted, "*filter\n-I WARDEN-OUT 1 -g WARDEN-OUT-RESTRICTED\nCOMMIT\n*nat\n-I WARDEN-DNS 1 -g WARDEN-NAT-RESTRICTED\nCOMMIT\n"},
 		{shared.ModeRestricted, shared.ModeNone, "*filter\n-I WARDEN-OUT 1 -g WARDEN-OUT-NONE\nCOMMIT\n*nat\n-I WARDEN-DNS 1 -g WARDEN-DNS-REDIRECT\nCOMMIT\n"},
-		{shared.ModeNone, shared.ModeFull, "*filter\n-I WARDEN-OUT 1 -j RETURN\nCOMMIT\n*nat\n-I WARDEN-DNS 1 -j RETURN\nCOMMIT\n"},
+		{shared.ModeNone, shared.ModeFull, "*filter\n-I WARDEN-OUT 1 -g WARDEN-OUT-FULL\nCOMMIT\n*nat\n-I WARDEN-DNS 1 -j RETURN\nCOMMIT\n"},
 		{shared.ModeFull, shared.ModeRestricted, "*filter\n-I WARDEN-OUT 1 -g WARDEN-OUT-RESTRICTED\nCOMMIT\n*nat\n-I WARDEN-DNS 1 -g WARDEN-NAT-RESTRICTED\nCOMMIT\n"},
 		{shared.ModeFull, shared.ModeFull, ""},
 	}
@@ -236,4 +248,74 @@ func TestConfigRefused(t *testing.T) {
 			require.ErrorContains(t, err, tt.want)
 		})
 	}
+}
+
+func TestHostRules(t *testing.T) {
+	cfg := testConfig()
+	cfg.HostClosedPorts = []int{8090}
+	for _, tc := range []struct {
+		access shared.HostAccess
+		ports  []int
+		want   string
+	}{
+		{shared.HostAll, nil, `-A WARDEN-HOST -m mark --mark 0x5744 -j ACCEPT
+-A WARDEN-HOST -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A WARDEN-HOST -p tcp -m multiport --dports 8090 -j NFLOG --nflog-prefix warden --nflog-group 44
+-A WARDEN-HOST -p tcp -m multiport --dports 8090 -j REJECT --reject-with tcp-reset
+-A WARDEN-HOST -j ACCEPT
+`},
+		{shared.HostPorts, []int{5432, 3000}, `-A WARDEN-HOST -m mark --mark 0x5744 -j ACCEPT
+-A WARDEN-HOST -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A WARDEN-HOST -p tcp -m multiport --dports 8090 -j NFLOG --nflog-prefix warden --nflog-group 44
+-A WARDEN-HOST -p tcp -m multiport --dports 8090 -j REJECT --reject-with tcp-reset
+-A WARDEN-HOST -p tcp -m multiport --dports 3000,5432 -j ACCEPT
+-A WARDEN-HOST -p udp -m multiport --dports 3000,5432 -j ACCEPT
+-A WARDEN-HOST -m limit --limit 50/sec --limit-burst 100 -j NFLOG --nflog-prefix warden --nflog-group 44
+-A WARDEN-HOST -p tcp -j REJECT --reject-with tcp-reset
+-A WARDEN-HOST -j REJECT --reject-with icmp-port-unreachable
+`},
+		{shared.HostNone, nil, `-A WARDEN-HOST -m mark --mark 0x5744 -j ACCEPT
+-A WARDEN-HOST -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A WARDEN-HOST -p tcp -m multiport --dports 8090 -j NFLOG --nflog-prefix warden --nflog-group 44
+-A WARDEN-HOST -p tcp -m multiport --dports 8090 -j REJECT --reject-with tcp-reset
+-A WARDEN-HOST -m limit --limit 50/sec --limit-burst 100 -j NFLOG --nflog-prefix warden --nflog-group 44
+-A WARDEN-HOST -p tcp -j REJECT --reject-with tcp-reset
+-A WARDEN-HOST -j REJECT --reject-with icmp-port-unreachable
+`},
+	} {
+		t.Run(string(tc.access), func(t *testing.T) {
+			c := cfg
+			c.HostAccess, c.HostPorts = tc.access, tc.ports
+			c, err := c.normalize()
+			require.NoError(t, err)
+			var got string
+			for _, l := range splitLines(Rules(c, shared.ModeRestricted, IPv4)) {
+				if len(l) > 14 && l[:14] == "-A WARDEN-HOST" {
+					got += l + "\n"
+				}
+			}
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestHostPortsInChunks(t *testing.T) {
+	ports := make([]int, 20)
+	for i := range ports {
+		ports[i] = 1000 + i
+	}
+	require.Equal(t, []string{
+		"1000,1001,1002,1003,1004,1005,1006,1007,1008,1009,1010,1011,1012,1013,1014",
+		"1015,1016,1017,1018,1019",
+	}, chunks(ports))
+}
+
+func TestHostConfigRefusesBadPorts(t *testing.T) {
+	cfg := testConfig()
+	cfg.HostAccess, cfg.HostPorts = shared.HostPorts, []int{0}
+	_, err := cfg.normalize()
+	require.ErrorContains(t, err, "host port 0")
+	cfg.HostAccess = "some"
+	_, err = cfg.normalize()
+	require.ErrorContains(t, err, `unknown host access "some"`)
 }

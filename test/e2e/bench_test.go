@@ -60,7 +60,7 @@ func BenchmarkDockerProjectStart(b *testing.B) {
 	w := newWorld(b)
 	var warden, plain []float64
 	for i := 0; i < 7; i++ {
-		ws := b.TempDir()
+		ws := ownedWorkspace(b)
 		id := strings.TrimSpace(w.mustCLI("project", "create", "--workspace", ws, "--image", agentImage, "--mode", "restricted", "--domain", "github.com"))
 		start := time.Now()
 		w.mustCLI("project", "start", id)

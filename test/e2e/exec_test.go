@@ -34,8 +34,7 @@ func TestDockerExecPassesExitCodesAndTerminal(t *testing.T) {
 
 func TestDockerWardenFileAddsPortsButNeverPolicy(t *testing.T) {
 	w := newWorld(t)
-	ws := t.TempDir()
-	require.NoError(t, os.Chmod(ws, 0o777))
+	ws := ownedWorkspace(t)
 	id := strings.TrimSpace(w.mustCLI("project", "create", "--workspace", ws, "--image", agentImage,
 		"--mode", "restricted", "--domain", "github.com", "--port", "3000", "--start"))
 

@@ -64,7 +64,7 @@ func TestDockerAgentCannotEscape(t *testing.T) {
 
 func TestDockerBadInputChangesNothing(t *testing.T) {
 	w := newWorld(t)
-	ws := t.TempDir()
+	ws := ownedWorkspace(t)
 	id := strings.TrimSpace(w.mustCLI("project", "create", "--workspace", ws, "--image", agentImage,
 		"--mode", "restricted", "--domain", "github.com", "--port", "5173"))
 	before := w.mustCLI("project", "show", id, "--json")

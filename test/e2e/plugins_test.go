@@ -89,7 +89,7 @@ func requirePluginsReported(t *testing.T, w *world) {
 // requirePluginProjectRuns starts a project of the plugin's type and checks
 // that it runs under the policy with what the type defines.
 func requirePluginProjectRuns(t *testing.T, w *world) string {
-	id := strings.TrimSpace(w.mustCLI("project", "create", "--workspace", t.TempDir(), "--agent", "aider",
+	id := strings.TrimSpace(w.mustCLI("project", "create", "--workspace", ownedWorkspace(t), "--agent", "aider",
 		"--image", agentImage, "--mode", "restricted", "--start"))
 	require.Regexp(t, `^[0-9a-f]{12}$`, id)
 	require.Contains(t, w.mustCLI("project", "show", id), "openrouter.ai", "the type's domains fill the allowlist")
@@ -144,7 +144,7 @@ func requireKilledPluginRestarted(t *testing.T, w *world) {
 		return st.State == plugins.StateRunning && st.Restarts == 1 && st.PID != before.PID
 	}, 20*time.Second, 100*time.Millisecond)
 	require.Contains(t, w.mustCLI("presets"), "aider (Aider) from warden-agent-aider")
-	w.mustCLI("project", "create", "--workspace", t.TempDir(), "--agent", "aider", "--image", agentImage)
+	w.mustCLI("project", "create", "--workspace", ownedWorkspace(t), "--agent", "aider", "--image", agentImage)
 }
 
 // TestDockerNoPluginsFolder: a daemon whose plugins folder does not exist

@@ -36,7 +36,7 @@ type devSeen struct {
 func (w *world) previewProject(t *testing.T, name, workspace string) string {
 	t.Helper()
 	if workspace == "" {
-		workspace = t.TempDir()
+		workspace = ownedWorkspace(t)
 	}
 	id := strings.TrimSpace(w.mustCLI("project", "create", "--name", name, "--workspace", workspace,
 		"--agent", "claude-code", "--image", agentImage, "--mode", "restricted", "--domain", "github.com", "--start"))

@@ -22,7 +22,7 @@ import (
 // 127.0.0.1 only, reached through the sidecar's relay.
 func TestDockerPreviewProxy(t *testing.T) {
 	w := newWorld(t)
-	wsB := t.TempDir()
+	wsB := ownedWorkspace(t)
 	a := w.previewProject(t, "alpha", "")
 	b := w.previewProject(t, "beta", wsB)
 	w.mustCLI("ports", "add", a, "8000", "8001")

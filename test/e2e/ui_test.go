@@ -64,7 +64,7 @@ func TestDockerUICreateProjectThroughTheDialog(t *testing.T) {
 	require.NotContains(t, domains(), "npmjs.org")
 
 	b.typeInto("#create-name", "web <b>app</b>")
-	workspace := t.TempDir()
+	workspace := ownedWorkspace(t)
 	b.typeInto("#create-workspace", workspace)
 	b.press("#create-runtime-node")
 	require.Contains(t, domains(), "npmjs.org", "a runtime adds its registries")
@@ -161,7 +161,7 @@ func TestDockerUICreateErrorsShowBesideTheField(t *testing.T) {
 	require.True(t, eval[bool](b, q("#create-name-error")+".hidden"), "other fields show no error")
 	b.screenshot("ui-create-error")
 
-	b.typeInto("#create-workspace", t.TempDir())
+	b.typeInto("#create-workspace", ownedWorkspace(t))
 	b.setValue("#create-domains", "github.com\nbad!name.example")
 	b.press("#create-form button[type=submit]")
 	b.waitJS("!"+q("#create-domains-error")+".hidden", "no error beside the allowlist")

@@ -294,7 +294,7 @@ func (w *world) mustCLI(args ...string) string {
 // with no domains the presets fill the allowlist.
 func (w *world) createProject(mode string, domains ...string) string {
 	w.t.Helper()
-	args := []string{"project", "create", "--workspace", w.t.TempDir(), "--agent", "claude-code",
+	args := []string{"project", "create", "--workspace", ownedWorkspace(w.t), "--agent", "claude-code",
 		"--image", agentImage, "--mode", mode, "--start"}
 	for _, d := range domains {
 		args = append(args, "--domain", d)
@@ -330,4 +330,15 @@ func (w *world) probe(id string, args ...string) probeResult {
 // live change restarted nothing.
 func (w *world) containerStart(name string) string {
 	return w.docker("inspect", "--format", "{{.Id}} {{.State.StartedAt}}", name)
+}
+
+// ownedWorkspace is a temporary folder owned by uid and gid 1000, as a
+// user's own workspace is: Warden refuses one of root's.
+func ownedWorkspace(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Chown(dir, 1000, 1000); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

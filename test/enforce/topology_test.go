@@ -19,6 +19,8 @@ const (
 	// cdn4 and cdn6 serve several names each, as a CDN's addresses do.
 	cdn4 = "192.0.2.70"
 	cdn6 = "2001:db8:1::70"
+	// daemonPort stands for the daemon's port on the host, closed to agents.
+	daemonPort = 8090
 )
 
 // zone is the fake internet's DNS.

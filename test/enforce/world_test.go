@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -155,6 +156,8 @@ func (s *Sidecar) Start() {
 		"--control-socket", s.socket,
 		"--upstream", net.JoinHostPort(dns4, "53"),
 		"--host-gateway", gw4, "--host-gateway", gw6,
+		// As the daemon starts it: its own port closed to the agent.
+		"--host-closed-port", strconv.Itoa(daemonPort),
 		"--mode", string(s.mode), "--log-level", "debug",
 		"--ttl-floor", "60s",
 	}

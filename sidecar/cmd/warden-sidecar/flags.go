@@ -56,6 +56,8 @@ func parseFlags(args []string) (options, error) {
 	set.Var(&domains, "domain", "allowlist entry for the initial policy (repeatable; !name denies a name and every name under it)")
 	policyFile := set.String("policy-file", "", "JSON policy {\"mode\",\"domains\"} to enforce at start, read at every start; overrides --mode and --domain when the file exists")
 	set.Var(&upstreams, "upstream", "upstream resolver ip:port (repeatable; default: nameservers of --resolv-conf)")
+	var closed listFlag
+	set.Var(&closed, "host-closed-port", "TCP port of the host closed to the agent whatever the host access (repeatable): the daemon's own")
 	set.Var(&gateways, "host-gateway", "address of the host, reachable in every mode (repeatable; default: host.docker.internal in --hosts)")
 	resolvConf := set.String("resolv-conf", "/etc/resolv.conf", "where to read upstream resolvers from when --upstream is not given")
 	hosts := set.String("hosts", "/etc/hosts", "where to read host.docker.internal from when --host-gateway is not given")
@@ -136,6 +138,13 @@ func parseFlags(args []string) (options, error) {
 		gws = found
 	}
 	o.cfg.Firewall.HostGateways = gws
+	for _, c := range closed {
+		port, err := shared.ParsePort(c)
+		if err != nil {
+			return o, fmt.Errorf("bad --host-closed-port: %w", err)
+		}
+		o.cfg.Firewall.HostClosedPorts = append(o.cfg.Firewall.HostClosedPorts, port)
+	}
 	o.cfg.DNS.HostGateways = gws
 	return o, nil
 }

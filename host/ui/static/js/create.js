@@ -6,7 +6,7 @@ import { h } from './dom.js';
 import { store, loadPresets, soon } from './store.js';
 import { notify } from './notices.js';
 import { lifecycle } from './actions.js';
-import { input, lines, ports, FormError, modeChoice, setMode, getMode, showError, clearErrors, busy, closeButtons } from './forms.js';
+import { input, lines, ports, FormError, modeChoice, setMode, getMode, showError, clearErrors, busy, closeButtons, limitInputs, limitsOf, hostInputs, hostOf } from './forms.js';
 
 let lastPreset = [];
 
@@ -45,6 +45,8 @@ export async function openCreate() {
   lastPreset = presetDomains();
   input(f, 'domains').value = lastPreset.join('\n');
   input(f, 'start').checked = true;
+  limitInputs(f, null, presets.limits);
+  hostInputs(f, 'all', []);
   dialog().showModal();
   input(f, 'name').focus();
 }
@@ -86,6 +88,9 @@ async function submit() {
       mode: getMode(f),
       domains: lines(input(f, 'domains').value),
       ports: ports(input(f, 'ports').value),
+      limits: limitsOf(f),
+      gitConfigWritable: input(f, 'gitConfigWritable').checked,
+      ...hostOf(f),
     };
     if (input(f, 'image').value.trim()) spec.image = input(f, 'image').value.trim();
     if (input(f, 'allowSharedSuffixes').checked) spec.allowSharedSuffixes = true;

@@ -98,7 +98,27 @@ function header({ p, state, agent }) {
       h('span', { text: agent }), ' · ',
       h('span', { class: 'path', text: p.workspace }), ' · ',
       h('span', { class: 'muted', text: 'id ' + p.id })),
+    h('p', { class: 'meta', id: 'detail-limits', text: limitsText(p.limits, store.presets && store.presets.limits) }),
+    h('p', { class: 'meta', id: 'detail-host', text: hostText(p) }),
+    p.gitConfigWritable ? h('p', { class: 'bad', id: 'detail-git-warning', role: 'note',
+      text: 'Warning: the agent may write this repository\'s .git/config and hooks, which your own git runs.' }) : null,
     actionButtons(p, state, { details: false }));
+}
+
+// hostText reads "The host: every port but Warden's", or the ports.
+function hostText(p) {
+  switch (p.hostAccess) {
+    case 'ports': return `The host: ports ${(p.hostPorts || []).join(', ')} only`;
+    case 'none': return 'The host: nothing';
+    default: return 'The host: every port but Warden\'s';
+  }
+}
+
+// limitsText reads "Limits: 1024 processes · 4096 MiB · 2 CPUs", a project's
+// own values over the defaults.
+function limitsText(own, defaults) {
+  const v = (key) => (own && own[key]) || (defaults && defaults[key]) || '?';
+  return `Limits: ${v('pids')} processes · ${v('memoryMB')} MiB · ${v('cpus')} CPUs`;
 }
 
 function sidecarPanel({ sc, err, running, pending }) {

@@ -1,10 +1,10 @@
 // The edit dialog: mode, allowlist and ports, applied live to a running
 // project. What the sidecar made of it is reported in a notice.
 import { call, seg, ApiError } from './api.js';
-import { store, soon } from './store.js';
+import { store, soon, loadPresets } from './store.js';
 import { notify } from './notices.js';
 import { pushMessage } from './format.js';
-import { input, lines, ports, FormError, modeChoice, setMode, getMode, showError, clearErrors, busy, closeButtons } from './forms.js';
+import { input, lines, ports, FormError, modeChoice, setMode, getMode, showError, clearErrors, busy, closeButtons, limitInputs, limitsOf, hostInputs, hostOf } from './forms.js';
 
 let editing = '';
 
@@ -21,7 +21,13 @@ export function setupEdit() {
   });
 }
 
-export function openEdit(id) {
+export async function openEdit(id) {
+  let presets = null;
+  try {
+    presets = await loadPresets();
+  } catch {
+    // the defaults are only shown as placeholders
+  }
   const entry = store.projects.get(id);
   if (!entry) return;
   const p = entry.project;
@@ -33,6 +39,9 @@ export function openEdit(id) {
   setMode(f, p.mode);
   input(f, 'domains').value = (p.domains || []).join('\n');
   input(f, 'ports').value = (p.ports || []).join(', ');
+  limitInputs(f, p.limits, presets && presets.limits);
+  input(f, 'gitConfigWritable').checked = !!p.gitConfigWritable;
+  hostInputs(f, p.hostAccess, p.hostPorts);
   dialog().showModal();
   input(f, 'domains').focus();
 }
@@ -42,7 +51,12 @@ async function submit() {
   clearErrors(f);
   let patch;
   try {
-    patch = { mode: getMode(f), domains: lines(input(f, 'domains').value), ports: ports(input(f, 'ports').value) };
+    patch = {
+      mode: getMode(f), domains: lines(input(f, 'domains').value), ports: ports(input(f, 'ports').value),
+      limits: limitsOf(f), gitConfigWritable: input(f, 'gitConfigWritable').checked,
+      ...hostOf(f),
+    };
+    if (input(f, 'cutConnections').checked) patch.cutConnections = true;
     if (input(f, 'allowSharedSuffixes').checked) patch.allowSharedSuffixes = true;
   } catch (e) {
     if (e instanceof FormError) return showError(f, e.field, e.message);

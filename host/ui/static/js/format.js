@@ -30,6 +30,9 @@ export function plural(n, one, many) {
 
 // pushMessage says what became of a policy change (daemon.PushResult).
 export function pushMessage(push, desired) {
+  if (push && push.applied && push.cut) {
+    return `Applied by the sidecar in ${ms(push.durationMs)}; ${push.cut} open connection${push.cut === 1 ? '' : 's'} cut.`;
+  }
   if (push && push.applied) return `Applied by the sidecar in ${ms(push.durationMs)}.`;
   if (push && push.pending) {
     return `Pending: ${push.error || 'the sidecar has not confirmed it yet'}. The daemon keeps trying.`;

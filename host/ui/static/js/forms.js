@@ -100,3 +100,55 @@ export function busy(form, on, label) {
 export function closeButtons(dialog) {
   for (const b of dialog.querySelectorAll('[data-close]')) b.addEventListener('click', () => dialog.close());
 }
+
+// limitInputs fills the limit inputs of form from a project's limits,
+// showing the defaults as placeholders.
+export function limitInputs(form, limits, defaults) {
+  for (const el of form.querySelectorAll('[data-limit]')) {
+    const key = el.dataset.limit;
+    el.value = limits && limits[key] ? String(limits[key]) : '';
+    el.placeholder = defaults && defaults[key] ? `default ${defaults[key]}` : '';
+  }
+}
+
+// limitsOf reads the limit inputs; an empty one is 0, the default. A value
+// that is not a number throws a FormError for its field.
+export function limitsOf(form) {
+  const out = {};
+  for (const el of form.querySelectorAll('[data-limit]')) {
+    const key = el.dataset.limit;
+    const text = el.value.trim();
+    if (!text) { out[key] = 0; continue; }
+    const n = Number(text);
+    if (!Number.isFinite(n) || n < 0 || (key !== 'cpus' && !Number.isInteger(n))) {
+      throw new FormError(el.name, `${el.name} ${JSON.stringify(text)}: is not a ${key === 'cpus' ? 'number' : 'whole number'} of 0 or more; leave it empty for the default`);
+    }
+    out[key] = n;
+  }
+  return out;
+}
+
+// hostInputs shows a project's host access; the ports input is there only
+// for "ports".
+export function hostInputs(form, access, ports) {
+  const sel = form.elements.namedItem('hostAccess');
+  const list = form.elements.namedItem('hostPorts');
+  sel.value = access || 'all';
+  list.value = (ports || []).join(', ');
+  const sync = () => { list.hidden = sel.value !== 'ports'; };
+  sel.onchange = sync;
+  sync();
+}
+
+// hostOf reads the host access and, for "ports", the ports; a bad port
+// throws a FormError for hostPorts.
+export function hostOf(form) {
+  const access = form.elements.namedItem('hostAccess').value;
+  if (access !== 'ports') return { hostAccess: access };
+  try {
+    return { hostAccess: access, hostPorts: ports(form.elements.namedItem('hostPorts').value) };
+  } catch (e) {
+    if (e instanceof FormError) throw new FormError('hostPorts', 'host ' + e.message);
+    throw e;
+  }
+}
