@@ -298,3 +298,41 @@ func TestPrivilegedNameCheckKilled(t *testing.T) {
 	_, err = w.tlsGet(cdn4, "cdn-b.example.org")
 	require.ErrorContains(t, err, "unrecognized name")
 }
+
+// TestPrivilegedCutByName removes one of two names that share an address,
+// asking for cuts: the address stays allowed for the other name, so only
+// the name check knows which connection to cut.
+func TestPrivilegedCutByName(t *testing.T) {
+	w := newWorld(t, shared.ModeRestricted, "cdn-a.example.net", "cdn-b.example.org")
+	for _, name := range []string{"cdn-a.example.net", "cdn-b.example.org"} {
+		_, err := w.lookup(name, dns.TypeA)
+		require.NoError(t, err)
+	}
+	open := func(sni string) (*tls.Conn, func() error) {
+		tc := w.tlsDial(cdn4, sni)
+		t.Cleanup(func() { tc.Close() })
+		r := bufio.NewReader(tc)
+		return tc, func() error {
+			_ = tc.SetDeadline(time.Now().Add(5 * time.Second))
+			fmt.Fprintf(tc, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", sni)
+			resp, err := http.ReadResponse(r, nil)
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			_, err = io.Copy(io.Discard, resp.Body)
+			return err
+		}
+	}
+	_, getA := open("cdn-a.example.net")
+	_, getB := open("cdn-b.example.org")
+	require.NoError(t, getA())
+	require.NoError(t, getB())
+
+	res := w.cutPolicy(shared.ModeRestricted, "cdn-a.example.net")
+	require.Equal(t, 1, res.Cut, "one connection was bound to the removed name")
+	require.Error(t, getB(), "the connection bound to the removed name is cut")
+	require.NoError(t, getA(), "the other name's connection on the same address stays")
+	_, err := w.tlsGet(cdn4, "cdn-b.example.org")
+	require.ErrorContains(t, err, "unrecognized name")
+}
