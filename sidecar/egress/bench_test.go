@@ -4,36 +4,21 @@ import (
 	"crypto/tls"
 	"io"
 	"net"
-	"net/netip"
 	"testing"
 )
 
 // BenchmarkGateTLSConnection is one short connection through the check:
 // connect, ClientHello, one answer byte, close.
 func BenchmarkGateTLSConnection(b *testing.B) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				buf := make([]byte, 4096)
-				if _, err := c.Read(buf); err != nil {
-					return
-				}
-				_, _ = c.Write([]byte{1})
-				_, _ = io.Copy(io.Discard, c)
-			}()
+	dst := serveLoopback(b, func(c net.Conn) {
+		buf := make([]byte, 4096)
+		if _, err := c.Read(buf); err != nil {
+			return
 		}
-	}()
-	g := newTestGate(b, netip.MustParseAddrPort(ln.Addr().String()), "a.example.net")
+		_, _ = c.Write([]byte{1})
+		_, _ = io.Copy(io.Discard, c)
+	})
+	g := newTestGate(b, dst, "a.example.net")
 	hello := clientHelloOf(b, &tls.Config{ServerName: "a.example.net"})
 	one := make([]byte, 1)
 	b.ReportAllocs()

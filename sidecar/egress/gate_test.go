@@ -218,10 +218,13 @@ func TestGateHTTP(t *testing.T) {
 	}
 }
 
-func TestGateOtherProtocolsKeepTheAddressRule(t *testing.T) {
+// serveLoopback runs a TCP server on loopback that hands each connection to
+// fn, and returns its address.
+func serveLoopback(t testing.TB, fn func(net.Conn)) netip.AddrPort {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	defer ln.Close()
+	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -230,12 +233,19 @@ func TestGateOtherProtocolsKeepTheAddressRule(t *testing.T) {
 			}
 			go func() {
 				defer c.Close()
-				fmt.Fprintf(c, "SSH-2.0-server\r\n")
-				_, _ = io.Copy(c, c)
+				fn(c)
 			}()
 		}
 	}()
-	g := newTestGate(t, netip.MustParseAddrPort(ln.Addr().String()))
+	return netip.MustParseAddrPort(ln.Addr().String())
+}
+
+func TestGateOtherProtocolsKeepTheAddressRule(t *testing.T) {
+	dst := serveLoopback(t, func(c net.Conn) {
+		fmt.Fprintf(c, "SSH-2.0-server\r\n")
+		_, _ = io.Copy(c, c)
+	})
+	g := newTestGate(t, dst)
 	conn, err := net.Dial("tcp", g.addr)
 	require.NoError(t, err)
 	defer conn.Close()

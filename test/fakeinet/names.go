@@ -8,18 +8,14 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"sync/atomic"
 )
 
 // Names serves several names from one address, as a CDN does: HTTPS on 443
 // (any SNI gets the one certificate for every name; the answer says which name
 // was asked) and HTTP on 80 (routed by Host), plus a server-first line
-// protocol on 25 that greets before the client says anything. It counts every
-// byte it receives and logs the SNI of each ClientHello and the Host of each
-// request.
+// protocol on 25 that greets before the client says anything. It logs the
+// SNI of each ClientHello and the Host of each request.
 type Names struct {
-	received atomic.Int64
-
 	mu       sync.Mutex
 	requests []Request
 	hellos   []string // the SNI of every ClientHello received, "" for none
@@ -37,9 +33,6 @@ type Request struct {
 	SNI  string // "" over plain HTTP
 	Host string
 }
-
-// Received is how many bytes clients have sent the servers in all.
-func (n *Names) Received() int64 { return n.received.Load() }
 
 // Requests lists the requests served so far.
 func (n *Names) Requests() []Request {
@@ -78,7 +71,7 @@ func ServeNames(cert tls.Certificate, addrs ...string) (n *Names, stop func(), e
 			if err != nil {
 				return nil, nil, fmt.Errorf("listening on %s port %s: %w", addr, port, err)
 			}
-			var l net.Listener = countingListener{ln, &n.received}
+			var l net.Listener = ln
 			if port == "443" {
 				l = tls.NewListener(l, &tls.Config{
 					Certificates: []tls.Certificate{cert},
@@ -103,7 +96,7 @@ func ServeNames(cert tls.Certificate, addrs ...string) (n *Names, stop func(), e
 			return nil, nil, fmt.Errorf("listening on %s port 25: %w", addr, err)
 		}
 		closers = append(closers, func() { ln.Close() })
-		go serveGreeting(countingListener{ln, &n.received})
+		go serveGreeting(ln)
 	}
 	return n, stop, nil
 }
@@ -128,28 +121,4 @@ func serveGreeting(ln net.Listener) {
 			}
 		}()
 	}
-}
-
-type countingListener struct {
-	net.Listener
-	n *atomic.Int64
-}
-
-func (l countingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return countingConn{c, l.n}, nil
-}
-
-type countingConn struct {
-	net.Conn
-	n *atomic.Int64
-}
-
-func (c countingConn) Read(b []byte) (int, error) {
-	k, err := c.Conn.Read(b)
-	c.n.Add(int64(k))
-	return k, err
 }

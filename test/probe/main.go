@@ -244,6 +244,11 @@ func get(r *Result, url, host string, timeout time.Duration) error {
 	}
 	req.Host = host
 	resp, err := c.Do(req)
+	return record(r, resp, err)
+}
+
+// record keeps an answer's status and the start of its body.
+func record(r *Result, resp *http.Response, err error) error {
 	if err != nil {
 		return err
 	}
@@ -269,14 +274,7 @@ func getTLS(r *Result, addr, sni, host string, timeout time.Duration) error {
 		return err
 	}
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	r.Status = resp.StatusCode
-	r.Reply = strings.TrimSpace(string(body))
-	return nil
+	return record(r, resp, err)
 }
 
 func setMark(mark int) error {
