@@ -157,18 +157,15 @@ func (g *Gate) untrack(f *flow) {
 	g.wg.Done()
 }
 
-// Cut closes every open connection whose name keep refuses, and returns how
-// many it closed. Connections let through by the address rule (no name) are
-// closed only when keep is nil, which closes everything.
-func (g *Gate) Cut(keep func(name string) bool) int {
+// Cut closes every open connection keep refuses, and returns how many it
+// closed. keep gets the name a connection was bound to ("" for one let
+// through by the address rule) and its destination; a nil keep closes
+// everything.
+func (g *Gate) Cut(keep func(name string, dst netip.Addr) bool) int {
 	g.mu.Lock()
 	var cut []*flow
 	for f := range g.flows {
-		if keep == nil {
-			cut = append(cut, f)
-			continue
-		}
-		if name := f.boundName(); name != "" && !keep(name) {
+		if keep == nil || !keep(f.boundName(), f.dst.Addr()) {
 			cut = append(cut, f)
 		}
 	}

@@ -276,7 +276,7 @@ func TestGateCut(t *testing.T) {
 	a, ar := open("a.example.net")
 	b, br := open("b.example.org")
 	require.Equal(t, uint64(2), g.Counters().Open)
-	require.Equal(t, 1, g.Cut(func(name string) bool { return name == "b.example.org" }))
+	require.Equal(t, 1, g.Cut(func(name string, _ netip.Addr) bool { return name == "b.example.org" }))
 	_ = a.SetReadDeadline(time.Now().Add(5 * time.Second))
 	_, err := ar.ReadByte()
 	require.Error(t, err, "a's connection was cut")

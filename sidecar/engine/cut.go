@@ -2,6 +2,7 @@ package engine
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/warden-sh/warden/shared"
@@ -34,33 +35,38 @@ func (e *Engine) droppedAddrs(old, p shared.ValidPolicy) []netip.Addr {
 // new rules are in place, and only connections opened before them are at
 // stake.
 func (e *Engine) cut(old, p shared.ValidPolicy, dropped []netip.Addr) int {
+	var gone []netip.Addr // addresses of removed names that no kept name holds
+	for _, a := range dropped {
+		if !e.sets.Holds(a) {
+			gone = append(gone, a)
+		}
+	}
 	// Connections through the name check are loopback to the agent and
-	// marked to the destination, so the gate cuts its own: all of them when
-	// the mode tightens, and those bound to a name p no longer allows when
-	// p asks for cuts (the address may stay allowed for another name).
+	// marked to the destination, so the check cuts its own and the conntrack
+	// judge leaves them alone: all of them when the mode tightens; when p
+	// asks for cuts, those bound to a name p no longer allows (the address
+	// may stay allowed for another name) and those on the address rule to an
+	// address that is gone.
 	gated := 0
 	switch {
 	case tightens(old.Mode, p.Mode):
 		gated = e.gate.Cut(nil)
 	case p.Cut && old.Mode == shared.ModeRestricted && p.Mode == shared.ModeRestricted:
 		m := shared.NewMatcher(p.Domains)
-		gated = e.gate.Cut(func(name string) bool { _, ok := m.Match(name); return ok })
+		gated = e.gate.Cut(func(name string, dst netip.Addr) bool {
+			if name != "" {
+				_, ok := m.Match(name)
+				return ok
+			}
+			return !slices.Contains(gone, dst)
+		})
 	}
-	host := killswitch.Host{Gateways: e.cfg.Firewall.HostGateways}
+	host := killswitch.Host{Gateways: e.cfg.Firewall.HostGateways, CheckPort: e.cfg.Egress.Port, Mark: e.cfg.Firewall.Mark}
 	var judge killswitch.Judge
 	switch {
 	case tightens(old.Mode, p.Mode):
 		judge = host.OnlyHost()
-	case len(dropped) > 0:
-		var gone []netip.Addr
-		for _, a := range dropped {
-			if !e.sets.Holds(a) {
-				gone = append(gone, a)
-			}
-		}
-		if len(gone) == 0 {
-			return gated
-		}
+	case len(gone) > 0:
 		judge = host.NotTo(gone)
 	default:
 		return gated
@@ -71,6 +77,5 @@ func (e *Engine) cut(old, p shared.ValidPolicy, dropped []netip.Addr) int {
 		e.log.Error("cutting connections the new policy does not allow", "mode", p.Mode, "cut", n, "err", err)
 	}
 	e.log.Info("connections cut", "from", old.Mode, "to", p.Mode, "count", n, "checked_by_name", gated, "ms", float64(time.Since(start).Microseconds())/1000)
-	// The conntrack count already holds the checked connections' entries.
-	return max(n, gated)
+	return n + gated
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // Judge reports whether a flow may stay open.
-type Judge func(orig conntrack.Tuple) (keep bool)
+type Judge func(f conntrack.Flow) (keep bool)
 
 // TCP states of conntrack (nf_conntrack_tcp.h) of a connection already
 // closed: its entry only waits out stray packets.
@@ -29,7 +29,7 @@ func Cut(t Table, keep Judge) (int, error) {
 	cut := 0
 	var errs []error
 	for _, f := range flows {
-		if closed(f) || keep(f.TupleOrig) {
+		if closed(f) || keep(f) {
 			continue
 		}
 		if err := t.Delete(f); err != nil {

@@ -8,14 +8,28 @@ import (
 )
 
 // Host is what every mode lets the agent keep: loopback (the DNS filter
-// among it) and the host's addresses, both ways.
+// among it) and the host's addresses, both ways. Flows of connections
+// through the name check are left to the check, which cuts them by the name
+// they are bound to: the agent's side (redirected to the check's port on
+// loopback) and the check's own side (carrying the sidecar's mark).
 type Host struct {
 	Gateways []netip.Addr
+	// CheckPort is the name check's port; 0 leaves its flows to the judge.
+	CheckPort uint16
+	// Mark is the sidecar's socket mark; 0 leaves its flows to the judge.
+	Mark uint32
 }
 
 // keeps reports whether the flow stays in every mode: on loopback, or to
-// or from the host.
-func (h Host) keeps(orig conntrack.Tuple) bool {
+// or from the host, or the name check's to cut.
+func (h Host) keeps(f conntrack.Flow) bool {
+	if h.Mark != 0 && f.Mark == h.Mark {
+		return true
+	}
+	if reply := f.TupleReply; h.CheckPort != 0 && reply.Proto.SourcePort == h.CheckPort && reply.IP.SourceAddress.Unmap().IsLoopback() {
+		return true
+	}
+	orig := f.TupleOrig
 	src, dst := orig.IP.SourceAddress.Unmap(), orig.IP.DestinationAddress.Unmap()
 	if dst.IsLoopback() || src.IsLoopback() {
 		return true
@@ -39,7 +53,7 @@ func (h Host) NotTo(addrs []netip.Addr) Judge {
 	for _, a := range addrs {
 		drop[a.Unmap()] = true
 	}
-	return func(orig conntrack.Tuple) bool {
-		return h.keeps(orig) || !drop[orig.IP.DestinationAddress.Unmap()]
+	return func(f conntrack.Flow) bool {
+		return h.keeps(f) || !drop[f.TupleOrig.IP.DestinationAddress.Unmap()]
 	}
 }
