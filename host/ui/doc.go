@@ -5,7 +5,10 @@
 //	GET /         page.go   the page, with the API token in a meta tag,
 //	                        only for a top-level navigation from the UI's
 //	                        own origin or typed by the user
-//	GET /static/  static.go the embedded scripts, styles and icon
+//	GET /static/  static.go the embedded scripts, styles and icon; the
+//	                        same under /static/retry/<n>/, where the page
+//	                        loads them again when a download failed
+//	                        (static/js/boot.js)
 //
 //	browser ──fetch /api/v1/… (Authorization: Bearer <token>)──► host/api
 //	        ──fetch …/events?follow=1 (NDJSON, read as a stream)──► live feed

@@ -12,9 +12,9 @@ import (
 	"time"
 )
 
-// staticFiles serves the embedded files under /static/ with a content hash
-// as ETag, so a browser revalidates cheaply and never runs a script older
-// than the binary.
+// staticFiles serves the embedded files under /static/ (and under
+// /static/retry/<n>/) with a content hash as ETag, so a browser
+// revalidates cheaply and never runs a script older than the binary.
 type staticFiles struct {
 	byPath map[string]staticFile
 }
@@ -66,8 +66,27 @@ func contentType(p string) string {
 	return "application/octet-stream"
 }
 
+// retryPrefix: the page loads a file again under /static/retry/<n>/ when
+// its download failed (static/js/boot.js), since a browser keeps a failed
+// module for the life of the page. n has one to three digits.
+const retryPrefix = "/static/retry/"
+
+// filePath is the embedded file a request path names: /static/<file>, or
+// the same file under the retry prefix; "" for any other path.
+func filePath(p string) string {
+	rest, ok := strings.CutPrefix(p, retryPrefix)
+	if !ok {
+		return p
+	}
+	n, file, ok := strings.Cut(rest, "/")
+	if !ok || n == "" || len(n) > 3 || strings.Trim(n, "0123456789") != "" {
+		return ""
+	}
+	return "/static/" + file
+}
+
 func (s *staticFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f, ok := s.byPath[r.URL.Path]
+	f, ok := s.byPath[filePath(r.URL.Path)]
 	if !ok || strings.Contains(r.URL.Path, "..") {
 		secure(w.Header())
 		http.NotFound(w, r)

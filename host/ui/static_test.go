@@ -32,6 +32,48 @@ func TestStaticFilesAreServedWithTypeAndETag(t *testing.T) {
 	}
 }
 
+// The page loads a file whose download failed again under
+// /static/retry/<n>/ (static/js/boot.js): the same file, type and ETag.
+func TestRetryPathsServeTheSameFiles(t *testing.T) {
+	h := New(testToken, nil)
+	for _, p := range []string{"/static/js/app.js", "/static/js/feed.js", "/static/app.css"} {
+		want := get(t, h, p, nil)
+		require.Equal(t, http.StatusOK, want.Code, p)
+		for _, n := range []string{"1", "5", "999"} {
+			again := strings.Replace(p, "/static/", "/static/retry/"+n+"/", 1)
+			rec := get(t, h, again, nil)
+			require.Equal(t, http.StatusOK, rec.Code, again)
+			require.Equal(t, want.Body.String(), rec.Body.String(), again)
+			require.Equal(t, want.Header().Get("Content-Type"), rec.Header().Get("Content-Type"), again)
+			require.Equal(t, want.Header().Get("ETag"), rec.Header().Get("ETag"), again)
+			requireSecure(t, rec.Header())
+		}
+	}
+	// (Paths with // or .. are redirected to their clean form by the mux.)
+	for _, p := range []string{
+		"/static/retry/js/app.js",           // no number
+		"/static/retry/1000/js/app.js",      // too long
+		"/static/retry/1a/js/app.js",        // not a number
+		"/static/retry/1/retry/2/js/app.js", // one prefix only
+		"/static/retry/1/js/missing.js",     // no such file
+		"/static/retry/1",                   // no file
+	} {
+		require.Equal(t, http.StatusNotFound, get(t, h, p, nil).Code, p)
+	}
+}
+
+// boot.js must be in place before the style sheet or a module can fail:
+// first in the head, and neither deferred nor a module.
+func TestTheLoaderRunsBeforeWhatItReloads(t *testing.T) {
+	page := read(t, "templates/index.html")
+	boot := strings.Index(page, `<script src="/static/js/boot.js"></script>`)
+	require.GreaterOrEqual(t, boot, 0, "the page loads boot.js as a plain script")
+	for _, later := range []string{`<link rel="stylesheet"`, `<script type="module"`} {
+		i := strings.Index(page, later)
+		require.Greater(t, i, boot, "%s comes after boot.js", later)
+	}
+}
+
 // The page builds every element from data with textContent and attributes;
 // these would parse a string as markup or code.
 var unsafeJS = regexp.MustCompile(`innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function\(|setTimeout\(['"]|javascript:`)

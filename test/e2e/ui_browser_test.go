@@ -250,6 +250,38 @@ func (b *browser) holdRequests(pattern string) (paused <-chan struct{}, release 
 	}
 }
 
+// failRequests makes every request of the page whose URL matches one of
+// patterns (the Fetch domain's wildcards) fail as a lost connection does,
+// from now on; failed counts them.
+func (b *browser) failRequests(patterns ...string) (failed func() int) {
+	b.t.Helper()
+	events := chromedp.Events(b.ctx, fetch.RequestPaused)
+	var ps []*fetch.RequestPattern
+	for _, p := range patterns {
+		ps = append(ps, &fetch.RequestPattern{URLPattern: p})
+	}
+	_, err := chromedp.Call(b.ctx, fetch.Enable, fetch.EnableParams{Patterns: ps})
+	require.NoError(b.t, err)
+	var mu sync.Mutex
+	n := 0
+	go func() {
+		for ev, err := range events {
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			n++
+			mu.Unlock()
+			_, _ = chromedp.Call(b.ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: ev.RequestID, ErrorReason: network.ErrorReasonConnectionFailed})
+		}
+	}()
+	return func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return n
+	}
+}
+
 // text is the trimmed text of the first element matching sel.
 func (b *browser) text(sel string) string {
 	b.t.Helper()

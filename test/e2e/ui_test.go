@@ -282,3 +282,39 @@ func TestDockerUIGrantExpires(t *testing.T) {
 	require.Equal(t, "REFUSED", w.probe(id, "resolve", "blocked.example").Rcode, "a revoked grant is removed from the sidecar")
 	require.Empty(t, w.project(t, id).Grants)
 }
+
+// A browser drops every download still waiting for a connection when the
+// machine's addresses change, which Docker does each time a container
+// starts; the page loads more files than a browser opens connections to
+// one host, so some wait. The page loads a failed module or style sheet
+// again instead of staying at "Loading projects…".
+func TestDockerUILoadsWhenADownloadFails(t *testing.T) {
+	w := newWorld(t)
+	b := newBrowser(t, w)
+	// feed.js is two imports deep; its failure fails the whole module graph.
+	failed := b.failRequests("*/static/js/feed.js", "*/static/app.css")
+	b.open("/")
+	require.Equal(t, 2, failed(), "each file failed once, at its first address")
+	urls := b.requested()
+	require.Contains(t, urls, b.base+"/static/retry/1/js/feed.js")
+	require.Contains(t, urls, b.base+"/static/retry/1/app.css")
+
+	require.False(t, eval[bool](b, q("#list-empty")+".hidden"), "the empty list is shown")
+	b.press("#new-project")
+	b.waitJS(q("#create-dialog")+".open", "the scripts do not run: no dialog")
+	require.True(t, eval[bool](b, `[...document.styleSheets].some(s => s.href.endsWith('/static/retry/1/app.css') && s.cssRules.length > 0)`),
+		"the style sheet is loaded again")
+	require.Equal(t, "grid", eval[string](b, "getComputedStyle("+q("#cards")+").display"), "and applies")
+}
+
+// When a module cannot be loaded at all, the page says so after a few
+// tries instead of loading forever.
+func TestDockerUISaysWhenItsScriptsCannotLoad(t *testing.T) {
+	w := newWorld(t)
+	b := newBrowser(t, w)
+	failed := b.failRequests("*/js/app.js")
+	b.do(chromedp.Navigate(b.base + "/"))
+	b.waitJS(q("#list-loading")+".textContent.includes('could not load its scripts')", "the page does not say it gave up")
+	require.Equal(t, 6, failed(), "the first load and five more")
+	require.True(t, eval[bool](b, q("#list-loading")+".classList.contains('bad')"))
+}
