@@ -23,7 +23,7 @@ func FuzzProjectBodies(f *testing.F) {
 			{"PATCH", "/api/v1/projects/web"},
 		} {
 			svc := newFakeService()
-			h := NewServer(svc, testToken, nil)
+			h := NewServer(svc, NewAuth(testToken, testOrigin), nil)
 			rec := do(t, h, request{method: route.method, path: route.path, body: body, contentType: "application/json",
 				header: map[string]string{"Content-Type": "application/json"}})
 			switch rec.Code {
