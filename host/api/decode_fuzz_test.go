@@ -14,6 +14,7 @@ func FuzzProjectBodies(f *testing.F) {
 		`{"name":"web","workspace":"/w","agentType":"codex"}`,
 		`{"addDomains":["github.com"],"removePorts":[3000]}`,
 		`{"domains":null}`, `{"env":{"A":1}}`, `[]`, `{}{}`, `{"name":"\u0000"}`, `{"ports":[1e400]}`, ``,
+		`{"domains":["a.example"],"domains":["b.example"]}`, `null`, `{"":1,"":2}`, `{"env":{"A":"1","A":"2"}}`,
 	} {
 		f.Add(s)
 	}

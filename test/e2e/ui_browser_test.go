@@ -45,15 +45,15 @@ type browser struct {
 	exceptions []string
 }
 
-// newBrowser starts a headless Chromium for the test. When the test ends it
-// checks that the page never put the token in a URL and threw nothing.
+// newBrowser starts a headless Chromium for the test and logs it in as a
+// user does, through the one-time address `warden ui` prints. When the
+// test ends it checks that the page never put the token in a URL and threw
+// nothing.
 func newBrowser(t *testing.T, w *world) *browser {
 	t.Helper()
-	tok, err := os.ReadFile(filepath.Join(w.data, "token"))
-	require.NoError(t, err)
 	_, port, err := net.SplitHostPort(w.addr)
 	require.NoError(t, err)
-	b := &browser{t: t, w: w, base: "http://localhost:" + port, token: strings.TrimSpace(string(tok))}
+	b := &browser{t: t, w: w, base: "http://localhost:" + port, token: w.token()}
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.NoSandbox, // tests run as root
@@ -83,7 +83,28 @@ func newBrowser(t *testing.T, w *world) *browser {
 			b.exceptions = append(b.exceptions, exceptionText(e.ExceptionDetails))
 		}
 	}))
+	b.login()
 	return b
+}
+
+// loginAddress asks the daemon for a one-time login address, as
+// `warden ui` does for a user.
+func (w *world) loginAddress(t *testing.T) string {
+	t.Helper()
+	var lc struct {
+		URL string `json:"url"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(w.mustCLI("ui", "--no-open", "--json")), &lc))
+	require.True(t, strings.HasPrefix(lc.URL, "http://localhost:"), lc.URL)
+	return lc.URL
+}
+
+// login opens a fresh login address and waits for the UI it leads to.
+func (b *browser) login() {
+	b.t.Helper()
+	b.do(chromedp.Navigate(b.w.loginAddress(b.t)))
+	b.waitJS(`location.pathname === '/' && document.getElementById('list-loading') !== null && document.getElementById('list-loading').hidden`,
+		"the login address did not lead to the UI")
 }
 
 func exceptionText(d *runtime.ExceptionDetails) string {
@@ -297,9 +318,7 @@ func (w *world) api(t *testing.T, method, path string, body any) (int, []byte) {
 	}
 	req, err := http.NewRequest(method, "http://"+w.addr+"/api/v1"+path, rd)
 	require.NoError(t, err)
-	tok, err := os.ReadFile(filepath.Join(w.data, "token"))
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+	req.Header.Set("Authorization", "Bearer "+w.token())
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

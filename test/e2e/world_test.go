@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -226,14 +227,31 @@ func (w *world) startDaemon() {
 			}
 		}
 	})
+	sock := socketClient(filepath.Join(w.data, "warden.sock"))
 	require.Eventually(t, func() bool {
-		resp, err := http.Get("http://" + w.addr + "/api/v1/health")
+		resp, err := sock.Get("http://localhost/api/v1/health")
 		if err != nil {
 			return false
 		}
 		resp.Body.Close()
 		return resp.StatusCode == 200
-	}, 20*time.Second, 50*time.Millisecond, "daemon did not answer /health")
+	}, 20*time.Second, 50*time.Millisecond, "daemon did not answer /health on its socket")
+}
+
+// socketClient calls the API over its unix socket, as the CLI does.
+func socketClient(path string) *http.Client {
+	return &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", path)
+	}}}
+}
+
+// token is the daemon's API token, for calls over TCP as a script makes.
+func (w *world) token() string {
+	w.t.Helper()
+	tok, err := os.ReadFile(filepath.Join(w.data, "token"))
+	require.NoError(w.t, err)
+	return strings.TrimSpace(string(tok))
 }
 
 // killDaemon stops the daemon with SIGKILL, as a crash would.
@@ -272,10 +290,12 @@ func (w *world) cleanupDocker() {
 	_ = exec.Command("docker", "network", "rm", w.network).Run()
 }
 
-// cli runs the warden command against this world's daemon.
+// cli runs the warden command against this world's daemon, over its unix
+// socket as a user would.
 func (w *world) cli(args ...string) (string, string, error) {
 	var out, errOut bytes.Buffer
-	cmd := exec.Command(bins.warden, append([]string{"--addr", w.addr, "--data", w.data}, args...)...)
+	cmd := exec.Command(bins.warden, append([]string{"--data", w.data}, args...)...)
+	cmd.Env = append(os.Environ(), "WARDEN_ADDR=", "WARDEN_TOKEN=")
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
 	return out.String(), errOut.String(), err

@@ -1,11 +1,13 @@
 // The login page: the code arrives in the address's fragment (never sent
 // to a server, never in a Referer); it is dropped from the address bar and
 // the history at once and traded for a session cookie.
+// A new address opened on this page changes only the fragment, so the
+// page listens for that too.
 const state = document.getElementById('login-state');
-const code = location.hash.slice(1);
-history.replaceState(null, '', '/login');
 
 async function login() {
+  const code = location.hash.slice(1);
+  history.replaceState(null, '', '/login');
   if (!code) {
     state.textContent = 'This address carries no login code.';
     return;
@@ -35,4 +37,5 @@ async function login() {
   state.textContent = message;
 }
 
+window.addEventListener('hashchange', login);
 login();
