@@ -70,6 +70,14 @@ func TestEveryRouteNeedsAnAuthenticatedCaller(t *testing.T) {
 			require.Equal(t, before, svc.calls.Load(), "nothing reached the daemon")
 		})
 	}
+	// No answer of any route, to any caller, carries an env value.
+	for _, rt := range table {
+		req := requestFor(t, rt.pattern)
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		rec := httptest.NewRecorder()
+		guarded.ServeHTTP(rec, req)
+		require.NotContains(t, rec.Body.String(), "s3cret-value", rt.pattern)
+	}
 	for p := range publicRoutes {
 		require.True(t, seen[p], "public route %q is not in the route table", p)
 	}

@@ -19,7 +19,7 @@ import (
 
 func (a *app) projectCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "project", Aliases: []string{"projects"}, Short: "Create, list, show, edit, remove, start and stop projects"}
-	cmd.AddCommand(a.projectCreate(), a.projectList(), a.projectShow(), a.projectEdit(), a.projectRemove(),
+	cmd.AddCommand(a.projectCreate(), a.projectList(), a.projectShow(), a.projectEdit(), a.projectEnv(), a.projectRemove(),
 		a.lifecycle("start", "Start the project's sidecar, then its agent"),
 		a.lifecycle("stop", "Stop the project's containers"),
 		a.lifecycle("restart", "Restart the project's containers"))
@@ -90,7 +90,7 @@ func parseEnv(kvs []string) (map[string]string, error) {
 	for _, kv := range kvs {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
-			return nil, fmt.Errorf("bad --env %q; expect KEY=VALUE", kv)
+			return nil, fmt.Errorf("bad variable %q; expect KEY=VALUE", kv)
 		}
 		env[k] = v
 	}
@@ -141,6 +141,7 @@ func (a *app) projectShow() *cobra.Command {
 				p.ID, p.Name, p.AgentType, p.Workspace, p.Mode, strings.Join(p.Runtimes, ", "), joinInts(p.Ports),
 				orDefault(p.Image, "(agent type's default)"), p.Desired, pendingText(p))
 			fmt.Fprintf(tw, "domains\t%s\n", strings.Join(p.Domains, "\n\t"))
+			fmt.Fprintf(tw, "env\t%s\n", strings.Join(sortedKeys(p.Env), ", "))
 			return tw.Flush()
 		},
 	}
@@ -188,7 +189,7 @@ func (a *app) projectEdit() *cobra.Command {
 	f.StringVar(&name, "name", "", "new name")
 	f.StringVar(&mode, "mode", "", "network mode: full, restricted or none")
 	f.StringVar(&image, "image", "", "agent image (empty: the agent type's default)")
-	f.StringArrayVar(&env, "env", nil, "replace the environment with these KEY=VALUE pairs (repeatable)")
+	f.StringArrayVar(&env, "env", nil, "replace the environment with these KEY=VALUE pairs (repeatable; `warden project env` edits one)")
 	return a.addJSON(cmd)
 }
 

@@ -32,9 +32,11 @@ type Project struct {
 	// name; the daemon removes each when it expires.
 	Grants []Grant `json:"grants,omitempty"`
 	// Image is the agent image; empty means the agent type's default.
-	Image   string            `json:"image"`
-	Env     map[string]string `json:"env"`
-	Desired string            `json:"desired"` // DesiredRunning or DesiredStopped
+	Image string `json:"image"`
+	// Env is set in the agent container; its values never leave the
+	// daemon but for the container and the store (Env's own marshalling).
+	Env     Env    `json:"env"`
+	Desired string `json:"desired"` // DesiredRunning or DesiredStopped
 	// PolicyGen counts changes of mode or allowlist; AppliedGen is the last
 	// PolicyGen a sidecar confirmed.
 	PolicyGen  uint64    `json:"policyGen"`
@@ -93,9 +95,9 @@ func cloneInts(s []int) []int {
 	return slices.Clone(s)
 }
 
-func cloneEnv(m map[string]string) map[string]string {
+func cloneEnv(m map[string]string) Env {
 	if m == nil {
-		return map[string]string{}
+		return Env{}
 	}
 	return maps.Clone(m)
 }
