@@ -18,8 +18,12 @@ const (
 type Project struct {
 	ID        string `json:"id"`        // 12 lower-case hex characters (NewID)
 	Name      string `json:"name"`      // 1–64 printable characters
-	Workspace string `json:"workspace"` // absolute host path, mounted at /workspace
-	AgentType string `json:"agentType"` // an agent type's name (host/agent), e.g. "claude-code"
+	Workspace string `json:"workspace"` // absolute host path, as given
+	// WorkspaceResolved is Workspace with every symbolic link followed when
+	// the project was created: what is mounted at /workspace, and what the
+	// path must still resolve to at every start.
+	WorkspaceResolved string `json:"workspaceResolved,omitempty"`
+	AgentType         string `json:"agentType"` // an agent type's name (host/agent), e.g. "claude-code"
 	// Runtimes are the enabled runtimes (presets.RuntimeNames), sorted.
 	Runtimes []string    `json:"runtimes"`
 	Mode     shared.Mode `json:"mode"`

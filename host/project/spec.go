@@ -49,6 +49,13 @@ func (s Spec) Build(id string, now time.Time, types AgentTypes) (Project, error)
 	if err != nil {
 		return Project{}, err
 	}
+	resolved, err := ResolveWorkspace(workspace)
+	if err != nil {
+		return Project{}, err
+	}
+	if err := CheckWorkspacePlace(workspace, resolved); err != nil {
+		return Project{}, err
+	}
 	agentType, err := checkAgentType(types, s.AgentType)
 	if err != nil {
 		return Project{}, err
@@ -84,19 +91,20 @@ func (s Spec) Build(id string, now time.Time, types AgentTypes) (Project, error)
 	}
 	now = now.UTC() // drops the monotonic reading, so stored and read times compare equal
 	return Project{
-		ID:        id,
-		Name:      name,
-		Workspace: workspace,
-		AgentType: s.AgentType,
-		Runtimes:  runtimes,
-		Mode:      mode,
-		Domains:   domains,
-		Ports:     ports,
-		Image:     s.Image,
-		Env:       env,
-		Desired:   DesiredStopped,
-		PolicyGen: 1,
-		CreatedAt: now,
-		UpdatedAt: now,
+		ID:                id,
+		Name:              name,
+		Workspace:         workspace,
+		WorkspaceResolved: resolved,
+		AgentType:         s.AgentType,
+		Runtimes:          runtimes,
+		Mode:              mode,
+		Domains:           domains,
+		Ports:             ports,
+		Image:             s.Image,
+		Env:               env,
+		Desired:           DesiredStopped,
+		PolicyGen:         1,
+		CreatedAt:         now,
+		UpdatedAt:         now,
 	}, nil
 }

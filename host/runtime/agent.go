@@ -56,7 +56,7 @@ func agentSpec(instance string, a preparedAgent, sidecarID string) containerSpec
 	}
 	mounts := []mount.Mount{{
 		Type:   mount.TypeBind,
-		Source: filepath.Clean(p.Workspace),
+		Source: a.workspace,
 		Target: agentWorkdir,
 	}}
 	mounts = append(mounts, a.folders...)
@@ -112,6 +112,7 @@ type preparedAgent struct {
 	ref       string
 	image     image.InspectResponse
 	folders   []mount.Mount // the agent type's config folders
+	workspace string        // the resolved workspace, as checked
 }
 
 // prepareAgent resolves the agent type and image, checks the workspace and
@@ -122,7 +123,8 @@ func (r *Runtime) prepareAgent(ctx context.Context, p project.Project) (prepared
 		return preparedAgent{}, err
 	}
 	ref := agentImage(p, t)
-	if err := r.checkWorkspace(p.Workspace); err != nil {
+	workspace, err := r.checkWorkspace(p)
+	if err != nil {
 		return preparedAgent{}, err
 	}
 	img, err := r.inspectImage(ctx, ref, "agent")
@@ -133,7 +135,7 @@ func (r *Runtime) prepareAgent(ctx context.Context, p project.Project) (prepared
 	if err != nil {
 		return preparedAgent{}, err
 	}
-	return preparedAgent{p: p, agentType: t, ref: ref, image: img, folders: folders}, nil
+	return preparedAgent{p: p, agentType: t, ref: ref, image: img, folders: folders, workspace: workspace}, nil
 }
 
 // createAgent makes sure the agent container exists with the current spec

@@ -5,41 +5,54 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/warden-sh/warden/host/project"
 )
 
-// checkWorkspace refuses a workspace that would hand the agent what it must
-// never reach: the control sockets (under SocketRoot), other projects'
-// config folders (under HomeRoot) or the Docker socket.
-// A home folder holding the daemon's data folder is the likely case.
-func (r *Runtime) checkWorkspace(path string) error {
+// checkWorkspace returns the folder to mount for p's workspace, refusing
+// one that would hand the agent what it must never reach: a path that now
+// resolves elsewhere than when the project was created (a folder on the way
+// was swapped for a symbolic link), a system folder, the control sockets
+// (under SocketRoot), other projects' config folders (under HomeRoot) or
+// the Docker socket. A home folder holding the daemon's data folder is the
+// likely case of the last three.
+func (r *Runtime) checkWorkspace(p project.Project) (string, error) {
+	path := p.Workspace
 	if !filepath.IsAbs(path) {
-		return fmt.Errorf("workspace %q is not an absolute path; expect an existing folder such as /home/me/code/app", path)
+		return "", fmt.Errorf("workspace %q is not an absolute path; expect an existing folder such as /home/me/code/app", path)
 	}
 	ws, err := filepath.EvalSymlinks(path)
 	if err != nil {
-		return fmt.Errorf("workspace %q: %w; expect an existing folder", path, err)
+		return "", fmt.Errorf("workspace %q: %w; expect an existing folder", path, err)
+	}
+	if p.WorkspaceResolved != "" && ws != p.WorkspaceResolved {
+		return "", fmt.Errorf("workspace %q now resolves to %s, but to %s when the project was created: a folder on the way was replaced, "+
+			"perhaps by a symbolic link; nothing is mounted (check the path, then remove and create the project again)", path, ws, p.WorkspaceResolved)
 	}
 	info, err := os.Stat(ws)
 	if err != nil {
-		return fmt.Errorf("workspace %q: %w; expect an existing folder", path, err)
+		return "", fmt.Errorf("workspace %q: %w; expect an existing folder", path, err)
 	}
 	if !info.IsDir() {
-		return fmt.Errorf("workspace %q is not a folder; expect an existing folder", path)
+		return "", fmt.Errorf("workspace %q is not a folder; expect an existing folder", path)
 	}
 	root := resolved(r.cfg.SocketRoot)
 	if within(root, ws) || within(ws, root) || within(ws, r.cfg.SocketRoot) {
-		return fmt.Errorf("workspace %q holds Warden's control sockets (%s) or lies inside them; the agent must never see them — choose a folder apart from the daemon's data folder", path, r.cfg.SocketRoot)
+		return "", fmt.Errorf("workspace %q holds Warden's control sockets (%s) or lies inside them; the agent must never see them — choose a folder apart from the daemon's data folder", path, r.cfg.SocketRoot)
 	}
 	homes := resolved(r.cfg.HomeRoot)
 	if within(homes, ws) || within(ws, homes) || within(ws, r.cfg.HomeRoot) {
-		return fmt.Errorf("workspace %q holds the agents' config folders (%s) or lies inside them; an agent must never see another project's login — choose a folder apart from the daemon's data folder", path, r.cfg.HomeRoot)
+		return "", fmt.Errorf("workspace %q holds the agents' config folders (%s) or lies inside them; an agent must never see another project's login — choose a folder apart from the daemon's data folder", path, r.cfg.HomeRoot)
 	}
 	for _, sock := range r.dockerSockets {
 		if within(ws, sock) || within(ws, resolved(sock)) {
-			return fmt.Errorf("workspace %q holds the Docker socket %s; the agent must never reach it — choose a project folder", path, sock)
+			return "", fmt.Errorf("workspace %q holds the Docker socket %s; the agent must never reach it — choose a project folder", path, sock)
 		}
 	}
-	return nil
+	if err := project.CheckWorkspacePlace(path, ws); err != nil {
+		return "", err
+	}
+	return ws, nil
 }
 
 // within reports whether path is dir or lies under it.
