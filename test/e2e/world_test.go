@@ -31,6 +31,7 @@ var prefixes = []string{"203.0.113.", "198.51.100.", "192.0.2."}
 var (
 	agentImage = "warden-agent-test:" + imageTag()
 	sidecarImg = "warden-sidecar:" + imageTag()
+	hostImage  = "warden-host:" + imageTag()
 )
 
 func imageTag() string {
@@ -91,14 +92,33 @@ type world struct {
 	hostIP  string
 	// daemonArgs are added to `warden serve`'s flags.
 	daemonArgs []string
+	// inContainer runs the daemon from the host image (Dockerfile.host)
+	// with the data folder and workRoot mounted at their own paths.
+	inContainer bool
+	workRoot    string
 }
 
 func newWorld(t testing.TB, daemonArgs ...string) *world {
 	t.Helper()
+	return startWorld(t, &world{daemonArgs: daemonArgs})
+}
+
+// newWorldInContainer is newWorld with the daemon run from the host image,
+// as the README's run line does; workspaces go under w.workRoot.
+func newWorldInContainer(t testing.TB) *world {
+	t.Helper()
+	if err := exec.Command("docker", "image", "inspect", hostImage).Run(); err != nil {
+		t.Fatalf("this test needs the image %s; build it with `make images`", hostImage)
+	}
+	return startWorld(t, &world{inContainer: true, workRoot: t.TempDir()})
+}
+
+func startWorld(t testing.TB, w *world) *world {
+	t.Helper()
 	requireDocker(t)
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
-	w := &world{t: t, name: "warden-e2e-" + hex.EncodeToString(b), data: t.TempDir(), daemonArgs: daemonArgs}
+	w.t, w.name, w.data = t, "warden-e2e-"+hex.EncodeToString(b), t.TempDir()
 	w.network = w.name
 	t.Cleanup(func() { w.cleanupDocker() })
 	w.createNetwork()
@@ -212,6 +232,16 @@ func (w *world) startDaemon() {
 		"--network", w.network, "--upstream", w.addrOf(fakeinetHost, 53), "--log-level", "debug",
 		"--sidecar-image", sidecarImg}
 	cmd := exec.Command(bins.warden, append(args, w.daemonArgs...)...)
+	if w.inContainer {
+		// Host networking: the daemon listens on the host's loopback, and
+		// reaches the sidecars' control sockets and the containers as the
+		// binary would.
+		run := []string{"run", "--rm", "--name", w.name + "-daemon", "--label", labelSuite + "=1", "--network", "host",
+			"-v", "/var/run/docker.sock:/var/run/docker.sock", "-v", w.data + ":" + w.data, "-v", w.workRoot + ":" + w.workRoot,
+			hostImage, "--data", w.data} // the image's entrypoint is `warden serve`
+		cmd = exec.Command("docker", append(append(run, args[3:]...), w.daemonArgs...)...)
+		t.Cleanup(func() { _ = exec.Command("docker", "rm", "-f", w.name+"-daemon").Run() })
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	require.NoError(t, cmd.Start())
 	logf.Close()
