@@ -132,20 +132,31 @@ func startWorld(t testing.TB, w *world) *world {
 
 // createNetwork takes the first free documentation /24; dynamic addresses
 // come from its upper half, so the fake internet's fixed ones never clash.
+// When every /24 is taken (other test runs on the machine hold them), it
+// waits up to networkWait for one to be freed.
 func (w *world) createNetwork() {
-	var errs []string
-	for _, p := range prefixes {
-		out, err := exec.Command("docker", "network", "create", "--driver", "bridge",
-			"--subnet", p+"0/24", "--ip-range", p+"128/25", "--gateway", p+"1",
-			"--label", labelSuite+"=1", w.network).CombinedOutput()
-		if err == nil {
-			w.prefix = p
-			return
+	deadline := time.Now().Add(networkWait)
+	for {
+		var errs []string
+		for _, p := range prefixes {
+			out, err := exec.Command("docker", "network", "create", "--driver", "bridge",
+				"--subnet", p+"0/24", "--ip-range", p+"128/25", "--gateway", p+"1",
+				"--label", labelSuite+"=1", w.network).CombinedOutput()
+			if err == nil {
+				w.prefix = p
+				return
+			}
+			errs = append(errs, strings.TrimSpace(string(out)))
 		}
-		errs = append(errs, strings.TrimSpace(string(out)))
+		if time.Now().After(deadline) {
+			w.t.Fatalf("creating the test network: every documentation /24 is taken (waited %s): %s", networkWait, strings.Join(errs, "; "))
+		}
+		time.Sleep(time.Second)
 	}
-	w.t.Fatalf("creating the test network: every documentation /24 is taken: %s", strings.Join(errs, "; "))
 }
+
+// networkWait bounds the wait for a free documentation /24.
+const networkWait = 10 * time.Minute
 
 // ip is an address in the world's network by its last byte.
 func (w *world) ip(host int) string { return fmt.Sprintf("%s%d", w.prefix, host) }
