@@ -105,11 +105,11 @@ func unauthenticated(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("WWW-Authenticate", `Bearer realm="warden"`)
-	writeError(w, http.StatusUnauthorized, apiError{Message: "this call needs an authenticated caller: " + HowToAuthenticate})
+	writeError(w, http.StatusUnauthorized, apiError{Message: "this call needs an authenticated caller: " + howToAuthenticate})
 }
 
-// HowToAuthenticate is what a refused caller is told.
-const HowToAuthenticate = "use the warden CLI on this machine (it talks over the unix socket warden.sock in the daemon's data folder); " +
+// howToAuthenticate is what a refused caller is told.
+const howToAuthenticate = "use the warden CLI on this machine (it talks over the unix socket warden.sock in the daemon's data folder); " +
 	"or send Authorization: Bearer <token> with the token from the file token in the data folder (WARDEN_TOKEN for the CLI with --addr); " +
 	"or, in a browser, open the one-time login address that `warden serve` and `warden ui` print"
 
