@@ -18,6 +18,10 @@ const SocketFile = "warden.sock"
 // SocketPath is where the daemon listens for the CLI.
 func SocketPath(dataDir string) string { return filepath.Join(dataDir, SocketFile) }
 
+// maxSocketPath is the longest path a unix socket may have on Linux
+// (sun_path holds 108 bytes with the terminating NUL).
+const maxSocketPath = 107
+
 // DefaultSocketGroup is the group that may use the socket, when it exists
 // (as the docker group may use docker.sock).
 const DefaultSocketGroup = "warden"
@@ -42,6 +46,10 @@ func onSocket(ctx context.Context) bool {
 // reach the socket and nothing else). A stale socket from a daemon that
 // died is replaced; a live one is an error.
 func listenSocket(path, group string) (net.Listener, error) {
+	if len(path) > maxSocketPath {
+		return nil, fmt.Errorf("the socket path %s is %d bytes long; a unix socket's path may have at most %d: choose a shorter data folder (--data)",
+			path, len(path), maxSocketPath)
+	}
 	if c, err := net.Dial("unix", path); err == nil {
 		c.Close()
 		return nil, fmt.Errorf("another daemon already answers on %s", path)
