@@ -123,7 +123,7 @@ func (r *Runtime) prepareAgent(ctx context.Context, p project.Project) (prepared
 		return preparedAgent{}, err
 	}
 	ref := agentImage(p, t)
-	workspace, err := r.checkWorkspace(p)
+	workspace, err := r.checkWorkspace(ctx, p)
 	if err != nil {
 		return preparedAgent{}, err
 	}

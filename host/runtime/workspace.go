@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,7 +17,7 @@ import (
 // (under SocketRoot), other projects' config folders (under HomeRoot) or
 // the Docker socket. A home folder holding the daemon's data folder is the
 // likely case of the last three.
-func (r *Runtime) checkWorkspace(p project.Project) (string, error) {
+func (r *Runtime) checkWorkspace(ctx context.Context, p project.Project) (string, error) {
 	path := p.Workspace
 	if !filepath.IsAbs(path) {
 		return "", fmt.Errorf("workspace %q is not an absolute path; expect an existing folder such as /home/me/code/app", path)
@@ -36,8 +37,8 @@ func (r *Runtime) checkWorkspace(p project.Project) (string, error) {
 	if !info.IsDir() {
 		return "", fmt.Errorf("workspace %q is not a folder; expect an existing folder", path)
 	}
-	root := resolved(r.cfg.SocketRoot)
-	if within(root, ws) || within(ws, root) || within(ws, r.cfg.SocketRoot) {
+	sockets := resolved(r.cfg.SocketRoot)
+	if within(sockets, ws) || within(ws, sockets) || within(ws, r.cfg.SocketRoot) {
 		return "", fmt.Errorf("workspace %q holds Warden's control sockets (%s) or lies inside them; the agent must never see them — choose a folder apart from the daemon's data folder", path, r.cfg.SocketRoot)
 	}
 	homes := resolved(r.cfg.HomeRoot)
@@ -49,7 +50,11 @@ func (r *Runtime) checkWorkspace(p project.Project) (string, error) {
 			return "", fmt.Errorf("workspace %q holds the Docker socket %s; the agent must never reach it — choose a project folder", path, sock)
 		}
 	}
-	if err := project.CheckWorkspacePlace(path, ws); err != nil {
+	root, err := r.engineRoot(ctx)
+	if err != nil {
+		return "", err
+	}
+	if err := project.CheckWorkspacePlace(path, ws, root); err != nil {
 		return "", err
 	}
 	return ws, nil
@@ -71,4 +76,26 @@ func resolved(path string) string {
 		return path
 	}
 	return filepath.Join(resolved(filepath.Clean(dir)), base)
+}
+
+// engineRoot is the Docker engine's state folder (its data-root, which a
+// daemon.json may move from /var/lib/docker), asked once.
+func (r *Runtime) engineRoot(ctx context.Context) (string, error) {
+	r.mu.Lock()
+	root := r.dockerRoot
+	r.mu.Unlock()
+	if root != "" {
+		return root, nil
+	}
+	info, err := r.docker.Info(ctx)
+	if err != nil {
+		return "", fmt.Errorf("asking the Docker engine where it keeps its state: %w", err)
+	}
+	if !filepath.IsAbs(info.DockerRootDir) {
+		return "", fmt.Errorf("the Docker engine names %q as its state folder; expect an absolute path", info.DockerRootDir)
+	}
+	r.mu.Lock()
+	r.dockerRoot = filepath.Clean(info.DockerRootDir)
+	r.mu.Unlock()
+	return filepath.Clean(info.DockerRootDir), nil
 }

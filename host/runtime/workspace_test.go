@@ -93,3 +93,17 @@ func TestStartRefusesASystemFolder(t *testing.T) {
 	require.ErrorContains(t, r.Start(context.Background(), p), "lies in /etc")
 	require.Empty(t, f.Calls())
 }
+
+// An engine whose data-root is moved keeps its state there, and that
+// folder is refused like /var/lib/docker.
+func TestStartRefusesTheEnginesStateFolder(t *testing.T) {
+	f := newFakeDocker(t)
+	f.rootDir = t.TempDir()
+	r := newFakeRuntime(t, f)
+	p := testProject(t)
+	ws := filepath.Join(f.rootDir, "volumes", "x")
+	require.NoError(t, os.MkdirAll(ws, 0o755))
+	p.Workspace, p.WorkspaceResolved = ws, ws
+	require.ErrorContains(t, r.Start(context.Background(), p), "lies in "+f.rootDir)
+	require.Empty(t, f.Calls())
+}
