@@ -9,7 +9,7 @@ async function login() {
   const code = location.hash.slice(1);
   history.replaceState(null, '', '/login');
   if (!code) {
-    state.textContent = 'This address carries no login code.';
+    state.textContent = 'You are not logged in.';
     return;
   }
   let res;
