@@ -179,7 +179,7 @@ func (b *browser) load(url, ready, msg string) {
 		b.mu.Unlock()
 		b.do(chromedp.Navigate(url))
 		deadline := time.Now().Add(uiWait)
-		for !eval[bool](b, "Boolean("+ready+")") {
+		for !b.holds(ready) {
 			if b.networkChanged() && attempt < 3 {
 				b.t.Logf("the network changed while %s loaded; loading it again", url)
 				break
@@ -189,10 +189,19 @@ func (b *browser) load(url, ready, msg string) {
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
-		if eval[bool](b, "Boolean("+ready+")") {
+		if b.holds(ready) {
 			return
 		}
 	}
+}
+
+// holds evaluates a condition in the page; a page that is navigating
+// (the evaluation fails) does not hold it yet.
+func (b *browser) holds(cond string) bool {
+	ctx, cancel := context.WithTimeout(b.ctx, uiWait)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("Boolean("+cond+")"))
+	return err == nil && v
 }
 
 // networkChanged reports whether a request failed because the machine's
@@ -228,8 +237,8 @@ func (b *browser) waitJSFor(expr string, d time.Duration, msg string) {
 	b.t.Helper()
 	deadline := time.Now().Add(d)
 	for {
-		ok := eval[bool](b, "Boolean("+expr+")")
-		if ok {
+		// A page that is navigating cannot be asked; it is asked again.
+		if b.holds(expr) {
 			return
 		}
 		if time.Now().After(deadline) {
