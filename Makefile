@@ -87,12 +87,13 @@ fuzz:
 BASE             ?=
 REGISTRY_BASE    ?= debian:bookworm-slim
 LOCAL_BASE       ?= warden-base:bookworm
-# IMAGE_TAG tags the sidecar and test-agent images; the Docker tests use the
+# IMAGE_TAG tags the sidecar, test-agent and host images; the Docker tests use the
 # same tag (WARDEN_IMAGE_TAG), so two trees can test side by side.
 IMAGE_TAG        ?= latest
 export WARDEN_IMAGE_TAG := $(IMAGE_TAG)
 SIDECAR_IMAGE    ?= warden-sidecar:$(IMAGE_TAG)
 AGENT_TEST_IMAGE ?= warden-agent-test:$(IMAGE_TAG)
+HOST_IMAGE       ?= warden-host:$(IMAGE_TAG)
 PULL_TIMEOUT     ?= 120
 # The built-in agents' images (images/<type>/Dockerfile) install the agents'
 # CLIs from npm. Where NPM_REGISTRY does not answer within NPM_CHECK_TIMEOUT
@@ -116,6 +117,9 @@ images: build
 	echo "==> $(AGENT_TEST_IMAGE) (FROM $$base)"; \
 	tar -c images/agent-test/Dockerfile $(BIN)/probe $(BIN)/devserver | \
 	  docker build -f images/agent-test/Dockerfile --build-arg BASE=$$base -t $(AGENT_TEST_IMAGE) -; \
+	echo "==> $(HOST_IMAGE) (FROM $$base)"; \
+	tar -c Dockerfile.host $(BIN)/warden | \
+	  docker build -f Dockerfile.host --build-arg BASE=$$base -t $(HOST_IMAGE) -; \
 	if ! command -v curl >/dev/null; then why="curl is missing, so $(NPM_REGISTRY) cannot be checked"; \
 	elif ! curl -fsS -o /dev/null -m $(NPM_CHECK_TIMEOUT) $(NPM_REGISTRY) 2>/dev/null; then \
 	  why="$(NPM_REGISTRY) cannot be reached (tried for up to $(NPM_CHECK_TIMEOUT)s)"; else why=""; fi; \

@@ -95,7 +95,7 @@ start_daemon() {
 	PIDS+=("$DAEMON_PID")
 	local i
 	for i in $(seq 100); do
-		curl -fsS "http://127.0.0.1:$PORT/api/v1/health" >/dev/null 2>&1 && return
+		curl -fsS --unix-socket "$DATA/warden.sock" http://localhost/api/v1/health >/dev/null 2>&1 && return
 		kill -0 "$DAEMON_PID" 2>/dev/null || { tail -20 "$OUT/proxy-daemon.log" >&2; die "daemon exited"; }
 		sleep 0.1
 	done

@@ -16,6 +16,7 @@ func FuzzProjectBodies(f *testing.F) {
 		`{"addDomains":["!gist.github.com","amazonaws.com"],"allowSharedSuffixes":true}`,
 		`{"allowSharedSuffixes":"yes"}`,
 		`{"domains":null}`, `{"env":{"A":1}}`, `[]`, `{}{}`, `{"name":"\u0000"}`, `{"ports":[1e400]}`, ``,
+		`{"domains":["a.example"],"domains":["b.example"]}`, `null`, `{"":1,"":2}`, `{"env":{"A":"1","A":"2"}}`,
 	} {
 		f.Add(s)
 	}
@@ -25,7 +26,7 @@ func FuzzProjectBodies(f *testing.F) {
 			{"PATCH", "/api/v1/projects/web"},
 		} {
 			svc := newFakeService()
-			h := NewServer(svc, testToken, nil)
+			h := NewServer(svc, NewAuth(testToken, testOrigin), nil)
 			rec := do(t, h, request{method: route.method, path: route.path, body: body, contentType: "application/json",
 				header: map[string]string{"Content-Type": "application/json"}})
 			switch rec.Code {

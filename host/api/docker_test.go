@@ -74,15 +74,27 @@ func serveForTest(t *testing.T, cfg daemon.Config) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- Serve(ctx, cfg, testLogger(t)) }()
+	announced := make(chan LoginCode, 1)
+	go func() { served <- Serve(ctx, cfg, testLogger(t), func(lc LoginCode) { announced <- lc }) }()
+	overSocket := socketHTTPClient(SocketPath(cfg.DataDir))
 	require.Eventually(t, func() bool {
-		resp, err := http.Get("http://" + cfg.Listen + "/api/v1/health")
+		resp, err := overSocket.Get("http://localhost/api/v1/health")
 		if err != nil {
 			return false
 		}
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
-	}, 10*time.Second, 20*time.Millisecond, "the API answers")
+	}, 10*time.Second, 20*time.Millisecond, "the API answers on the socket")
+	resp, err := http.Get("http://" + cfg.Listen + "/api/v1/health")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "over TCP, even health needs a credential")
+	select {
+	case lc := <-announced:
+		require.True(t, strings.HasPrefix(lc.URL, "http://localhost:"+portOfOrigin("http://"+cfg.Listen)+"/login#"), lc.URL)
+	default:
+		t.Fatal("Serve announced no login address before answering")
+	}
 	return func() {
 		cancel()
 		select {
@@ -92,6 +104,14 @@ func serveForTest(t *testing.T, cfg daemon.Config) (stop func()) {
 			t.Fatal("Serve did not return after its context ended")
 		}
 	}
+}
+
+// socketHTTPClient calls the API over its unix socket, as the CLI does.
+func socketHTTPClient(path string) *http.Client {
+	return &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", path)
+	}}}
 }
 
 func freeAddress(t *testing.T) string {

@@ -41,7 +41,7 @@ func TestFrontDoorRoutesByHostAlone(t *testing.T) {
 		{"no port", "localhost", "/api/v1/health", 421, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := do(t, h, request{method: "GET", path: tc.path, host: tc.host, auth: "-"})
+			rec := do(t, h, request{method: "GET", path: tc.path, host: tc.host})
 			require.Equal(t, tc.code, rec.Code, rec.Body.String())
 			if tc.toProxy {
 				require.Equal(t, "marker", rec.Header().Get(proxy.PageHeader))

@@ -24,7 +24,7 @@ func FuzzGrantBody(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body string) {
 		svc := &grantFake{fakeService: newFakeService()}
-		rec := do(t, NewServer(svc, testToken, nil), request{method: "POST", path: "/api/v1/projects/web/grants", body: body,
+		rec := do(t, NewServer(svc, NewAuth(testToken, testOrigin), nil), request{method: "POST", path: "/api/v1/projects/web/grants", body: body,
 			header: map[string]string{"Content-Type": "application/json"}})
 		switch rec.Code {
 		case http.StatusCreated:

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"crypto/subtle"
 	"net/http"
 	"strconv"
 	"strings"
@@ -32,22 +31,36 @@ func localHost(host string) (port string, ok bool) {
 }
 
 // guard refuses, in this order: a foreign Host (421), a foreign Origin or a
-// cross-site fetch (403), and a mutating call without the token (401).
-// Nothing else is allowed to reach next.
+// cross-site fetch (403), and a caller that is not authenticated (401),
+// unless the route it asks for is one of publicRoutes. A session cookie
+// changes nothing without the UI's own Origin. Nothing else reaches next.
+// Requests on the unix socket skip the Host check: no browser can send one.
 type guard struct {
-	token []byte
-	next  http.Handler
+	auth *Auth
+	mux  *http.ServeMux
+}
+
+// publicRoutes are the only patterns an unauthenticated caller may reach:
+// the login page and its code exchange, and the files compiled into the
+// binary that the login page loads. Every other route, including any
+// added later, needs a credential.
+var publicRoutes = map[string]bool{
+	"GET " + LoginPath:  true,
+	"POST " + LoginPath: true,
+	"GET /static/":      true,
 }
 
 func (g guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	socket := onSocket(r.Context())
 	port, ok := localHost(r.Host)
-	if !ok {
+	if !ok && !socket {
 		writeError(w, http.StatusMisdirectedRequest, apiError{
 			Message: "the API answers only to Host localhost:<port> or 127.0.0.1:<port>; got " + quote(r.Host),
 		})
 		return
 	}
-	if origin := r.Header.Values("Origin"); len(origin) > 0 {
+	origin := r.Header.Values("Origin")
+	if len(origin) > 0 {
 		if len(origin) > 1 || !sameOrigin(origin[0], port) {
 			writeError(w, http.StatusForbidden, apiError{
 				Message: "requests from origin " + quote(strings.Join(origin, ", ")) +
@@ -67,15 +80,38 @@ func (g guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	if mutating(r.Method) && !g.authorized(r) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="warden"`)
-		writeError(w, http.StatusUnauthorized, apiError{
-			Message: "this call needs the header Authorization: Bearer <token>, with the token from the daemon's data folder",
+	_, pattern := g.mux.Handler(r)
+	switch who := g.auth.identify(r); {
+	case who == anonymous && !publicRoutes[pattern]:
+		unauthenticated(w, r)
+		return
+	case who == viaSession && mutating(r.Method) && len(origin) == 0:
+		// Browsers send Origin with every call that changes something; a
+		// request with the cookie and without it did not come from the UI.
+		writeError(w, http.StatusForbidden, apiError{
+			Message: "a browser session changes something only from the UI's own page (the request has no Origin)",
 		})
 		return
 	}
-	g.next.ServeHTTP(w, r)
+	g.mux.ServeHTTP(w, r)
 }
+
+// unauthenticated answers 401 and says how to authenticate; a browser
+// opening a page instead goes to the login page, which says the same.
+func unauthenticated(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && r.Header.Get("Sec-Fetch-Mode") == "navigate" && !strings.HasPrefix(r.URL.Path, Prefix+"/") {
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, LoginPath, http.StatusSeeOther)
+		return
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer realm="warden"`)
+	writeError(w, http.StatusUnauthorized, apiError{Message: "this call needs an authenticated caller: " + howToAuthenticate})
+}
+
+// howToAuthenticate is what a refused caller is told.
+const howToAuthenticate = "use the warden CLI on this machine (it talks over the unix socket warden.sock in the daemon's data folder); " +
+	"or send Authorization: Bearer <token> with the token from the file token in the data folder (WARDEN_TOKEN for the CLI with --addr); " +
+	"or, in a browser, open the one-time login address that `warden serve` and `warden ui` print"
 
 // sameOrigin accepts exactly the UI's own origins on the API's port.
 func sameOrigin(origin, port string) bool {
@@ -84,20 +120,6 @@ func sameOrigin(origin, port string) bool {
 
 func mutating(method string) bool {
 	return method != http.MethodGet && method != http.MethodHead
-}
-
-// authorized compares the bearer token in constant time. The token is only
-// ever taken from the Authorization header, never from the URL.
-func (g guard) authorized(r *http.Request) bool {
-	auth := r.Header.Values("Authorization")
-	if len(auth) != 1 {
-		return false
-	}
-	scheme, tok, ok := strings.Cut(auth[0], " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || len(g.token) == 0 {
-		return false
-	}
-	return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), g.token) == 1
 }
 
 // quote shows a header value safely in a message.

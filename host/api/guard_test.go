@@ -15,14 +15,21 @@ func TestGuard(t *testing.T) {
 		req  request
 		code int
 	}{
-		{"cli read", request{method: "GET", path: projects, auth: "-"}, http.StatusOK},
-		{"cli read 127.0.0.1", request{method: "GET", path: projects, host: "127.0.0.1:8090", auth: "-"}, http.StatusOK},
-		{"cli read ::1", request{method: "GET", path: projects, host: "[::1]:8090", auth: "-"}, http.StatusOK},
+		{"cli read", request{method: "GET", path: projects}, http.StatusOK},
+		{"read without credentials", request{method: "GET", path: projects, auth: "-"}, http.StatusUnauthorized},
+		{"read over the socket", request{method: "GET", path: projects, auth: "-", socket: true}, http.StatusOK},
+		{"socket needs no local Host", request{method: "POST", path: start, auth: "-", socket: true, host: "anything"}, http.StatusOK},
+		{"socket still refuses a foreign origin", request{method: "POST", path: start, auth: "-", socket: true, origin: "https://evil.example"}, http.StatusForbidden},
+		{"cli read 127.0.0.1", request{method: "GET", path: projects, host: "127.0.0.1:8090"}, http.StatusOK},
+		{"cli read ::1", request{method: "GET", path: projects, host: "[::1]:8090"}, http.StatusOK},
 		{"cli mutate with token", request{method: "POST", path: start}, http.StatusOK},
 		{"ui mutate with token", request{method: "POST", path: start, origin: "http://localhost:8090"}, http.StatusOK},
-		{"ui read from 127.0.0.1", request{method: "GET", path: projects, host: "127.0.0.1:8090", origin: "http://127.0.0.1:8090", auth: "-"}, http.StatusOK},
-		{"same-origin fetch", request{method: "GET", path: projects, auth: "-", header: map[string]string{"Sec-Fetch-Site": "same-origin"}}, http.StatusOK},
-		{"typed in address bar", request{method: "GET", path: projects, auth: "-", header: map[string]string{"Sec-Fetch-Site": "none"}}, http.StatusOK},
+		{"ui read from 127.0.0.1", request{method: "GET", path: projects, host: "127.0.0.1:8090", origin: "http://127.0.0.1:8090"}, http.StatusOK},
+		{"same-origin fetch", request{method: "GET", path: projects, header: map[string]string{"Sec-Fetch-Site": "same-origin"}}, http.StatusOK},
+		{"same-origin fetch without credentials", request{method: "GET", path: projects, auth: "-", header: map[string]string{"Sec-Fetch-Site": "same-origin"}}, http.StatusUnauthorized},
+		{"typed in address bar", request{method: "GET", path: projects, header: map[string]string{"Sec-Fetch-Site": "none"}}, http.StatusOK},
+		{"bad token and no fallback", request{method: "GET", path: projects, auth: "Bearer nope", socket: false}, http.StatusUnauthorized},
+		{"two Authorization headers", request{method: "GET", path: projects, header: map[string]string{}, auth: "Bearer " + testToken + ", Bearer x"}, http.StatusUnauthorized},
 
 		{"preview host", request{method: "GET", path: projects, host: "abc-claude-code-5173.localhost:8090"}, http.StatusMisdirectedRequest},
 		{"preview host mutating", request{method: "POST", path: start, host: "abc-claude-code-5173.localhost:8090"}, http.StatusMisdirectedRequest},
@@ -72,8 +79,42 @@ func TestGuard(t *testing.T) {
 
 func TestGuardEmptyTokenRefusesEverything(t *testing.T) {
 	svc := newFakeService()
-	h := NewServer(svc, "", nil)
+	h := NewServer(svc, NewAuth("", testOrigin), nil)
 	rec := do(t, h, request{method: "POST", path: "/api/v1/projects/web/start", auth: "Bearer "})
 	require.Equal(t, http.StatusUnauthorized, rec.Code)
 	require.Zero(t, svc.calls.Load())
+}
+
+// A browser session is a credential only together with the UI's own
+// Origin for anything that changes something.
+func TestGuardSessions(t *testing.T) {
+	const start = "/api/v1/projects/web/start"
+	tests := []struct {
+		name string
+		req  request
+		code int
+	}{
+		{"session reads", request{method: "GET", path: "/api/v1/projects", auth: "-"}, http.StatusOK},
+		{"session mutates from the UI", request{method: "POST", path: start, auth: "-", origin: "http://localhost:8090"}, http.StatusOK},
+		{"session mutates without Origin", request{method: "POST", path: start, auth: "-"}, http.StatusForbidden},
+		{"session mutates from a preview", request{method: "POST", path: start, auth: "-", origin: "http://a1b2c3d4e5f6-claude-code-5173.localhost:8090"}, http.StatusForbidden},
+		{"a bad bearer voids the cookie", request{method: "GET", path: "/api/v1/projects", auth: "Bearer nope"}, http.StatusUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			svc := newFakeService()
+			h, auth := newTestServerAuth(t, svc)
+			tt.req.cookie = loginSession(t, auth)
+			rec := do(t, h, tt.req)
+			require.Equal(t, tt.code, rec.Code, rec.Body.String())
+			if tt.code != http.StatusOK {
+				require.Zero(t, svc.calls.Load())
+			}
+		})
+	}
+	t.Run("unknown session", func(t *testing.T) {
+		svc := newFakeService()
+		rec := do(t, newTestServer(t, svc), request{method: "GET", path: "/api/v1/projects", auth: "-", cookie: testToken})
+		require.Equal(t, http.StatusUnauthorized, rec.Code)
+	})
 }

@@ -12,11 +12,32 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const testToken = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+const (
+	testToken  = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	testOrigin = "http://localhost:8090"
+)
 
 func newTestServer(t *testing.T, svc Service) http.Handler {
 	t.Helper()
-	return NewServer(svc, testToken, slog.New(slog.NewTextHandler(t.Output(), nil)))
+	h, _ := newTestServerAuth(t, svc)
+	return h
+}
+
+func newTestServerAuth(t *testing.T, svc Service) (http.Handler, *Auth) {
+	t.Helper()
+	auth := NewAuth(testToken, testOrigin)
+	return NewServer(svc, auth, slog.New(slog.NewTextHandler(t.Output(), nil))), auth
+}
+
+// loginSession spends a fresh login code and returns the session id.
+func loginSession(t *testing.T, auth *Auth) string {
+	t.Helper()
+	lc, err := auth.NewLoginCode()
+	require.NoError(t, err)
+	_, code, _ := strings.Cut(lc.URL, "#")
+	id, ok := auth.redeem(code)
+	require.True(t, ok)
+	return id
 }
 
 // request describes one call; zero fields take the CLI's usual values.
@@ -24,6 +45,8 @@ type request struct {
 	method, path, body string
 	host, origin       string
 	auth               string // "" means the right token, "-" none
+	cookie             string // a session cookie's value
+	socket             bool   // as if it came over the unix socket
 	contentType        string
 	header             map[string]string
 }
@@ -34,6 +57,12 @@ func (r request) build() *http.Request {
 		body = strings.NewReader(r.body)
 	}
 	req := httptest.NewRequest(r.method, r.path, body)
+	if r.socket {
+		req = req.WithContext(withSocket(req.Context()))
+	}
+	if r.cookie != "" {
+		req.AddCookie(&http.Cookie{Name: SessionCookie, Value: r.cookie})
+	}
 	req.Host = "localhost:8090"
 	if r.host != "" {
 		req.Host = r.host

@@ -32,7 +32,10 @@ func (s *server) projectPorts(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	listen, _ := localHost(r.Host) // the guard let only local Hosts through
+	listen, ok := localHost(r.Host) // the guard let only local Hosts through, or the socket
+	if !ok {
+		listen = s.port
+	}
 	writeJSON(w, http.StatusOK, PortsAnswer{Ports: ports, Previews: previewChips(ports, listen)})
 }
 

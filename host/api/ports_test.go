@@ -27,7 +27,7 @@ func (f *fakeService) Ports(ctx context.Context, ref string) (daemon.Ports, erro
 func TestProjectPorts(t *testing.T) {
 	svc := newFakeService()
 	h := newTestServer(t, svc)
-	rec := do(t, h, request{method: "GET", path: "/api/v1/projects/web/ports", host: "localhost:8090", auth: "-"})
+	rec := do(t, h, request{method: "GET", path: "/api/v1/projects/web/ports", host: "localhost:8090"})
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	var got PortsAnswer
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &got))
@@ -39,6 +39,6 @@ func TestProjectPorts(t *testing.T) {
 	}, got.Previews)
 
 	svc.err = daemon.ErrNotFound
-	rec = do(t, h, request{method: "GET", path: "/api/v1/projects/nope/ports", auth: "-"})
+	rec = do(t, h, request{method: "GET", path: "/api/v1/projects/nope/ports"})
 	require.Equal(t, http.StatusNotFound, rec.Code)
 }

@@ -13,7 +13,7 @@ const (
 		`"runtimes": ["node"], "mode": "restricted", "domains": ["github.com"], "ports": [5173], ` +
 		`"image": "...", "env": {"KEY": "value"}, "allowSharedSuffixes": false}`
 	patchShape = `expect any of {"name", "mode", "domains", "addDomains", "removeDomains", ` +
-		`"ports", "addPorts", "removePorts", "image", "env", "runtimes", "allowSharedSuffixes"}`
+		`"ports", "addPorts", "removePorts", "image", "env", "setEnv", "unsetEnv", "runtimes", "allowSharedSuffixes"}`
 )
 
 // ProjectResult is the answer to an edit, start or restart: the project as

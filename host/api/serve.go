@@ -24,17 +24,25 @@ const (
 	idleTimeout   = 2 * time.Minute
 )
 
-// Serve runs the daemon, its API and the preview proxy on cfg.Listen until
-// ctx ends: it opens the store and the Docker runtime, creates (or reuses)
-// the token, rebuilds the daemon's view from the containers, and answers
-// requests, each sent by its Host (frontDoor). On ctx's end
-// it stops accepting, lets requests finish, stops the daemon and closes the
-// store.
-func Serve(ctx context.Context, cfg daemon.Config, log *slog.Logger) error {
+// Serve runs the daemon, its API and the preview proxy on cfg.Listen, and
+// the API alone on the unix socket in the data folder, until ctx ends: it
+// opens the store and the Docker runtime, creates (or reuses) the token,
+// rebuilds the daemon's view from the containers, hands announce a first
+// login address for the browser, and answers requests, each sent by its
+// Host (frontDoor). On ctx's end it stops accepting, lets requests finish,
+// stops the daemon and closes the store.
+func Serve(ctx context.Context, cfg daemon.Config, log *slog.Logger, announce func(LoginCode)) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	addr, err := ListenAddress(cfg.Listen)
+	if err != nil {
+		return err
+	}
+	if err := CheckExposure(addr, cfg.ReachableFromNetwork); err != nil {
+		return err
+	}
+	token, err := LoadOrCreateToken(cfg.DataDir)
 	if err != nil {
 		return err
 	}
@@ -47,16 +55,28 @@ func Serve(ctx context.Context, cfg daemon.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	token, err := LoadOrCreateToken(cfg.DataDir)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", addr, err)
 	}
-	log.Info("listening", "component", "api", "addr", ln.Addr().String(),
+	sock, err := listenSocket(SocketPath(cfg.DataDir), cfg.SocketGroup)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	auth := NewAuth(token, "http://localhost:"+port)
+	log.Info("listening", "component", "api", "addr", ln.Addr().String(), "socket", sock.Addr().String(),
 		"token", TokenPath(cfg.DataDir), "data", cfg.DataDir)
+	if announce != nil {
+		lc, err := auth.NewLoginCode()
+		if err != nil {
+			ln.Close()
+			sock.Close()
+			return fmt.Errorf("making a login code: %w", err)
+		}
+		announce(lc)
+	}
 
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
 	ran := make(chan struct{})
@@ -64,10 +84,17 @@ func Serve(ctx context.Context, cfg daemon.Config, log *slog.Logger) error {
 		defer close(ran)
 		_ = d.Run(runCtx)
 	}()
+	h := NewServer(d, auth, log)
+	onSocket := make(chan error, 1)
+	go func() { onSocket <- serveOn(ctx, sock, h, log, withSocket) }()
 	// Plain preview requests are answered on the connection they came on
 	// (proxy.Intercept); the server gets every other connection.
 	front := previews.Intercept(ln, proxy.ConnOptions{HeaderTimeout: headerTimeout, IdleTimeout: idleTimeout})
-	err = serveOn(ctx, front, frontDoor{api: NewServer(d, token, log), previews: previews}, log)
+	err = serveOn(ctx, front, frontDoor{api: h, previews: previews}, log, nil)
+	if err != nil {
+		sock.Close() // a failed TCP server takes the socket's down too
+	}
+	err = errors.Join(err, <-onSocket)
 	previews.Close()
 	stopRun()
 	<-ran
@@ -75,7 +102,8 @@ func Serve(ctx context.Context, cfg daemon.Config, log *slog.Logger) error {
 }
 
 // serveOn answers on ln until ctx ends, then shuts down gracefully.
-func serveOn(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
+// connContext, when set, marks each connection's context (withSocket).
+func serveOn(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger, connContext func(context.Context) context.Context) error {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: headerTimeout,
@@ -85,6 +113,9 @@ func serveOn(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Log
 		// Streams end when the daemon does, so Shutdown does not wait on them.
 		BaseContext: func(net.Listener) context.Context { return ctx },
 		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if connContext != nil {
+		srv.ConnContext = func(ctx context.Context, _ net.Conn) context.Context { return connContext(ctx) }
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -123,4 +154,23 @@ func ListenAddress(addr string) (string, error) {
 		}
 	}
 	return net.JoinHostPort(host, port), nil
+}
+
+// CheckExposure refuses an address other machines could reach unless the
+// user said so: every call stays authenticated, but the API would then
+// face the network. Loopback addresses and localhost pass.
+func CheckExposure(addr string, reachableFromNetwork bool) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("listen address %q: %v", addr, err)
+	}
+	if host == "localhost" || reachableFromNetwork {
+		return nil
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && ip.Unmap().IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("listen address %s is reachable from the network; add --reachable-from-network to serve the API there "+
+		"(every call stays authenticated), or keep 127.0.0.1 and reach it from another machine through an SSH tunnel "+
+		"(ssh -L 8090:127.0.0.1:8090 this-host)", addr)
 }

@@ -35,6 +35,19 @@ func TestListenAddress(t *testing.T) {
 	}
 }
 
+func TestCheckExposure(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:8090", "127.0.0.2:8090", "[::1]:8090", "localhost:8090", "[::ffff:127.0.0.1]:8090"} {
+		require.NoError(t, CheckExposure(addr, false), addr)
+	}
+	for _, addr := range []string{"0.0.0.0:8090", "[::]:8090", "192.168.1.5:8090", "10.0.0.1:8090"} {
+		err := CheckExposure(addr, false)
+		require.ErrorContains(t, err, addr)
+		require.ErrorContains(t, err, "--reachable-from-network")
+		require.ErrorContains(t, err, "ssh -L")
+		require.NoError(t, CheckExposure(addr, true), "the flag says the user meant it")
+	}
+}
+
 func TestServeOnShutsDownWithStreamsOpen(t *testing.T) {
 	svc := newFakeService()
 	svc.live = make(chan shared.Event)
@@ -42,16 +55,23 @@ func TestServeOnShutsDownWithStreamsOpen(t *testing.T) {
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- serveOn(ctx, ln, newTestServer(t, svc), testLogger(t)) }()
+	go func() { served <- serveOn(ctx, ln, newTestServer(t, svc), testLogger(t), nil) }()
 
 	base := "http://" + ln.Addr().String()
-	resp, err := http.Get(base + "/api/v1/health")
+	get := func(url string) (*http.Response, error) {
+		req, err := http.NewRequest("GET", url, nil)
+		require.NoError(t, err)
+		req.Host = "localhost:8090"
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		return http.DefaultClient.Do(req)
+	}
+	resp, err := get(base + "/api/v1/health")
 	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	require.JSONEq(t, `{"status":"ok"}`, string(body))
 
-	stream, err := http.Get(base + "/api/v1/projects/web/events?follow=1")
+	stream, err := get(base + "/api/v1/projects/web/events?follow=1")
 	require.NoError(t, err)
 	defer stream.Body.Close()
 	require.Equal(t, http.StatusOK, stream.StatusCode)

@@ -37,46 +37,75 @@ var _ Service = (*daemon.Daemon)(nil)
 
 // server holds the handlers' dependencies.
 type server struct {
-	svc Service
-	log *slog.Logger
-	ui  http.Handler
+	svc  Service
+	auth *Auth
+	log  *slog.Logger
+	ui   http.Handler
+	// port is the TCP listener's, for answers built on the socket, whose
+	// requests carry no port in their Host.
+	port string
 }
 
 // NewServer returns the API handler: routes behind the Host, Origin and
-// token checks, with an access log. token is what mutating calls must
-// present as "Authorization: Bearer <token>".
-func NewServer(svc Service, token string, log *slog.Logger) http.Handler {
+// authentication checks (guard), with an access log.
+func NewServer(svc Service, auth *Auth, log *slog.Logger) http.Handler {
+	s := newServer(svc, auth, log)
+	return accessLog{log: s.log, next: guard{auth: auth, mux: s.routes()}}
+}
+
+func newServer(svc Service, auth *Auth, log *slog.Logger) *server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("component", "api")
-	s := &server{svc: svc, log: log, ui: ui.New(token, log)}
-	return accessLog{log: log, next: guard{token: []byte(token), next: s.routes()}}
+	return &server{svc: svc, auth: auth, log: log, ui: ui.New(log), port: portOfOrigin(auth.origin)}
 }
 
-// routes is the route table.
-func (s *server) routes() http.Handler {
+// route is one entry of the route table.
+type route struct {
+	pattern string
+	handler http.Handler
+}
+
+// routeTable lists every route the server answers. The guard lets an
+// unauthenticated caller reach only publicRoutes of it.
+func (s *server) routeTable() []route {
+	h := func(pattern string, f http.HandlerFunc) route { return route{pattern, f} }
+	return []route{
+		h("GET "+Prefix+"/health", s.health),
+		h("GET "+Prefix+"/presets", s.presets),
+		h("GET "+Prefix+"/projects", s.listProjects),
+		h("POST "+Prefix+"/projects", s.createProject),
+		h("GET "+Prefix+"/projects/{id}", s.getProject),
+		h("PATCH "+Prefix+"/projects/{id}", s.updateProject),
+		h("DELETE "+Prefix+"/projects/{id}", s.deleteProject),
+		h("POST "+Prefix+"/projects/{id}/start", s.startProject),
+		h("POST "+Prefix+"/projects/{id}/stop", s.stopProject),
+		h("POST "+Prefix+"/projects/{id}/restart", s.restartProject),
+		h("GET "+Prefix+"/projects/{id}/status", s.projectStatus),
+		h("GET "+Prefix+"/projects/{id}/events", s.projectEvents),
+		h("GET "+Prefix+"/projects/{id}/ports", s.projectPorts),
+		h("GET "+Prefix+"/projects/{id}/grants", s.listGrants),
+		h("POST "+Prefix+"/projects/{id}/grants", s.addGrant),
+		h("DELETE "+Prefix+"/projects/{id}/grants/{domain}", s.revokeGrant),
+		h("POST "+Prefix+"/login-codes", s.newLoginCode),
+		// The browser's login and logout, and the web UI, on the same Host
+		// checks; the UI calls the routes above.
+		h("POST "+LoginPath, s.login),
+		h("POST /logout", s.logout),
+		{"GET " + LoginPath, s.ui},
+		{"GET /{$}", s.ui},
+		{"GET /static/", s.ui},
+		h("/", s.notFound),
+	}
+}
+
+// routes is the router, built from the route table alone.
+func (s *server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+Prefix+"/health", s.health)
-	mux.HandleFunc("GET "+Prefix+"/presets", s.presets)
-	mux.HandleFunc("GET "+Prefix+"/projects", s.listProjects)
-	mux.HandleFunc("POST "+Prefix+"/projects", s.createProject)
-	mux.HandleFunc("GET "+Prefix+"/projects/{id}", s.getProject)
-	mux.HandleFunc("PATCH "+Prefix+"/projects/{id}", s.updateProject)
-	mux.HandleFunc("DELETE "+Prefix+"/projects/{id}", s.deleteProject)
-	mux.HandleFunc("POST "+Prefix+"/projects/{id}/start", s.startProject)
-	mux.HandleFunc("POST "+Prefix+"/projects/{id}/stop", s.stopProject)
-	mux.HandleFunc("POST "+Prefix+"/projects/{id}/restart", s.restartProject)
-	mux.HandleFunc("GET "+Prefix+"/projects/{id}/status", s.projectStatus)
-	mux.HandleFunc("GET "+Prefix+"/projects/{id}/events", s.projectEvents)
-	mux.HandleFunc("GET "+Prefix+"/projects/{id}/ports", s.projectPorts)
-	mux.HandleFunc("GET "+Prefix+"/projects/{id}/grants", s.listGrants)
-	mux.HandleFunc("POST "+Prefix+"/projects/{id}/grants", s.addGrant)
-	mux.HandleFunc("DELETE "+Prefix+"/projects/{id}/grants/{domain}", s.revokeGrant)
-	// The web UI, on the same Host checks; it calls the routes above.
-	mux.Handle("GET /{$}", s.ui)
-	mux.Handle("GET /static/", s.ui)
-	mux.HandleFunc("/", s.notFound)
+	for _, rt := range s.routeTable() {
+		mux.Handle(rt.pattern, rt.handler)
+	}
 	return mux
 }
 

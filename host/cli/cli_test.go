@@ -175,3 +175,39 @@ func TestHostportsAndCutSendTheirPatches(t *testing.T) {
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, `bad port "0"`)
 }
+
+func TestCommandsUseTheSocketByDefault(t *testing.T) {
+	f := &fakeAPI{projects: []project.Project{{ID: "a1b2c3d4e5f6", Name: "web"}}}
+	data, err := os.MkdirTemp("", "wcli") // short: unix socket paths are capped
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(data) })
+	ln, err := net.Listen("unix", filepath.Join(data, "warden.sock"))
+	require.NoError(t, err)
+	srv := httptest.NewUnstartedServer(f)
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close)
+	t.Setenv("WARDEN_ADDR", "")
+
+	var out, errOut bytes.Buffer
+	code := Execute(context.Background(), []string{"--data", data, "project", "ls", "--json"}, strings.NewReader(""), &out, &errOut)
+	require.Equal(t, 0, code, errOut.String())
+	require.Contains(t, out.String(), "a1b2c3d4e5f6")
+	require.Equal(t, []string{""}, f.auth, "over the socket no token is sent")
+}
+
+func TestTokenFromTheEnvironmentOverTCP(t *testing.T) {
+	f, addr, data := newFake(t)
+	const other = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
+	t.Setenv("WARDEN_TOKEN", other)
+	_, errOut, code := run(t, addr, data, "project", "ls")
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, []string{"Bearer " + other}, f.auth, "WARDEN_TOKEN wins over the token file")
+}
+
+func TestNoSocketSaysTheDaemonIsDown(t *testing.T) {
+	c := newSocketClient("/proc/self/nope/warden.sock")
+	_, err := c.send(context.Background(), "GET", "/projects", nil)
+	require.ErrorIs(t, err, errDaemonDown)
+	require.ErrorContains(t, err, "/proc/self/nope/warden.sock")
+}

@@ -10,15 +10,20 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
+
+	"github.com/warden-sh/warden/host/api"
 )
 
-// apiClient talks to the daemon's API.
+// apiClient talks to the daemon's API: over its unix socket (file
+// permissions decide who may), or over TCP at addr with the token.
 type apiClient struct {
-	addr  string // host:port
-	token string
-	http  *http.Client
+	addr   string // host:port, when over TCP
+	socket string // the socket's path, when over the socket
+	token  string
+	http   *http.Client
 }
 
 // apiError is the daemon's refusal: its message names the bad value.
@@ -37,7 +42,27 @@ func newAPIClient(addr, token string) *apiClient {
 	return &apiClient{addr: addr, token: token, http: &http.Client{}}
 }
 
+// newSocketClient talks to the daemon over the unix socket at path.
+func newSocketClient(path string) *apiClient {
+	dial := func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", path)
+	}
+	return &apiClient{socket: path, http: &http.Client{Transport: &http.Transport{DialContext: dial}}}
+}
+
+// where names the daemon's address in messages.
+func (c *apiClient) where() string {
+	if c.socket != "" {
+		return c.socket
+	}
+	return c.addr
+}
+
 func (c *apiClient) url(path string) string {
+	if c.socket != "" {
+		return "http://localhost/api/v1" + path
+	}
 	return "http://" + c.addr + "/api/v1" + path
 }
 
@@ -70,7 +95,9 @@ func (c *apiClient) send(ctx context.Context, method, path string, body any) (*h
 	if err != nil {
 		return nil, err
 	}
-	req.Host = "localhost:" + portOf(c.addr)
+	if c.socket == "" {
+		req.Host = "localhost:" + portOf(c.addr)
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -80,10 +107,14 @@ func (c *apiClient) send(ctx context.Context, method, path string, body any) (*h
 	resp, err := c.http.Do(req)
 	if err != nil {
 		var op *net.OpError
-		if errors.As(err, &op) && op.Op == "dial" {
-			return nil, fmt.Errorf("%w at %s (start it with `warden serve` or `make run`): %v", errDaemonDown, c.addr, op.Err)
+		switch {
+		case errors.As(err, &op) && op.Op == "dial" && errors.Is(err, os.ErrPermission):
+			return nil, fmt.Errorf("calling the daemon at %s: permission denied; the socket is for the daemon's user and the group %q "+
+				"(ask for that group, run as the daemon's user, or use --addr with the token in WARDEN_TOKEN)", c.socket, api.DefaultSocketGroup)
+		case errors.As(err, &op) && op.Op == "dial":
+			return nil, fmt.Errorf("%w at %s (start it with `warden serve` or `make run`): %v", errDaemonDown, c.where(), op.Err)
 		}
-		return nil, fmt.Errorf("calling the daemon at %s: %w", c.addr, err)
+		return nil, fmt.Errorf("calling the daemon at %s: %w", c.where(), err)
 	}
 	if resp.StatusCode >= 300 {
 		defer resp.Body.Close()
@@ -92,8 +123,8 @@ func (c *apiClient) send(ctx context.Context, method, path string, body any) (*h
 		if json.Unmarshal(b, e) != nil || e.Message == "" {
 			e.Message = fmt.Sprintf("%s %s: %s %s", method, path, resp.Status, strings.TrimSpace(string(b)))
 		}
-		if resp.StatusCode == http.StatusUnauthorized && c.token == "" {
-			e.Message += " (no token: is --data the daemon's data folder?)"
+		if resp.StatusCode == http.StatusUnauthorized && c.socket == "" && c.token == "" {
+			e.Message += " (no token: set WARDEN_TOKEN, or is --data the daemon's data folder?)"
 		}
 		return nil, e
 	}

@@ -20,7 +20,7 @@ import (
 
 func (a *app) projectCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "project", Aliases: []string{"projects"}, Short: "Create, list, show, edit, remove, start and stop projects"}
-	cmd.AddCommand(a.projectCreate(), a.projectList(), a.projectShow(), a.projectEdit(), a.projectRemove(),
+	cmd.AddCommand(a.projectCreate(), a.projectList(), a.projectShow(), a.projectEdit(), a.projectEnv(), a.projectRemove(),
 		a.lifecycle("start", "Start the project's sidecar, then its agent"),
 		a.lifecycle("stop", "Stop the project's containers"),
 		a.lifecycle("restart", "Restart the project's containers"))
@@ -99,7 +99,7 @@ func parseEnv(kvs []string) (map[string]string, error) {
 	for _, kv := range kvs {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
-			return nil, fmt.Errorf("bad --env %q; expect KEY=VALUE", kv)
+			return nil, fmt.Errorf("bad variable %q; expect KEY=VALUE", kv)
 		}
 		env[k] = v
 	}
@@ -153,6 +153,7 @@ func (a *app) projectShow() *cobra.Command {
 			fmt.Fprintf(tw, "limits\t%s\n", p.Limits.Effective())
 			fmt.Fprintf(tw, "git config\t%s\n", gitConfigText(p))
 			fmt.Fprintf(tw, "domains\t%s\n", strings.Join(p.Domains, "\n\t"))
+			fmt.Fprintf(tw, "env\t%s\n", strings.Join(sortedKeys(p.Env), ", "))
 			return tw.Flush()
 		},
 	}
@@ -244,7 +245,7 @@ func (a *app) projectEdit() *cobra.Command {
 	f.StringVar(&name, "name", "", "new name")
 	f.StringVar(&mode, "mode", "", "network mode: full, restricted or none")
 	f.StringVar(&image, "image", "", "agent image (empty: the agent type's default)")
-	f.StringArrayVar(&env, "env", nil, "replace the environment with these KEY=VALUE pairs (repeatable)")
+	f.StringArrayVar(&env, "env", nil, "replace the environment with these KEY=VALUE pairs (repeatable; `warden project env` edits one)")
 	f.BoolVar(&gitWritable, "git-config-writable", false, "let the agent write .git/config, hooks and info, which your own git runs (unsafe; takes effect at the next start)")
 	limitFlags(f, &limits)
 	return a.addJSON(cmd)

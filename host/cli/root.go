@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -55,8 +56,9 @@ func (a *app) rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.PersistentFlags().StringVar(&a.addr, "addr", envOr("WARDEN_ADDR", def.Listen), "the daemon's address (env WARDEN_ADDR)")
-	root.PersistentFlags().StringVar(&a.dataDir, "data", envOr("WARDEN_DATA", def.DataDir), "the daemon's data folder, where its token is (env WARDEN_DATA)")
+	root.PersistentFlags().StringVar(&a.addr, "addr", os.Getenv("WARDEN_ADDR"),
+		"call the daemon over TCP at this address with the token (env WARDEN_TOKEN, else the data folder's token file) instead of its unix socket (env WARDEN_ADDR)")
+	root.PersistentFlags().StringVar(&a.dataDir, "data", envOr("WARDEN_DATA", def.DataDir), "the daemon's data folder, where its socket and token are (env WARDEN_DATA)")
 	root.AddCommand(
 		a.serveCommand(),
 		a.projectCommand(),
@@ -69,6 +71,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.execCommand(),
 		a.shellCommand(),
 		a.presetsCommand(),
+		a.uiCommand(),
 	)
 	return root
 }
@@ -80,9 +83,16 @@ func envOr(key, def string) string {
 	return def
 }
 
-// client reads the token (if the daemon wrote one) and returns an API client.
+// client returns an API client: over the data folder's unix socket, or
+// with --addr over TCP with the token from WARDEN_TOKEN or the token file.
 func (a *app) client() *apiClient {
-	token, _ := api.ReadToken(a.dataDir)
+	if a.addr == "" {
+		return newSocketClient(api.SocketPath(a.dataDir))
+	}
+	token := strings.TrimSpace(os.Getenv("WARDEN_TOKEN"))
+	if token == "" {
+		token, _ = api.ReadToken(a.dataDir)
+	}
 	return newAPIClient(a.addr, token)
 }
 

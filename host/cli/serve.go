@@ -39,11 +39,13 @@ func (a *app) serveCommand() *cobra.Command {
 			log := slog.New(slog.NewJSONHandler(a.errOut, &slog.HandlerOptions{Level: lvl}))
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return api.Serve(ctx, cfg, log)
+			return api.Serve(ctx, cfg, log, func(lc api.LoginCode) { a.printLogin(lc) })
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.Listen, "listen", envOr("WARDEN_ADDR", cfg.Listen), "address to listen on (never all addresses unless you ask)")
+	f.StringVar(&cfg.Listen, "listen", envOr("WARDEN_ADDR", cfg.Listen), "address to listen on (loopback unless --reachable-from-network)")
+	f.BoolVar(&cfg.ReachableFromNetwork, "reachable-from-network", false, "allow a --listen address other machines can reach (every call stays authenticated)")
+	f.StringVar(&cfg.SocketGroup, "socket-group", cfg.SocketGroup, "group that may use the unix socket warden.sock in the data folder, when it exists")
 	f.StringVar(&cfg.SidecarImage, "sidecar-image", cfg.SidecarImage, "image of the sidecars")
 	f.StringVar(&cfg.Network, "network", cfg.Network, "Docker network the sidecars join")
 	f.StringSliceVar(&cfg.Upstreams, "upstream", cfg.Upstreams, "DNS resolver ip:port the sidecars forward allowed names to (default: the container's own)")

@@ -15,13 +15,20 @@ import (
 // Config is the daemon's configuration. Flags of `warden serve` map onto it;
 // DefaultConfig gives every field its stated default.
 type Config struct {
-	// DataDir holds the store (warden.db), the API token (token) and one
-	// control-socket folder per project (sockets/<id>). Default
+	// DataDir holds the store (warden.db), the API token (token), the API's
+	// unix socket (warden.sock) and one control-socket folder per project
+	// (sockets/<id>). Default
 	// $XDG_DATA_HOME/warden, else ~/.local/share/warden.
 	DataDir string `json:"dataDir"`
-	// Listen is the API's address. Default 127.0.0.1:8090; an address that
-	// listens on every interface is used only when given explicitly.
+	// Listen is the API's address. Default 127.0.0.1:8090; an address other
+	// machines can reach needs ReachableFromNetwork too.
 	Listen string `json:"listen"`
+	// ReachableFromNetwork must be set for a Listen address other machines
+	// can reach (not loopback). Default false.
+	ReachableFromNetwork bool `json:"reachableFromNetwork"`
+	// SocketGroup may use the API's unix socket (DataDir/warden.sock, mode
+	// 0660) when a group of that name exists. Default warden.
+	SocketGroup string `json:"socketGroup"`
 	// SidecarImage is the image every sidecar runs. Default
 	// warden-sidecar:latest.
 	SidecarImage string `json:"sidecarImage"`
@@ -52,6 +59,7 @@ func DefaultConfig() Config {
 	return Config{
 		DataDir:           DefaultDataDir(),
 		Listen:            "127.0.0.1:8090",
+		SocketGroup:       "warden",
 		SidecarImage:      "warden-sidecar:latest",
 		Network:           "bridge",
 		ReadyTimeout:      30 * time.Second,

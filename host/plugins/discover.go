@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // candidate is a file in the plugins folder that looks like a plugin;
@@ -18,16 +19,20 @@ type candidate struct {
 }
 
 // discover lists the plugin executables in dir, sorted by name. A folder
-// that does not exist holds none; one that others may write is refused.
+// that does not exist holds none; one that another user could change, or
+// that lies under such a folder or a symbolic link, is refused
+// (checkFolderChain).
 func discover(dir string) ([]candidate, error) {
-	info, err := os.Stat(dir)
+	_, err := os.Lstat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
-	if err == nil && info.IsDir() && info.Mode().Perm()&0o022 != 0 {
+	if err == nil {
 		// Anyone who may add or swap a file here could run code as the
 		// daemon's user.
-		return nil, fmt.Errorf("plugins folder %s may be changed by other users (mode %v); expect it writable by its owner only (chmod go-w)", dir, info.Mode().Perm())
+		if err := checkFolderChain(dir); err != nil {
+			return nil, err
+		}
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -48,13 +53,17 @@ func discover(dir string) ([]candidate, error) {
 }
 
 // runnable says why the file at path must not be run, or "" when it may.
-// The daemon runs plugins as its own user: a file others may change would
-// let them run code as that user.
+// The daemon runs plugins as its own user: a file others may change, own
+// or point at with a link would let them run code as that user.
 func runnable(path string) string {
-	info, err := os.Stat(path)
+	info, err := os.Lstat(path)
 	switch {
 	case err != nil:
 		return fmt.Sprintf("cannot be read: %v", err)
+	case info.Mode()&fs.ModeSymlink != 0:
+		return "is a symbolic link; expect the executable itself"
+	case !trustedOwner(ownerOf(info)):
+		return fmt.Sprintf("is owned by user %d; expect root or the daemon's user (%d) (chown root)", ownerOf(info), os.Geteuid())
 	case !info.Mode().IsRegular():
 		return "is not a regular file; expect an executable program"
 	case info.Mode().Perm()&0o111 == 0:
@@ -63,4 +72,12 @@ func runnable(path string) string {
 		return fmt.Sprintf("may be changed by other users (mode %v); expect it writable by its owner only (chmod go-w)", info.Mode().Perm())
 	}
 	return ""
+}
+
+// ownerOf is the uid owning the file info describes.
+func ownerOf(info fs.FileInfo) uint32 {
+	if st, ok := info.Sys().(*syscall.Stat_t); ok {
+		return st.Uid
+	}
+	return ^uint32(0)
 }

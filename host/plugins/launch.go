@@ -34,6 +34,11 @@ type launched struct {
 // launch starts the plugin at path, agrees on the protocol, and registers
 // what it defines under name. On failure nothing is left running.
 func launch(name, path string, cfg Config, reg Registry, log *slog.Logger) (launched, error) {
+	// Checked again now: the file or a folder above it may have changed
+	// since the folder was read or the plugin last ran.
+	if err := checkPlugin(path); err != nil {
+		return launched{}, fmt.Errorf("refusing to run it: %w", err)
+	}
 	stderr := newTail(4, 512)
 	cmd := exec.Command(path)
 	dieWithDaemon(cmd)

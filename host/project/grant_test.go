@@ -110,6 +110,9 @@ func TestGrantsSurviveJSON(t *testing.T) {
 	require.NoError(t, err)
 	var back Project
 	require.NoError(t, json.Unmarshal(b, &back))
+	require.Equal(t, p.Grants, back.Grants)
+	require.Equal(t, Env{"A": EnvSet}, back.Env, "JSON never carries an env value")
+	back.Env = p.Env
 	require.Equal(t, p, back)
 
 	plain := base(t)

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/warden-sh/warden/host/agent"
+
 	"github.com/warden-sh/warden/shared"
 )
 
@@ -22,8 +24,12 @@ type Patch struct {
 	AddPorts      []int        `json:"addPorts,omitempty"`
 	RemovePorts   []int        `json:"removePorts,omitempty"`
 	// Image "" returns to the agent type's default image.
-	Image *string            `json:"image,omitempty"`
-	Env   *map[string]string `json:"env,omitempty"`
+	Image *string `json:"image,omitempty"`
+	// Env replaces the environment; SetEnv then sets variables and
+	// UnsetEnv removes them, keeping the others.
+	Env      *map[string]string `json:"env,omitempty"`
+	SetEnv   map[string]string  `json:"setEnv,omitempty"`
+	UnsetEnv []string           `json:"unsetEnv,omitempty"`
 	// Runtimes records the enabled runtimes; it does not change the
 	// allowlist, which stays exactly what the user set.
 	Runtimes *[]string `json:"runtimes,omitempty"`
@@ -73,10 +79,8 @@ func (p Project) Apply(patch Patch, now time.Time) (Project, error) {
 		}
 		next.Image = *patch.Image
 	}
-	if patch.Env != nil {
-		if next.Env, err = checkEnv(*patch.Env); err != nil {
-			return Project{}, err
-		}
+	if next.Env, err = patchEnv(next.Env, patch); err != nil {
+		return Project{}, err
 	}
 	if patch.Runtimes != nil {
 		if next.Runtimes, err = checkRuntimes(*patch.Runtimes); err != nil {
@@ -192,4 +196,29 @@ func sameSettings(a, b Project) bool {
 		a.Desired == b.Desired && a.PolicyGen == b.PolicyGen && a.AppliedGen == b.AppliedGen &&
 		a.GitConfigWritable == b.GitConfigWritable && a.Limits == b.Limits &&
 		a.HostAccess == b.HostAccess && slices.Equal(a.HostPorts, b.HostPorts)
+}
+
+// patchEnv replaces, then sets, then unsets variables. Unsetting one that
+// is not set is a no-op, so a retried edit does no harm.
+func patchEnv(env Env, patch Patch) (Env, error) {
+	next := env.Values()
+	if patch.Env != nil {
+		next = maps.Clone(*patch.Env)
+	}
+	if next == nil {
+		next = map[string]string{}
+	}
+	for _, k := range slices.Sorted(maps.Keys(patch.SetEnv)) {
+		if !agent.ValidEnvName(k) {
+			return nil, fieldError("setEnv", k, "is not a valid variable name; %s", envAccepted)
+		}
+		next[k] = patch.SetEnv[k]
+	}
+	for _, k := range patch.UnsetEnv {
+		if !agent.ValidEnvName(k) {
+			return nil, fieldError("unsetEnv", k, "is not a valid variable name; %s", envAccepted)
+		}
+		delete(next, k)
+	}
+	return checkEnv(next)
 }

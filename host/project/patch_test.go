@@ -135,8 +135,24 @@ func TestApply(t *testing.T) {
 		{
 			name:    "env replaced",
 			patch:   Patch{Env: &map[string]string{"B": "2"}},
-			check:   func(t *testing.T, p Project) { require.Equal(t, map[string]string{"B": "2"}, p.Env) },
+			check:   func(t *testing.T, p Project) { require.Equal(t, map[string]string{"B": "2"}, p.Env.Values()) },
 			changed: true,
+		},
+		{
+			name:    "one variable set, the others kept",
+			patch:   Patch{SetEnv: map[string]string{"B": "2", "A": "1"}},
+			check:   func(t *testing.T, p Project) { require.Equal(t, map[string]string{"A": "1", "B": "2"}, p.Env.Values()) },
+			changed: true,
+		},
+		{
+			name:    "one variable unset, the others kept",
+			patch:   Patch{SetEnv: map[string]string{"B": "2"}, UnsetEnv: []string{"A", "NEVER_SET"}},
+			check:   func(t *testing.T, p Project) { require.Equal(t, map[string]string{"B": "2"}, p.Env.Values()) },
+			changed: true,
+		},
+		{
+			name:  "setting a value it has changes nothing",
+			patch: Patch{SetEnv: map[string]string{"A": "1"}},
 		},
 		{
 			name:  "empty patch",
@@ -190,6 +206,9 @@ func TestApplyRefusedChangesNothing(t *testing.T) {
 		{name: "bad image", patch: Patch{Image: ptr("UPPER")}, field: "image", value: "UPPER"},
 		{name: "bad env", patch: Patch{Env: &map[string]string{"A B": "1"}}, field: "env", value: "A B"},
 		{name: "unknown runtime", patch: Patch{Runtimes: &[]string{"cobol"}}, field: "runtimes", value: "cobol"},
+		{name: "bad env name set", patch: Patch{SetEnv: map[string]string{"OK": "1", "1BAD": "x"}}, field: "setEnv", value: "1BAD"},
+		{name: "bad env name unset", patch: Patch{UnsetEnv: []string{"A=B"}}, field: "unsetEnv", value: "A=B"},
+		{name: "NUL in a set value", patch: Patch{SetEnv: map[string]string{"OK": "a\x00b"}}, field: "env", value: "OK"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -18,8 +18,12 @@ const (
 type Project struct {
 	ID        string `json:"id"`        // 12 lower-case hex characters (NewID)
 	Name      string `json:"name"`      // 1–64 printable characters
-	Workspace string `json:"workspace"` // absolute host path, mounted at /workspace
-	AgentType string `json:"agentType"` // an agent type's name (host/agent), e.g. "claude-code"
+	Workspace string `json:"workspace"` // absolute host path, as given
+	// WorkspaceResolved is Workspace with every symbolic link followed when
+	// the project was created: what is mounted at /workspace, and what the
+	// path must still resolve to at every start.
+	WorkspaceResolved string `json:"workspaceResolved,omitempty"`
+	AgentType         string `json:"agentType"` // an agent type's name (host/agent), e.g. "claude-code"
 	// Runtimes are the enabled runtimes (presets.RuntimeNames), sorted.
 	Runtimes []string    `json:"runtimes"`
 	Mode     shared.Mode `json:"mode"`
@@ -45,8 +49,10 @@ type Project struct {
 	// sorted, count with shared.HostPorts only.
 	HostAccess shared.HostAccess `json:"hostAccess"`
 	HostPorts  []int             `json:"hostPorts"`
-	Env        map[string]string `json:"env"`
-	Desired    string            `json:"desired"` // DesiredRunning or DesiredStopped
+	// Env is set in the agent container; its values never leave the
+	// daemon but for the container and the store (Env's own marshalling).
+	Env     Env    `json:"env"`
+	Desired string `json:"desired"` // DesiredRunning or DesiredStopped
 	// PolicyGen counts changes of mode or allowlist; AppliedGen is the last
 	// PolicyGen a sidecar confirmed.
 	PolicyGen  uint64    `json:"policyGen"`
@@ -114,9 +120,9 @@ func cloneInts(s []int) []int {
 	return slices.Clone(s)
 }
 
-func cloneEnv(m map[string]string) map[string]string {
+func cloneEnv(m map[string]string) Env {
 	if m == nil {
-		return map[string]string{}
+		return Env{}
 	}
 	return maps.Clone(m)
 }

@@ -63,6 +63,13 @@ func (s Spec) Build(id string, now time.Time, types AgentTypes) (Project, error)
 	if err != nil {
 		return Project{}, err
 	}
+	resolved, err := ResolveWorkspace(workspace)
+	if err != nil {
+		return Project{}, err
+	}
+	if err := CheckWorkspacePlace(workspace, resolved); err != nil {
+		return Project{}, err
+	}
 	agentType, err := checkAgentType(types, s.AgentType)
 	if err != nil {
 		return Project{}, err
@@ -109,17 +116,18 @@ func (s Spec) Build(id string, now time.Time, types AgentTypes) (Project, error)
 	}
 	now = now.UTC() // drops the monotonic reading, so stored and read times compare equal
 	return Project{
-		ID:        id,
-		Name:      name,
-		Workspace: workspace,
-		AgentType: s.AgentType,
-		Runtimes:  runtimes,
-		Mode:      mode,
-		Domains:   domains,
-		Ports:     ports,
-		Image:     s.Image,
-		Env:       env,
-		Limits:    limits,
+		ID:                id,
+		Name:              name,
+		Workspace:         workspace,
+		WorkspaceResolved: resolved,
+		AgentType:         s.AgentType,
+		Runtimes:          runtimes,
+		Mode:              mode,
+		Domains:           domains,
+		Ports:             ports,
+		Image:             s.Image,
+		Env:               env,
+		Limits:            limits,
 		// The host's ports, as the user chose them.
 		HostAccess: access,
 		HostPorts:  hostPorts,

@@ -104,7 +104,7 @@ func TestBuild(t *testing.T) {
 	require.Equal(t, []string{"go", "python"}, p.Runtimes, "sorted, each once")
 	require.Equal(t, shared.ModeRestricted, p.Mode, "restricted by default")
 	require.Equal(t, []int{3000, 5173}, p.Ports)
-	require.Equal(t, map[string]string{"DEBUG": "1", "_X9": ""}, p.Env)
+	require.Equal(t, map[string]string{"DEBUG": "1", "_X9": ""}, p.Env.Values())
 	require.Equal(t, DesiredStopped, p.Desired)
 	require.Equal(t, uint64(1), p.PolicyGen)
 	require.Zero(t, p.AppliedGen)

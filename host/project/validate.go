@@ -216,7 +216,7 @@ func checkImage(image string) error {
 }
 
 // checkEnv returns a copy of env after checking every name and value.
-func checkEnv(env map[string]string) (map[string]string, error) {
+func checkEnv(env map[string]string) (Env, error) {
 	for _, k := range slices.Sorted(maps.Keys(env)) {
 		if !agent.ValidEnvName(k) {
 			return nil, fieldError("env", k, "is not a valid variable name; %s", envAccepted)

@@ -135,6 +135,7 @@ type preparedAgent struct {
 	image     image.InspectResponse
 	mounts    []mount.Mount // the workspace, .git's read-only parts, the config folders
 	ids       idMap         // how the views map the agent's ids
+	workspace string        // the resolved workspace, as checked
 }
 
 // prepareAgent resolves the agent type and image, checks the workspace,
@@ -146,14 +147,15 @@ func (r *Runtime) prepareAgent(ctx context.Context, p project.Project) (prepared
 		return preparedAgent{}, err
 	}
 	ref := agentImage(p, t)
-	if err := r.checkWorkspace(p.Workspace); err != nil {
+	workspace, err := r.checkWorkspace(ctx, p)
+	if err != nil {
 		return preparedAgent{}, err
 	}
 	img, err := r.inspectImage(ctx, ref, "agent")
 	if err != nil {
 		return preparedAgent{}, err
 	}
-	a := preparedAgent{p: p, agentType: t, ref: ref, image: img}
+	a := preparedAgent{p: p, agentType: t, ref: ref, image: img, workspace: workspace}
 	if err := r.prepareMounts(ctx, &a, img, t.ConfigFolders); err != nil {
 		return preparedAgent{}, err
 	}

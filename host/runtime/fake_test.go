@@ -16,6 +16,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/system"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/errdefs"
 	"github.com/docker/docker/pkg/stdcopy"
@@ -49,6 +50,18 @@ type fakeDocker struct {
 	removeErr error
 	// mounts stands in for the kernel's id-mapped mounts.
 	mounts *fakeMounter
+	// rootDir is the engine's state folder Info reports; empty means
+	// /var/lib/docker.
+	rootDir string
+}
+
+func (f *fakeDocker) Info(context.Context) (system.Info, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.rootDir == "" {
+		return system.Info{DockerRootDir: "/var/lib/docker"}, nil
+	}
+	return system.Info{DockerRootDir: f.rootDir}, nil
 }
 
 type fakeContainer struct {

@@ -74,7 +74,7 @@ func workspaceOwner(path string) (uid, gid uint32, err error) {
 // and, when the workspace holds a repository and the project does not opt
 // out, the read-only parts of .git.
 func (r *Runtime) prepareMounts(ctx context.Context, a *preparedAgent, img image.InspectResponse, configFolders []string) error {
-	ws, err := filepath.EvalSymlinks(a.p.Workspace)
+	ws, err := filepath.EvalSymlinks(a.workspace)
 	if err != nil {
 		return fmt.Errorf("workspace %q: %w", a.p.Workspace, err)
 	}

@@ -18,6 +18,8 @@ type Runtime struct {
 	// dockerSockets are host paths of the engine's socket, which no
 	// workspace may expose to an agent.
 	dockerSockets []string
+	// dockerRoot is the engine's state folder once asked (engineRoot).
+	dockerRoot string
 
 	mu    sync.Mutex
 	locks map[string]*sync.Mutex

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"net/netip"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -65,11 +66,12 @@ func TestSidecarSpec(t *testing.T) {
 }
 
 // prepared is what prepareAgent would hand agentSpec for p with the
-// built-in claude-code type and the given image, with one config folder.
+// built-in claude-code type and the given image, with one config folder;
+// the workspace resolves to itself.
 func prepared(p project.Project, img image.InspectResponse, ref string) preparedAgent {
 	t, _ := agent.NewRegistry().Lookup("claude-code")
 	return preparedAgent{
-		p: p, agentType: t, ref: ref, image: img,
+		p: p, agentType: t, ref: ref, image: img, workspace: filepath.Clean(p.Workspace),
 		mounts: []mount.Mount{
 			{Type: mount.TypeBind, Source: "/data/mounts/" + testID + "/workspace", Target: "/workspace"},
 			{Type: mount.TypeBind, Source: "/data/mounts/" + testID + "/home/home/agent/.claude", Target: "/home/agent/.claude"},

@@ -122,8 +122,16 @@ func getProject(b *bolt.Bucket, id string) (project.Project, error) {
 	return decodeProject([]byte(id), v)
 }
 
+// storedProject is a project as the store keeps it: with its environment's
+// values, which every other rendering of a project masks (project.Env).
+// The outer Env shadows the project's in encoding/json.
+type storedProject struct {
+	project.Project
+	Env map[string]string `json:"env"`
+}
+
 func putProject(b *bolt.Bucket, p project.Project) error {
-	data, err := json.Marshal(p)
+	data, err := json.Marshal(storedProject{Project: p, Env: p.Env.Values()})
 	if err != nil {
 		return fmt.Errorf("encoding project %s: %w", p.ID, err)
 	}
@@ -133,9 +141,14 @@ func putProject(b *bolt.Bucket, p project.Project) error {
 // decodeProject decodes a stored value. json.Unmarshal copies what it keeps,
 // so the result stays valid after the transaction, when bbolt reuses v.
 func decodeProject(k, v []byte) (project.Project, error) {
-	var p project.Project
-	if err := json.Unmarshal(v, &p); err != nil {
+	var sp storedProject
+	if err := json.Unmarshal(v, &sp); err != nil {
 		return project.Project{}, fmt.Errorf("decoding project %s: %w", k, err)
+	}
+	p := sp.Project
+	p.Env = sp.Env
+	if p.Env == nil {
+		p.Env = project.Env{}
 	}
 	return p, nil
 }

@@ -78,7 +78,7 @@ func (f *feedAPI) editsSoFar() []string {
 }
 
 // feedPage runs the real feed module against the fake API.
-const feedPage = `<!doctype html><meta charset="utf-8"><meta name="warden-token" content="` + testToken + `">
+const feedPage = `<!doctype html><meta charset="utf-8">
 <div id="notices"></div>
 <section><p class="feed-empty">Nothing blocked.</p><ul class="feed" id="feed"></ul></section>
 <p id="state"></p>
@@ -135,7 +135,7 @@ func TestChromiumFeedShowsConnectionsRefusedForTheirName(t *testing.T) {
 		ev(9, map[string]any{"kind": "name-refused", "name": `<img src=x onerror="window.pwned=1">`, "reason": "not allowed", "address": "203.0.113.7", "port": 80, "protocol": "tcp"}),
 	}}
 	mux := http.NewServeMux()
-	mux.Handle("/static/", New(testToken, nil))
+	mux.Handle("/static/", New(nil))
 	mux.Handle("/api/v1/", api)
 	mux.HandleFunc("/feed", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

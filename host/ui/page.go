@@ -2,23 +2,29 @@ package ui
 
 import (
 	"bytes"
+	"html/template"
 	"net/http"
 )
 
-// pageData is what templates/index.html is filled with.
-type pageData struct {
-	Token string
+// servePage answers GET / with the page; the API's guard let only an
+// authenticated caller through, and a foreign Host, a foreign Origin or a
+// request another site or a preview sibling (same-site) sent never gets
+// here. On top of that the page goes only to a top-level navigation: not
+// to a fetch, an iframe, an <object> or a script tag. A browser too old to
+// send Sec-Fetch-* headers still cannot read the page from another origin
+// (no CORS headers, Cross-Origin-Resource-Policy: same-origin).
+func (h *Handler) servePage(w http.ResponseWriter, r *http.Request) {
+	h.serveTemplate(w, r, h.page)
 }
 
-// servePage answers GET / with the page and the token in it. The API's
-// guard has already refused a foreign Host, a foreign Origin and any
-// request another site or a preview sibling (same-site) sent. On top of
-// that the page goes only to a top-level navigation: a fetch from a page,
-// even one of the UI's own origin, gets no token, and neither does an
-// iframe, an <object> or a script tag. A browser too old to send
-// Sec-Fetch-* headers still cannot read the page from another origin (no
-// CORS headers, Cross-Origin-Resource-Policy: same-origin).
-func (h *Handler) servePage(w http.ResponseWriter, r *http.Request) {
+// serveLogin answers GET /login: a page whose script takes the code from
+// the address's fragment, drops it from the address bar and history, and
+// trades it for a session cookie (POST /login).
+func (h *Handler) serveLogin(w http.ResponseWriter, r *http.Request) {
+	h.serveTemplate(w, r, h.login)
+}
+
+func (h *Handler) serveTemplate(w http.ResponseWriter, r *http.Request, page *template.Template) {
 	if reason := notNavigation(r); reason != "" {
 		secure(w.Header())
 		w.Header().Set("Cache-Control", "no-store")
@@ -26,7 +32,7 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := h.page.Execute(&buf, pageData{Token: h.token}); err != nil {
+	if err := page.Execute(&buf, nil); err != nil {
 		h.log.Error("rendering the page", "err", err)
 		http.Error(w, "rendering the page failed", http.StatusInternalServerError)
 		return
@@ -34,7 +40,6 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request) {
 	hdr := w.Header()
 	secure(hdr)
 	hdr.Set("Content-Type", "text/html; charset=utf-8")
-	// The page carries the token: no cache may keep it.
 	hdr.Set("Cache-Control", "no-store")
 	_, _ = w.Write(buf.Bytes())
 }

@@ -12,12 +12,13 @@ import (
 )
 
 func TestStaticFilesAreServedWithTypeAndETag(t *testing.T) {
-	h := New(testToken, nil)
+	h := New(nil)
 	want := map[string]string{
-		"/static/app.css":    "text/css; charset=utf-8",
-		"/static/icon.svg":   "image/svg+xml",
-		"/static/js/app.js":  "text/javascript; charset=utf-8",
-		"/static/js/feed.js": "text/javascript; charset=utf-8",
+		"/static/app.css":     "text/css; charset=utf-8",
+		"/static/icon.svg":    "image/svg+xml",
+		"/static/js/app.js":   "text/javascript; charset=utf-8",
+		"/static/js/feed.js":  "text/javascript; charset=utf-8",
+		"/static/js/login.js": "text/javascript; charset=utf-8",
 	}
 	for p, ct := range want {
 		rec := get(t, h, p, nil)
@@ -35,7 +36,7 @@ func TestStaticFilesAreServedWithTypeAndETag(t *testing.T) {
 // The page loads a file whose download failed again under
 // /static/retry/<n>/ (static/js/boot.js): the same file, type and ETag.
 func TestRetryPathsServeTheSameFiles(t *testing.T) {
-	h := New(testToken, nil)
+	h := New(nil)
 	for _, p := range []string{"/static/js/app.js", "/static/js/feed.js", "/static/app.css"} {
 		want := get(t, h, p, nil)
 		require.Equal(t, http.StatusOK, want.Code, p)
@@ -82,13 +83,15 @@ func TestScriptsNeverTurnDataIntoMarkup(t *testing.T) {
 	for _, f := range staticNames(t, ".js") {
 		src := read(t, f)
 		require.Nil(t, unsafeJS.FindStringIndex(src), "%s: %q", f, unsafeJS.FindString(src))
-		require.NotContains(t, src, "localStorage", "%s: the token must stay in memory", f)
+		require.NotContains(t, src, "localStorage", "%s: nothing is kept in the browser's storage", f)
+		require.NotContains(t, src, "Authorization", "%s: the page holds no credential; the browser sends its cookie", f)
+		require.NotContains(t, src, "document.cookie", "%s: the session cookie is HttpOnly; no script touches cookies", f)
 	}
 }
 
 func TestNothingIsLoadedFromElsewhere(t *testing.T) {
 	files := append(staticNames(t, ".js"), staticNames(t, ".css")...)
-	files = append(files, "templates/index.html")
+	files = append(files, "templates/index.html", "templates/login.html")
 	for _, f := range files {
 		src := read(t, f)
 		require.NotContains(t, src, "https://", f)
@@ -107,10 +110,11 @@ func TestEveryImportIsEmbedded(t *testing.T) {
 			require.NoError(t, err, "%s imports %s", f, m[1])
 		}
 	}
-	page := read(t, "templates/index.html")
-	for _, m := range regexp.MustCompile(`(?:src|href)="/(static/[^"]+)"`).FindAllStringSubmatch(page, -1) {
-		_, err := fs.Stat(files, m[1])
-		require.NoError(t, err, "the page loads %s", m[1])
+	for _, page := range []string{read(t, "templates/index.html"), read(t, "templates/login.html")} {
+		for _, m := range regexp.MustCompile(`(?:src|href)="/(static/[^"]+)"`).FindAllStringSubmatch(page, -1) {
+			_, err := fs.Stat(files, m[1])
+			require.NoError(t, err, "the page loads %s", m[1])
+		}
 	}
 }
 

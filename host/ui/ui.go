@@ -9,27 +9,28 @@ import (
 // Handler serves the page and its static files. It is safe for concurrent
 // use.
 type Handler struct {
-	token  string
 	log    *slog.Logger
 	page   *template.Template
+	login  *template.Template
 	static *staticFiles
 	mux    *http.ServeMux
 }
 
-// New returns the UI handler. token is the API token the page presents in
-// the Authorization header of its calls.
-func New(token string, log *slog.Logger) *Handler {
+// New returns the UI handler. The page carries no credential: the browser
+// holds a session cookie the API set at login, which no script can read.
+func New(log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{
-		token:  token,
 		log:    log.With("component", "ui"),
 		page:   template.Must(template.ParseFS(files, "templates/index.html")),
+		login:  template.Must(template.ParseFS(files, "templates/login.html")),
 		static: loadStatic(),
 	}
 	h.mux = http.NewServeMux()
 	h.mux.HandleFunc("GET /{$}", h.servePage)
+	h.mux.HandleFunc("GET /login", h.serveLogin)
 	h.mux.Handle("GET /static/", h.static)
 	return h
 }

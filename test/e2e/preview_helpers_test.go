@@ -133,7 +133,7 @@ type previewPortsAnswer struct {
 
 func (w *world) previewPorts(t *testing.T, id string) previewPortsAnswer {
 	t.Helper()
-	resp := w.hostDo(t, "GET", w.addr, "/api/v1/projects/"+id+"/ports", nil, nil)
+	resp := w.hostDo(t, "GET", w.addr, "/api/v1/projects/"+id+"/ports", map[string]string{"Authorization": "Bearer " + w.token()}, nil)
 	body, _ := io.ReadAll(resp.Body)
 	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
 	var a previewPortsAnswer

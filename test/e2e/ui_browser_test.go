@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -43,17 +44,21 @@ type browser struct {
 	mu         sync.Mutex
 	urls       []string
 	exceptions []string
+	// pending are the requests sent and not yet answered, by id; failed
+	// are those that failed, with Chromium's reason.
+	pending map[network.RequestID]string
+	failed  []string
 }
 
-// newBrowser starts a headless Chromium for the test. When the test ends it
-// checks that the page never put the token in a URL and threw nothing.
+// newBrowser starts a headless Chromium for the test and logs it in as a
+// user does, through the one-time address `warden ui` prints. When the
+// test ends it checks that the page never put the token in a URL and threw
+// nothing.
 func newBrowser(t *testing.T, w *world) *browser {
 	t.Helper()
-	tok, err := os.ReadFile(filepath.Join(w.data, "token"))
-	require.NoError(t, err)
 	_, port, err := net.SplitHostPort(w.addr)
 	require.NoError(t, err)
-	b := &browser{t: t, w: w, base: "http://localhost:" + port, token: strings.TrimSpace(string(tok))}
+	b := &browser{t: t, w: w, base: "http://localhost:" + port, token: w.token(), pending: map[network.RequestID]string{}}
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.NoSandbox, // tests run as root
@@ -79,11 +84,40 @@ func newBrowser(t *testing.T, w *world) *browser {
 		switch e := ev.(type) {
 		case *network.EventRequestWillBeSent:
 			b.urls = append(b.urls, e.Request.URL+e.Request.URLFragment)
+			b.pending[e.RequestID] = e.Request.URL
+		case *network.EventLoadingFinished:
+			delete(b.pending, e.RequestID)
+		case *network.EventLoadingFailed:
+			b.failed = append(b.failed, b.pending[e.RequestID]+": "+e.ErrorText)
+			delete(b.pending, e.RequestID)
 		case *runtime.EventExceptionThrown:
 			b.exceptions = append(b.exceptions, exceptionText(e.ExceptionDetails))
 		}
 	}))
+	b.login()
 	return b
+}
+
+// loginAddress asks the daemon for a one-time login address, as
+// `warden ui` does for a user.
+func (w *world) loginAddress(t *testing.T) string {
+	t.Helper()
+	var lc struct {
+		URL string `json:"url"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(w.mustCLI("ui", "--no-open", "--json")), &lc))
+	require.True(t, strings.HasPrefix(lc.URL, "http://localhost:"), lc.URL)
+	return lc.URL
+}
+
+// login opens a fresh login address and waits for the UI it leads to. The
+// session is set before the UI loads, so a UI that failed to load (see
+// load) is loaded again without a new address.
+func (b *browser) login() {
+	b.t.Helper()
+	b.do(chromedp.Navigate(b.w.loginAddress(b.t)))
+	b.waitJS(`location.pathname === '/'`, "the login address did not lead to the UI")
+	b.open("/")
 }
 
 func exceptionText(d *runtime.ExceptionDetails) string {
@@ -128,8 +162,59 @@ func (b *browser) do(actions ...chromedp.Action[chromedp.Void]) {
 // for the first refresh.
 func (b *browser) open(path string) {
 	b.t.Helper()
-	b.do(chromedp.Navigate(b.base + path))
-	b.waitJS(`document.getElementById('list-loading').hidden`, "the project list never loaded")
+	b.load(b.base+path, `document.getElementById('list-loading') !== null && document.getElementById('list-loading').hidden`,
+		"the project list never loaded")
+}
+
+// load navigates to url and waits until ready holds. Chromium fails the
+// requests in flight when the machine's network interfaces change
+// (net::ERR_NETWORK_CHANGED), as they do whenever Docker starts a
+// container; a page whose script failed so never becomes ready, so it is
+// loaded again, up to three times.
+func (b *browser) load(url, ready, msg string) {
+	b.t.Helper()
+	for attempt := 1; ; attempt++ {
+		b.mu.Lock()
+		b.failed = nil
+		b.mu.Unlock()
+		b.do(chromedp.Navigate(url))
+		deadline := time.Now().Add(uiWait)
+		for !b.holds(ready) {
+			if b.networkChanged() && attempt < 3 {
+				b.t.Logf("the network changed while %s loaded; loading it again", url)
+				break
+			}
+			if time.Now().After(deadline) {
+				b.waitJSFor(ready, 0, msg)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if b.holds(ready) {
+			return
+		}
+	}
+}
+
+// holds evaluates a condition in the page; a page that is navigating
+// (the evaluation fails) does not hold it yet.
+func (b *browser) holds(cond string) bool {
+	ctx, cancel := context.WithTimeout(b.ctx, uiWait)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("Boolean("+cond+")"))
+	return err == nil && v
+}
+
+// networkChanged reports whether a request failed because the machine's
+// network changed.
+func (b *browser) networkChanged() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, f := range b.failed {
+		if strings.Contains(f, "ERR_NETWORK_CHANGED") {
+			return true
+		}
+	}
+	return false
 }
 
 // eval evaluates a JavaScript expression in the page.
@@ -152,12 +237,15 @@ func (b *browser) waitJSFor(expr string, d time.Duration, msg string) {
 	b.t.Helper()
 	deadline := time.Now().Add(d)
 	for {
-		ok := eval[bool](b, "Boolean("+expr+")")
-		if ok {
+		// A page that is navigating cannot be asked; it is asked again.
+		if b.holds(expr) {
 			return
 		}
 		if time.Now().After(deadline) {
 			b.screenshot("failed-" + sanitize(b.t.Name()))
+			b.mu.Lock()
+			b.t.Logf("requests unanswered: %v; failed: %v", maps.Collect(maps.All(b.pending)), b.failed)
+			b.mu.Unlock()
 			b.t.Fatalf("%s (waited %s for %s)", msg, d, expr)
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -329,9 +417,7 @@ func (w *world) api(t *testing.T, method, path string, body any) (int, []byte) {
 	}
 	req, err := http.NewRequest(method, "http://"+w.addr+"/api/v1"+path, rd)
 	require.NoError(t, err)
-	tok, err := os.ReadFile(filepath.Join(w.data, "token"))
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+	req.Header.Set("Authorization", "Bearer "+w.token())
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

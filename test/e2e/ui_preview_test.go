@@ -49,6 +49,11 @@ func TestDockerUIPortChipOpensThePreview(t *testing.T) {
 		ctx, stop := context.WithTimeout(tabCtx, 5*time.Second)
 		defer stop()
 		text, err := chromedp.Run(ctx, chromedp.Evaluate[string]("document.body ? document.body.innerText : ''"))
+		if err == nil && strings.Contains(text, "ERR_NETWORK_CHANGED") {
+			// Chromium failed the load as Docker changed the machine's
+			// interfaces (see browser.load); the user would reload.
+			_ = chromedp.Do(ctx, chromedp.Reload())
+		}
 		return err == nil && strings.Contains(text, `"id":"uidev"`)
 	}, uiWait, 200*time.Millisecond, "the new tab does not show the dev server's page")
 	cancel() // closes the preview tab

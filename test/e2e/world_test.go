@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -30,6 +31,7 @@ var prefixes = []string{"203.0.113.", "198.51.100.", "192.0.2."}
 var (
 	agentImage = "warden-agent-test:" + imageTag()
 	sidecarImg = "warden-sidecar:" + imageTag()
+	hostImage  = "warden-host:" + imageTag()
 )
 
 func imageTag() string {
@@ -91,14 +93,33 @@ type world struct {
 	hostIP  string
 	// daemonArgs are added to `warden serve`'s flags.
 	daemonArgs []string
+	// inContainer runs the daemon from the host image (Dockerfile.host)
+	// with the data folder and workRoot mounted at their own paths.
+	inContainer bool
+	workRoot    string
 }
 
 func newWorld(t testing.TB, daemonArgs ...string) *world {
 	t.Helper()
+	return startWorld(t, &world{daemonArgs: daemonArgs})
+}
+
+// newWorldInContainer is newWorld with the daemon run from the host image,
+// as the README's run line does; workspaces go under w.workRoot.
+func newWorldInContainer(t testing.TB) *world {
+	t.Helper()
+	if err := exec.Command("docker", "image", "inspect", hostImage).Run(); err != nil {
+		t.Fatalf("this test needs the image %s; build it with `make images`", hostImage)
+	}
+	return startWorld(t, &world{inContainer: true, workRoot: t.TempDir()})
+}
+
+func startWorld(t testing.TB, w *world) *world {
+	t.Helper()
 	requireDocker(t)
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
-	w := &world{t: t, name: "warden-e2e-" + hex.EncodeToString(b), data: t.TempDir(), daemonArgs: daemonArgs}
+	w.t, w.name, w.data = t, "warden-e2e-"+hex.EncodeToString(b), t.TempDir()
 	w.network = w.name
 	t.Cleanup(func() { w.cleanupDocker() })
 	w.createNetwork()
@@ -112,20 +133,31 @@ func newWorld(t testing.TB, daemonArgs ...string) *world {
 
 // createNetwork takes the first free documentation /24; dynamic addresses
 // come from its upper half, so the fake internet's fixed ones never clash.
+// When every /24 is taken (other test runs on the machine hold them), it
+// waits up to networkWait for one to be freed.
 func (w *world) createNetwork() {
-	var errs []string
-	for _, p := range prefixes {
-		out, err := exec.Command("docker", "network", "create", "--driver", "bridge",
-			"--subnet", p+"0/24", "--ip-range", p+"128/25", "--gateway", p+"1",
-			"--label", labelSuite+"=1", w.network).CombinedOutput()
-		if err == nil {
-			w.prefix = p
-			return
+	deadline := time.Now().Add(networkWait)
+	for {
+		var errs []string
+		for _, p := range prefixes {
+			out, err := exec.Command("docker", "network", "create", "--driver", "bridge",
+				"--subnet", p+"0/24", "--ip-range", p+"128/25", "--gateway", p+"1",
+				"--label", labelSuite+"=1", w.network).CombinedOutput()
+			if err == nil {
+				w.prefix = p
+				return
+			}
+			errs = append(errs, strings.TrimSpace(string(out)))
 		}
-		errs = append(errs, strings.TrimSpace(string(out)))
+		if time.Now().After(deadline) {
+			w.t.Fatalf("creating the test network: every documentation /24 is taken (waited %s): %s", networkWait, strings.Join(errs, "; "))
+		}
+		time.Sleep(time.Second)
 	}
-	w.t.Fatalf("creating the test network: every documentation /24 is taken: %s", strings.Join(errs, "; "))
 }
+
+// networkWait bounds the wait for a free documentation /24.
+const networkWait = 10 * time.Minute
 
 // ip is an address in the world's network by its last byte.
 func (w *world) ip(host int) string { return fmt.Sprintf("%s%d", w.prefix, host) }
@@ -212,6 +244,16 @@ func (w *world) startDaemon() {
 		"--network", w.network, "--upstream", w.addrOf(fakeinetHost, 53), "--log-level", "debug",
 		"--sidecar-image", sidecarImg}
 	cmd := exec.Command(bins.warden, append(args, w.daemonArgs...)...)
+	if w.inContainer {
+		// Host networking: the daemon listens on the host's loopback, and
+		// reaches the sidecars' control sockets and the containers as the
+		// binary would.
+		run := []string{"run", "--rm", "--name", w.name + "-daemon", "--label", labelSuite + "=1", "--network", "host",
+			"-v", "/var/run/docker.sock:/var/run/docker.sock", "-v", w.data + ":" + w.data, "-v", w.workRoot + ":" + w.workRoot,
+			hostImage, "--data", w.data} // the image's entrypoint is `warden serve`
+		cmd = exec.Command("docker", append(append(run, args[3:]...), w.daemonArgs...)...)
+		t.Cleanup(func() { _ = exec.Command("docker", "rm", "-f", w.name+"-daemon").Run() })
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	require.NoError(t, cmd.Start())
 	logf.Close()
@@ -227,14 +269,31 @@ func (w *world) startDaemon() {
 			}
 		}
 	})
+	sock := socketClient(filepath.Join(w.data, "warden.sock"))
 	require.Eventually(t, func() bool {
-		resp, err := http.Get("http://" + w.addr + "/api/v1/health")
+		resp, err := sock.Get("http://localhost/api/v1/health")
 		if err != nil {
 			return false
 		}
 		resp.Body.Close()
 		return resp.StatusCode == 200
-	}, 20*time.Second, 50*time.Millisecond, "daemon did not answer /health")
+	}, 20*time.Second, 50*time.Millisecond, "daemon did not answer /health on its socket")
+}
+
+// socketClient calls the API over its unix socket, as the CLI does.
+func socketClient(path string) *http.Client {
+	return &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", path)
+	}}}
+}
+
+// token is the daemon's API token, for calls over TCP as a script makes.
+func (w *world) token() string {
+	w.t.Helper()
+	tok, err := os.ReadFile(filepath.Join(w.data, "token"))
+	require.NoError(w.t, err)
+	return strings.TrimSpace(string(tok))
 }
 
 // killDaemon stops the daemon with SIGKILL, as a crash would.
@@ -273,10 +332,12 @@ func (w *world) cleanupDocker() {
 	_ = exec.Command("docker", "network", "rm", w.network).Run()
 }
 
-// cli runs the warden command against this world's daemon.
+// cli runs the warden command against this world's daemon, over its unix
+// socket as a user would.
 func (w *world) cli(args ...string) (string, string, error) {
 	var out, errOut bytes.Buffer
-	cmd := exec.Command(bins.warden, append([]string{"--addr", w.addr, "--data", w.data}, args...)...)
+	cmd := exec.Command(bins.warden, append([]string{"--data", w.data}, args...)...)
+	cmd.Env = append(os.Environ(), "WARDEN_ADDR=", "WARDEN_TOKEN=")
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
 	return out.String(), errOut.String(), err

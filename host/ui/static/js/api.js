@@ -1,12 +1,11 @@
-// Calls to the daemon's API. The token comes from the page (a meta tag
-// the daemon fills in only for a navigation from this origin); it stays in
-// this module and travels only in the Authorization header, never in a URL.
-
-const meta = document.querySelector('meta[name="warden-token"]');
-const token = meta ? meta.content : '';
-if (meta) meta.remove();
+// Calls to the daemon's API. The page holds no credential: the browser
+// sends the session cookie the daemon set at login (HttpOnly, so no script
+// can read it; SameSite=Strict, so no other site's page makes it travel).
 
 const prefix = '/api/v1';
+
+// loginHint is what the page says once the session is gone.
+export const loginHint = 'Your session has ended. Run `warden ui` in a terminal and open the login address it prints.';
 
 // ApiError is a refusal from the API: its message, and for a refused
 // setting the field it concerns.
@@ -20,12 +19,20 @@ export class ApiError extends Error {
 }
 
 function headers(accept) {
-  return { Authorization: 'Bearer ' + token, Accept: accept };
+  return { Accept: accept };
+}
+
+// sessionEnded sends the page to the login page's instructions when the
+// daemon no longer knows the session (logged out, expired, restarted).
+function sessionEnded(status) {
+  if (status === 401) location.replace('/login');
 }
 
 // call sends one request and returns the decoded answer (null for 204).
 export async function call(method, path, body, { signal } = {}) {
-  const init = { method, headers: headers('application/json'), signal, cache: 'no-store', redirect: 'error' };
+  const init = {
+    method, headers: headers('application/json'), signal, cache: 'no-store', redirect: 'error', credentials: 'same-origin',
+  };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -38,7 +45,10 @@ export async function call(method, path, body, { signal } = {}) {
   } catch {
     data = null;
   }
-  if (!res.ok) throw new ApiError(res.status, data);
+  if (!res.ok) {
+    sessionEnded(res.status);
+    throw new ApiError(res.status, data);
+  }
   return data;
 }
 
@@ -47,9 +57,10 @@ export async function call(method, path, body, { signal } = {}) {
 // daemon has answered.
 export async function follow(path, onItem, { signal, onOpen } = {}) {
   const res = await fetch(prefix + path, {
-    headers: headers('application/x-ndjson'), signal, cache: 'no-store', redirect: 'error',
+    headers: headers('application/x-ndjson'), signal, cache: 'no-store', redirect: 'error', credentials: 'same-origin',
   });
   if (!res.ok) {
+    sessionEnded(res.status);
     let data = null;
     try {
       data = await res.json();
@@ -76,3 +87,12 @@ export async function follow(path, onItem, { signal, onOpen } = {}) {
 
 // seg makes a value safe as one path segment.
 export const seg = (s) => encodeURIComponent(s);
+
+// logout ends the session and shows the login page's instructions.
+export async function logout() {
+  try {
+    await fetch('/logout', { method: 'POST', cache: 'no-store', redirect: 'error', credentials: 'same-origin' });
+  } finally {
+    location.replace('/login');
+  }
+}

@@ -6,6 +6,7 @@ import { showDetail, hideDetail, renderDetail } from './detail.js';
 import { setupCreate, openCreate } from './create.js';
 import { setupEdit } from './edit.js';
 import { timeLeft } from './format.js';
+import { logout } from './api.js';
 
 function route() {
   const m = /^#\/projects\/([0-9a-f]{12})$/.exec(location.hash);
@@ -31,6 +32,7 @@ function tick() {
 setupCreate();
 setupEdit();
 document.getElementById('new-project').addEventListener('click', openCreate);
+document.getElementById('logout').addEventListener('click', logout);
 subscribe(renderDaemon);
 subscribe(renderCards);
 subscribe(renderDetail);
