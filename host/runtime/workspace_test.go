@@ -11,19 +11,26 @@ import (
 
 // agentWorkspaceSource is the folder the agent container mounts at
 // /workspace.
+// agentWorkspaceSource is the folder the agent's workspace view shows: the
+// source of the id-mapped mount the agent container binds at /workspace.
 func agentWorkspaceSource(t *testing.T, f *fakeDocker) string {
 	t.Helper()
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	c, ok := f.containers[agentC]
-	require.True(t, ok, "no agent container")
-	for _, m := range c.host.Mounts {
-		if m.Target == agentWorkdir {
-			return m.Source
+	var view string
+	if ok {
+		for _, m := range c.host.Mounts {
+			if m.Target == agentWorkdir {
+				view = m.Source
+			}
 		}
 	}
-	t.Fatal("the agent mounts no workspace")
-	return ""
+	f.mu.Unlock()
+	require.True(t, ok, "no agent container")
+	require.NotEmpty(t, view, "the agent mounts no workspace")
+	m, ok := f.mounts.get(view)
+	require.True(t, ok, "no id-mapped view at %s", view)
+	return m.src
 }
 
 // A folder on the way to a workspace is swapped for a link to a folder of
@@ -33,9 +40,10 @@ func TestStartRefusesAWorkspaceSwappedForALink(t *testing.T) {
 		parent := t.TempDir()
 		workspace = filepath.Join(parent, "app")
 		require.NoError(t, os.Mkdir(workspace, 0o755))
+		require.NoError(t, os.Chown(workspace, 1000, 1000))
 		resolved, err := filepath.EvalSymlinks(workspace)
 		require.NoError(t, err)
-		decoy = t.TempDir()
+		decoy = ownedDir(t)
 		require.NoError(t, os.WriteFile(filepath.Join(decoy, "authorized_keys"), []byte("ssh-ed25519 AAAA"), 0o600))
 		require.NoError(t, os.Rename(workspace, workspace+".old"))
 		require.NoError(t, os.Symlink(decoy, workspace))
@@ -74,7 +82,7 @@ func TestStartRefusesAWorkspaceSwappedForALink(t *testing.T) {
 		f := newFakeDocker(t)
 		r := newFakeRuntime(t, f)
 		p := testProject(t)
-		real := t.TempDir()
+		real := ownedDir(t)
 		link := filepath.Join(t.TempDir(), "app")
 		require.NoError(t, os.Symlink(real, link))
 		resolved, err := filepath.EvalSymlinks(link)
