@@ -18,6 +18,7 @@ func TestDockerHostImageRunsTheDaemon(t *testing.T) {
 
 	ws := filepath.Join(w.workRoot, "app")
 	require.NoError(t, os.Mkdir(ws, 0o755))
+	require.NoError(t, os.Chown(ws, 1000, 1000)) // a user's folder: root's is refused
 	require.NoError(t, os.WriteFile(filepath.Join(ws, "README"), []byte("from the host"), 0o644))
 	id := strings.TrimSpace(w.mustCLI("project", "create", "--workspace", ws, "--agent", "claude-code",
 		"--image", agentImage, "--mode", "restricted", "--domain", "github.com", "--start"))

@@ -14,7 +14,7 @@ import (
 func TestDockerEnvValuesNeverComeBack(t *testing.T) {
 	w := newWorld(t)
 	const secret, other = "sk-e2e-9f8e7d6c5b4a", "second-e2e-value-1234"
-	id := strings.TrimSpace(w.mustCLI("project", "create", "--workspace", t.TempDir(), "--agent", "claude-code",
+	id := strings.TrimSpace(w.mustCLI("project", "create", "--workspace", ownedWorkspace(t), "--agent", "claude-code",
 		"--image", agentImage, "--mode", "restricted", "--domain", "github.com", "--env", "API_KEY="+secret, "--start"))
 
 	// The agent has it.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 )
@@ -291,6 +292,11 @@ func TestDockerUIGrantExpires(t *testing.T) {
 func TestDockerUILoadsWhenADownloadFails(t *testing.T) {
 	w := newWorld(t)
 	b := newBrowser(t, w)
+	// The login lands on the page; let that load end, and keep the files
+	// out of the browser's cache, so the next load asks for each of them.
+	b.open("/")
+	_, err := chromedp.Call(b.ctx, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true})
+	require.NoError(t, err)
 	// feed.js is two imports deep; its failure fails the whole module graph.
 	failed := b.failRequests("*/static/js/feed.js", "*/static/app.css")
 	b.open("/")

@@ -28,6 +28,7 @@ func TestDockerWorkspaceRefusals(t *testing.T) {
 	parent := t.TempDir()
 	app := filepath.Join(parent, "app")
 	require.NoError(t, os.Mkdir(app, 0o755))
+	require.NoError(t, os.Chown(app, 1000, 1000)) // a user's folder: root's is refused
 	out, errOut, err := create(app)
 	require.NoError(t, err, errOut)
 	id := strings.TrimSpace(out)
@@ -41,7 +42,7 @@ func TestDockerWorkspaceRefusals(t *testing.T) {
 	w.mustCLI("project", "stop", id)
 
 	// The folder is replaced by a link to another host folder.
-	decoy := t.TempDir()
+	decoy := ownedWorkspace(t)
 	require.NoError(t, os.WriteFile(filepath.Join(decoy, "id_ed25519"), []byte("PRIVATE KEY"), 0o600))
 	require.NoError(t, os.Rename(app, app+".old"))
 	require.NoError(t, os.Symlink(decoy, app))

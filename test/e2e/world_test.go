@@ -248,8 +248,17 @@ func (w *world) startDaemon() {
 		// Host networking: the daemon listens on the host's loopback, and
 		// reaches the sidecars' control sockets and the containers as the
 		// binary would.
-		run := []string{"run", "--rm", "--name", w.name + "-daemon", "--label", labelSuite + "=1", "--network", "host",
-			"-v", "/var/run/docker.sock:/var/run/docker.sock", "-v", w.data + ":" + w.data, "-v", w.workRoot + ":" + w.workRoot,
+		// The daemon makes the workspaces' id-mapped views (mount(2)) in
+		// its data folder, and the engine on the host binds them: it
+		// needs the privilege to mount, and the data folder shared back,
+		// which needs it to be a shared mount on the host.
+		for _, cmd := range [][]string{{"mount", "--bind", w.data, w.data}, {"mount", "--make-rshared", w.data}} {
+			out, err := exec.Command(cmd[0], cmd[1:]...).CombinedOutput()
+			require.NoError(t, err, "%v: %s", cmd, out)
+		}
+		t.Cleanup(func() { _ = exec.Command("umount", "-R", w.data).Run() })
+		run := []string{"run", "--rm", "--name", w.name + "-daemon", "--label", labelSuite + "=1", "--network", "host", "--cap-add", "SYS_ADMIN",
+			"-v", "/var/run/docker.sock:/var/run/docker.sock", "-v", w.data + ":" + w.data + ":rshared", "-v", w.workRoot + ":" + w.workRoot,
 			hostImage, "--data", w.data} // the image's entrypoint is `warden serve`
 		cmd = exec.Command("docker", append(append(run, args[3:]...), w.daemonArgs...)...)
 		t.Cleanup(func() { _ = exec.Command("docker", "rm", "-f", w.name+"-daemon").Run() })
