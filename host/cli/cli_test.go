@@ -175,3 +175,24 @@ func TestNoSocketSaysTheDaemonIsDown(t *testing.T) {
 	require.ErrorIs(t, err, errDaemonDown)
 	require.ErrorContains(t, err, "/proc/self/nope/warden.sock")
 }
+
+func TestProjectEnvEditsOneVariable(t *testing.T) {
+	f, addr, data := newFake(t)
+	_, errOut, code := run(t, addr, data, "project", "env", "web", "set", "API_KEY=s3cret", "B=2")
+	require.Equal(t, 0, code, errOut)
+	_, errOut, code = run(t, addr, data, "project", "env", "web", "unset", "B")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, f.bodies, `{"setEnv":{"API_KEY":"s3cret","B":"2"}}`)
+	require.Contains(t, f.bodies, `{"unsetEnv":["B"]}`)
+
+	for args, want := range map[string]string{
+		"web open":  `unknown env action "open"`,
+		"web set":   "at least one KEY=VALUE",
+		"web set X": `bad variable "X"; expect KEY=VALUE`,
+		"web unset": "at least one KEY",
+	} {
+		_, errOut, code := run(t, addr, data, append([]string{"project", "env"}, strings.Fields(args)...)...)
+		require.Equal(t, 1, code, args)
+		require.Contains(t, errOut, want, args)
+	}
+}
