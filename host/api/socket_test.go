@@ -66,7 +66,9 @@ func TestSocketCallersAreAuthenticatedAndLogged(t *testing.T) {
 	svc := newFakeService()
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- serveOn(ctx, ln, NewServer(svc, NewAuth(testToken, testOrigin), log), log, socketConnContext) }()
+	go func() {
+		served <- serveOn(ctx, ln, NewServer(svc, NewAuth(testToken, testOrigin), log), log, socketConnContext)
+	}()
 
 	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		var d net.Dialer
