@@ -8,7 +8,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 export CGO_ENABLED := 0
 
 # Debian packages the privileged tests drive, by the command each provides.
-TEST_PKGS  := iptables:iptables ipset:ipset ip:iproute2 conntrack:conntrack capsh:libcap2-bin git:git
+TEST_PKGS  := iptables:iptables ipset:ipset ip:iproute2 conntrack:conntrack capsh:libcap2-bin git:git useradd:passwd
 BENCH_PKGS := dnsperf:dnsperf dnsmasq:dnsmasq-base nginx:nginx-light wrk:wrk
 IMAGE_PKGS := debootstrap:debootstrap
 # The browser the web UI's tests drive (headless, through chromedp).

@@ -6,8 +6,9 @@ import (
 	"time"
 )
 
-// accessLog logs one line per request. It never logs headers, so the token
-// cannot end up in a log.
+// accessLog logs one line per request, with the caller's uid for one on
+// the unix socket. It never logs headers or bodies, so no token, cookie or
+// login code can end up in a log.
 type accessLog struct {
 	log  *slog.Logger
 	next http.Handler
@@ -24,15 +25,19 @@ func (a accessLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rec.code >= 500 {
 		level = slog.LevelError
 	}
-	a.log.Log(r.Context(), level, "request",
+	attrs := []any{
 		"method", r.Method,
 		"path", r.URL.Path,
 		"host", r.Host,
 		"status", rec.code,
 		"bytes", rec.bytes,
-		"ms", float64(time.Since(start).Microseconds())/1000,
+		"ms", float64(time.Since(start).Microseconds()) / 1000,
 		"remote", r.RemoteAddr,
-	)
+	}
+	if onSocket(r.Context()) {
+		attrs = append(attrs, "uid", socketUID(r.Context()))
+	}
+	a.log.Log(r.Context(), level, "request", attrs...)
 }
 
 // recorder remembers the status code and size for the access log.

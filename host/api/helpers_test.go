@@ -58,7 +58,7 @@ func (r request) build() *http.Request {
 	}
 	req := httptest.NewRequest(r.method, r.path, body)
 	if r.socket {
-		req = req.WithContext(withSocket(req.Context()))
+		req = req.WithContext(withSocket(req.Context(), 0))
 	}
 	if r.cookie != "" {
 		req.AddCookie(&http.Cookie{Name: SessionCookie, Value: r.cookie})

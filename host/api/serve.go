@@ -86,7 +86,7 @@ func Serve(ctx context.Context, cfg daemon.Config, log *slog.Logger, announce fu
 	}()
 	h := NewServer(d, auth, log)
 	onSocket := make(chan error, 1)
-	go func() { onSocket <- serveOn(ctx, sock, h, log, withSocket) }()
+	go func() { onSocket <- serveOn(ctx, sock, h, log, socketConnContext) }()
 	// Plain preview requests are answered on the connection they came on
 	// (proxy.Intercept); the server gets every other connection.
 	front := previews.Intercept(ln, proxy.ConnOptions{HeaderTimeout: headerTimeout, IdleTimeout: idleTimeout})
@@ -102,8 +102,9 @@ func Serve(ctx context.Context, cfg daemon.Config, log *slog.Logger, announce fu
 }
 
 // serveOn answers on ln until ctx ends, then shuts down gracefully.
-// connContext, when set, marks each connection's context (withSocket).
-func serveOn(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger, connContext func(context.Context) context.Context) error {
+// connContext, when set, marks each connection's context
+// (socketConnContext).
+func serveOn(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger, connContext func(context.Context, net.Conn) context.Context) error {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: headerTimeout,
@@ -115,7 +116,7 @@ func serveOn(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Log
 		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	if connContext != nil {
-		srv.ConnContext = func(ctx context.Context, _ net.Conn) context.Context { return connContext(ctx) }
+		srv.ConnContext = connContext
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

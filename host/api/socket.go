@@ -28,16 +28,34 @@ const DefaultSocketGroup = "warden"
 
 type socketKey struct{}
 
+// socketPeer is a connection on the unix socket: the caller's uid as the
+// kernel gives it (-1 when it cannot), for the access log.
+type socketPeer struct{ uid int }
+
 // withSocket marks a connection's context as the unix socket's.
-func withSocket(ctx context.Context) context.Context {
-	return context.WithValue(ctx, socketKey{}, true)
+func withSocket(ctx context.Context, uid int) context.Context {
+	return context.WithValue(ctx, socketKey{}, socketPeer{uid: uid})
+}
+
+// socketConnContext marks a connection accepted on the unix socket, with
+// its peer's uid.
+func socketConnContext(ctx context.Context, c net.Conn) context.Context {
+	return withSocket(ctx, peerUID(c))
 }
 
 // onSocket reports whether the request came over the unix socket, whose
 // file permissions already decided who may connect.
 func onSocket(ctx context.Context) bool {
-	v, _ := ctx.Value(socketKey{}).(bool)
-	return v
+	_, ok := ctx.Value(socketKey{}).(socketPeer)
+	return ok
+}
+
+// socketUID is the uid of the caller on the socket, or -1.
+func socketUID(ctx context.Context) int {
+	if p, ok := ctx.Value(socketKey{}).(socketPeer); ok {
+		return p.uid
+	}
+	return -1
 }
 
 // listenSocket opens the unix socket at path, mode 0660, owned by the

@@ -211,3 +211,36 @@ func TestNoSocketSaysTheDaemonIsDown(t *testing.T) {
 	require.ErrorIs(t, err, errDaemonDown)
 	require.ErrorContains(t, err, "/proc/self/nope/warden.sock")
 }
+
+func TestProjectEnvEditsOneVariable(t *testing.T) {
+	f, addr, data := newFake(t)
+	_, errOut, code := run(t, addr, data, "project", "env", "web", "set", "API_KEY=s3cret", "B=2")
+	require.Equal(t, 0, code, errOut)
+	_, errOut, code = run(t, addr, data, "project", "env", "web", "unset", "B")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, f.bodies, `{"setEnv":{"API_KEY":"s3cret","B":"2"}}`)
+	require.Contains(t, f.bodies, `{"unsetEnv":["B"]}`)
+
+	for args, want := range map[string]string{
+		"web open":  `unknown env action "open"`,
+		"web set":   "at least one KEY=VALUE",
+		"web set X": `bad variable "X"; expect KEY=VALUE`,
+		"web unset": "at least one KEY",
+	} {
+		_, errOut, code := run(t, addr, data, append([]string{"project", "env"}, strings.Fields(args)...)...)
+		require.Equal(t, 1, code, args)
+		require.Contains(t, errOut, want, args)
+	}
+}
+
+func TestServeRefusesANetworkAddressUnlessAsked(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	var out, errOut bytes.Buffer
+	code := Execute(context.Background(), []string{"--data", data, "serve", "--listen", "0.0.0.0:8090"}, strings.NewReader(""), &out, &errOut)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut.String(), "0.0.0.0:8090 is reachable from the network")
+	require.Contains(t, errOut.String(), "--reachable-from-network")
+	require.Contains(t, errOut.String(), "ssh -L")
+	_, err := os.Stat(data)
+	require.True(t, os.IsNotExist(err), "nothing was created")
+}

@@ -8,51 +8,56 @@ import (
 	"github.com/warden-sh/warden/host/project"
 )
 
-// projectEnv edits a project's environment one variable at a time. Values
-// are write-only: the daemon shows each name with "set" and never a value.
+// projectEnv lists a project's environment or edits one variable at a
+// time. Values are write-only: the daemon shows each name with "set" and
+// never a value.
 func (a *app) projectEnv() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "env",
-		Short: "List, set and unset a project's environment variables (values are write-only)",
-	}
-	ls := &cobra.Command{
-		Use:   "ls PROJECT",
-		Short: "List the variable names (values never come back)",
-		Args:  cobra.ExactArgs(1),
+		Use:   "env PROJECT [ls | set KEY=VALUE... | unset KEY...]",
+		Short: "List a project's environment variables, or set and unset some, keeping the others (values are write-only; edits apply at the next start)",
+		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := a.resolve(cmd.Context(), args[0])
-			if err != nil {
-				return err
+			ref, verb, rest := args[0], "ls", args[1:]
+			if len(rest) > 0 {
+				verb, rest = rest[0], rest[1:]
 			}
-			if a.json {
-				return a.printJSON(p.Env)
+			switch verb {
+			case "ls":
+				if len(rest) > 0 {
+					return fmt.Errorf("env ls takes no more arguments; got %q", rest)
+				}
+				return a.listEnv(cmd, ref)
+			case "set":
+				if len(rest) == 0 {
+					return fmt.Errorf("env set needs at least one KEY=VALUE")
+				}
+				env, err := parseEnv(rest)
+				if err != nil {
+					return err
+				}
+				return a.patch(cmd.Context(), ref, project.Patch{SetEnv: env})
+			case "unset":
+				if len(rest) == 0 {
+					return fmt.Errorf("env unset needs at least one KEY")
+				}
+				return a.patch(cmd.Context(), ref, project.Patch{UnsetEnv: rest})
 			}
-			for _, k := range sortedKeys(p.Env) {
-				fmt.Fprintf(a.out, "%s=%s\n", k, project.EnvSet)
-			}
-			return nil
+			return fmt.Errorf("unknown env action %q; expect ls, set KEY=VALUE... or unset KEY...", verb)
 		},
 	}
-	set := &cobra.Command{
-		Use:   "set PROJECT KEY=VALUE...",
-		Short: "Set variables, keeping the others (applies at the next start)",
-		Args:  cobra.MinimumNArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			env, err := parseEnv(args[1:])
-			if err != nil {
-				return err
-			}
-			return a.patch(cmd.Context(), args[0], project.Patch{SetEnv: env})
-		},
+	return a.addJSON(cmd)
+}
+
+func (a *app) listEnv(cmd *cobra.Command, ref string) error {
+	p, err := a.resolve(cmd.Context(), ref)
+	if err != nil {
+		return err
 	}
-	unset := &cobra.Command{
-		Use:   "unset PROJECT KEY...",
-		Short: "Remove variables, keeping the others (applies at the next start)",
-		Args:  cobra.MinimumNArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.patch(cmd.Context(), args[0], project.Patch{UnsetEnv: args[1:]})
-		},
+	if a.json {
+		return a.printJSON(p.Env)
 	}
-	cmd.AddCommand(a.addJSON(ls), a.addJSON(set), a.addJSON(unset))
-	return cmd
+	for _, k := range sortedKeys(p.Env) {
+		fmt.Fprintf(a.out, "%s=%s\n", k, project.EnvSet)
+	}
+	return nil
 }

@@ -40,6 +40,8 @@ type ContainerRuntime interface {
 	Watch(ctx context.Context, fn func(projectID, role, action string)) error
 	SocketPath(id string) string
 	WritePolicy(id string, p shared.Policy) error
+	// EngineRoot is the Docker engine's state folder (its data-root).
+	EngineRoot(ctx context.Context) (string, error)
 }
 
 // SidecarControl is what the daemon uses of a sidecar's control socket,

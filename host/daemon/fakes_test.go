@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -136,6 +137,9 @@ func (s *fakeStore) eventCount(id string) int {
 // fakeRuntime keeps container states in memory and records calls.
 type fakeRuntime struct {
 	ContainerRuntime
+	// engineRoot is what EngineRoot answers; empty: the engine does not
+	// answer.
+	engineRoot string
 
 	mu       sync.Mutex
 	states   map[string]runtime.State
@@ -401,4 +405,13 @@ func (s *fakeSidecar) appliedTo(socket string) []shared.Policy {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.applied[socket])
+}
+
+func (f *fakeRuntime) EngineRoot(context.Context) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.engineRoot == "" {
+		return "", errors.New("the engine does not answer")
+	}
+	return f.engineRoot, nil
 }

@@ -23,7 +23,7 @@ func (d *Daemon) Create(ctx context.Context, spec project.Spec) (project.Project
 		if err := d.nameFree(p.Name, ""); err != nil {
 			return project.Project{}, err
 		}
-		if err := d.checkWorkspace(p); err != nil {
+		if err := d.checkWorkspace(ctx, p); err != nil {
 			return project.Project{}, err
 		}
 		err = d.store.Create(p)

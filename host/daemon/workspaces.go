@@ -1,18 +1,25 @@
 package daemon
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/warden-sh/warden/host/project"
 )
 
 // checkWorkspace refuses a new project's workspace when it is, holds or
-// lies in the daemon's data folder, or lies inside or around another
-// project's workspace: an agent that can write a folder on the way to
-// another project's workspace could swap it for a symbolic link to a host
-// folder, which that project's next start would mount.
-func (d *Daemon) checkWorkspace(p project.Project) error {
-	if err := project.CheckWorkspacePlace(p.Workspace, p.WorkspaceResolved, d.cfg.DataDir); err != nil {
+// lies in the daemon's data folder or the engine's state folder, or lies
+// inside or around another project's workspace: an agent that can write a
+// folder on the way to another project's workspace could swap it for a
+// symbolic link to a host folder, which that project's next start would
+// mount. An engine that does not answer now leaves its folder to the
+// check at every start.
+func (d *Daemon) checkWorkspace(ctx context.Context, p project.Project) error {
+	guarded := []string{d.cfg.DataDir}
+	if root, err := d.rt.EngineRoot(ctx); err == nil {
+		guarded = append(guarded, root)
+	}
+	if err := project.CheckWorkspacePlace(p.Workspace, p.WorkspaceResolved, guarded...); err != nil {
 		return err
 	}
 	ps, err := d.store.List()

@@ -65,3 +65,12 @@ func TestCreateRefusesTheDataFolder(t *testing.T) {
 		require.ErrorContains(t, err, data)
 	}
 }
+
+func TestCreateRefusesTheEnginesStateFolder(t *testing.T) {
+	env := newTestEnv(t)
+	env.rt.engineRoot = t.TempDir()
+	ws := filepath.Join(env.rt.engineRoot, "volumes", "x")
+	require.NoError(t, os.MkdirAll(ws, 0o755))
+	_, err := env.d.Create(context.Background(), project.Spec{Name: "x", Workspace: ws, AgentType: "codex"})
+	require.ErrorContains(t, err, "lies in "+env.rt.engineRoot)
+}

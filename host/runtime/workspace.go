@@ -54,7 +54,7 @@ func (r *Runtime) checkWorkspace(ctx context.Context, p project.Project) (string
 			return "", fmt.Errorf("workspace %q holds the Docker socket %s; the agent must never reach it — choose a project folder", path, sock)
 		}
 	}
-	root, err := r.engineRoot(ctx)
+	root, err := r.EngineRoot(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -82,9 +82,9 @@ func resolved(path string) string {
 	return filepath.Join(resolved(filepath.Clean(dir)), base)
 }
 
-// engineRoot is the Docker engine's state folder (its data-root, which a
+// EngineRoot is the Docker engine's state folder (its data-root, which a
 // daemon.json may move from /var/lib/docker), asked once.
-func (r *Runtime) engineRoot(ctx context.Context) (string, error) {
+func (r *Runtime) EngineRoot(ctx context.Context) (string, error) {
 	r.mu.Lock()
 	root := r.dockerRoot
 	r.mu.Unlock()

@@ -24,8 +24,8 @@ func TestDockerEnvValuesNeverComeBack(t *testing.T) {
 	seen := map[string]string{}
 	for _, args := range [][]string{
 		{"project", "ls"}, {"project", "ls", "--json"}, {"project", "show", id}, {"project", "show", id, "--json"},
-		{"project", "env", "ls", id}, {"project", "env", "ls", id, "--json"},
-		{"project", "env", "set", id, "OTHER=" + other}, {"project", "env", "set", id, "OTHER=" + other, "--json"},
+		{"project", "env", id}, {"project", "env", id, "ls", "--json"},
+		{"project", "env", id, "set", "OTHER=" + other}, {"project", "env", id, "set", "OTHER=" + other, "--json"},
 		{"status", id}, {"status", id, "--json"}, {"events", id}, {"events", id, "--json"},
 		{"domains", "ls", id}, {"ports", "ls", id, "--json"}, {"presets"}, {"mode", id, "restricted", "--json"},
 		{"domains", "add", id, "other.example.org", "--json"}, {"project", "restart", id, "--json"},
@@ -58,6 +58,6 @@ func TestDockerEnvValuesNeverComeBack(t *testing.T) {
 		require.NotContains(t, answer, other, "an env value came back from %s", asked)
 	}
 
-	w.mustCLI("project", "env", "unset", id, "API_KEY")
-	require.Equal(t, "OTHER=set\n", w.mustCLI("project", "env", "ls", id))
+	w.mustCLI("project", "env", id, "unset", "API_KEY")
+	require.Equal(t, "OTHER=set\n", w.mustCLI("project", "env", id))
 }
