@@ -120,7 +120,7 @@ func (b *browser) login() {
 		b.mu.Lock()
 		b.failed = nil
 		b.mu.Unlock()
-		b.do(chromedp.Navigate(b.w.loginAddress(b.t)))
+		b.navigate(b.w.loginAddress(b.t))
 		deadline := time.Now().Add(uiWait)
 		for !b.holds(`location.pathname === '/'`) && !(b.networkChanged() && attempt < 3) {
 			if time.Now().After(deadline) {
@@ -174,6 +174,27 @@ func (b *browser) do(actions ...chromedp.Action[chromedp.Void]) {
 	require.NoError(b.t, chromedp.Do(ctx, actions...))
 }
 
+// navigate opens url. Chromium fails a navigation as well as the requests in
+// flight when the machine's addresses change (net::ERR_NETWORK_CHANGED), as
+// they do whenever Docker starts or stops a container; such a navigation
+// sent nothing the page acted on, so it is tried again, up to three times.
+func (b *browser) navigate(url string) {
+	b.t.Helper()
+	for attempt := 1; ; attempt++ {
+		ctx, cancel := context.WithTimeout(b.ctx, uiWait)
+		err := chromedp.Do(ctx, chromedp.Navigate(url))
+		cancel()
+		if err == nil {
+			return
+		}
+		if attempt < 3 && strings.Contains(err.Error(), "ERR_NETWORK_CHANGED") {
+			b.t.Logf("the network changed while opening %s; opening it again", url)
+			continue
+		}
+		require.NoError(b.t, err, "opening %s", url)
+	}
+}
+
 // open loads the UI at path (such as "/" or "/#/projects/<id>") and waits
 // for the first refresh.
 func (b *browser) open(path string) {
@@ -193,7 +214,7 @@ func (b *browser) load(url, ready, msg string) {
 		b.mu.Lock()
 		b.failed = nil
 		b.mu.Unlock()
-		b.do(chromedp.Navigate(url))
+		b.navigate(url)
 		deadline := time.Now().Add(uiWait)
 		for !b.holds(ready) {
 			if b.networkChanged() && attempt < 3 {

@@ -49,7 +49,7 @@ func TestDockerUIForeignPageCannotDriveTheAPI(t *testing.T) {
 	}
 	for name, origin := range origins {
 		t.Run(name, func(t *testing.T) {
-			b.do(chromedp.Navigate(origin))
+			b.navigate(origin)
 			ctx, cancel := context.WithTimeout(b.ctx, uiWait)
 			defer cancel()
 			out, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](

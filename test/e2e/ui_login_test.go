@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 )
 
@@ -22,13 +21,13 @@ func TestDockerUILoginWorksOnceAndLogsOut(t *testing.T) {
 	// Another browser opens the address, logs out, and opens it again, as
 	// someone who read the same terminal line later would: it is spent.
 	other := newBrowser(t, w)
-	other.do(chromedp.Navigate(address))
+	other.navigate(address)
 	other.waitJS(`location.pathname === '/' && document.getElementById('list-loading').hidden`, "a fresh address logs in")
 	other.press("#logout")
 	other.waitJS(`location.pathname === '/login' && document.getElementById('login-state') !== null`, "logout shows the login page")
-	other.do(chromedp.Navigate(other.base + "/"))
+	other.navigate(other.base + "/")
 	other.waitJS(`location.pathname === '/login'`, "after logout the UI sends the browser to the login page")
-	other.do(chromedp.Navigate(address))
+	other.navigate(address)
 	other.waitJS(`/used already or expired/.test(document.getElementById('login-state').textContent)`, "a spent address is refused")
 	require.Equal(t, "/login", eval[string](other, "location.pathname + location.hash"), "the code is dropped from the address bar")
 	other.screenshot("ui-login-spent")

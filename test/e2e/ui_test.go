@@ -319,7 +319,7 @@ func TestDockerUISaysWhenItsScriptsCannotLoad(t *testing.T) {
 	w := newWorld(t)
 	b := newBrowser(t, w)
 	failed := b.failRequests("*/js/app.js")
-	b.do(chromedp.Navigate(b.base + "/"))
+	b.navigate(b.base + "/")
 	b.waitJS(q("#list-loading")+".textContent.includes('could not load its scripts')", "the page does not say it gave up")
 	require.Equal(t, 6, failed(), "the first load and five more")
 	require.True(t, eval[bool](b, q("#list-loading")+".classList.contains('bad')"))
