@@ -99,6 +99,10 @@ ip -n "$NS_SC" addr add "$SC/24" dev sc0
 ip -n "$NS_SC" link set sc0 up
 ip -n "$NS_SC" route add default via "$GW"
 ip netns exec "$NS_UP" sysctl -qw net.ipv4.ip_forward=1
+# Tens of thousands of short connections to one destination a run: without
+# reuse, the closers' TIME_WAIT states (nginx closes its side first) use up
+# the namespace's ports and every later run, of either side, waits on them.
+ip netns exec "$NS_SC" sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="1024 65535"
 
 ip netns exec "$NS_UP" "$LOAD" serve -addr "$DST" -dns "$DNS:53" -name "$NAME" >"$RUN/serve.log" 2>&1 &
 PIDS+=($!)
@@ -144,6 +148,20 @@ bulk() { # MODE [TARGET]
 	ip netns exec "$NS_SC" "$LOAD" bulk -to "${2:-$DST:444}" -sni "$NAME" -bytes "$BYTES" | jq .mbps
 }
 
+# Memory per idle connection: the sidecar's resident set before and after
+# IDLE_CONNS connections are open through the check, on a fresh sidecar
+# (the load runs grow its heap, which the runtime gives back slowly).
+policy restricted
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$SIDECAR_PID/status"; }
+before=$(rss)
+coproc HOLD { ip netns exec "$NS_SC" "$LOAD" idle -to "$DST:443" -sni "$NAME" -n "$IDLE_CONNS"; }
+read -r line <&"${HOLD[0]}"
+[ "$line" = ready ] || die "idle connections not opened: $line"
+after=$(rss)
+exec {HOLD[1]}>&-
+wait "$HOLD_PID" 2>/dev/null || true
+figure egress_kb_per_conn "$(awk -v a="$after" -v b="$before" -v n="$IDLE_CONNS" 'BEGIN { printf "%.3f\n", (a - b) / n }')" KB
+
 declare -a gate_rate nginx_rate gate_p99 direct_p99 gate_p50 direct_p50 gate_mbps direct_mbps nginx_mbps
 for i in $(seq "$RUNS"); do
 	say "run $i of $RUNS"
@@ -175,17 +193,5 @@ figure egress_setup_p50_ms "$(awk -v g="$(med "${gate_p50[@]}")" -v d="$(med "${
 figure egress_bulk_mbps "$(med "${gate_mbps[@]}")" Mbit/s direct "$(med "${direct_mbps[@]}")"
 figure egress_bulk_nginx_mbps "$(med "${nginx_mbps[@]}")" Mbit/s direct "$(med "${direct_mbps[@]}")"
 
-# Memory per idle connection: the sidecar's resident set before and after
-# IDLE_CONNS connections are open through the check.
-policy restricted
-rss() { awk '/^VmRSS/ { print $2 }' "/proc/$SIDECAR_PID/status"; }
-before=$(rss)
-coproc HOLD { ip netns exec "$NS_SC" "$LOAD" idle -to "$DST:443" -sni "$NAME" -n "$IDLE_CONNS"; }
-read -r line <&"${HOLD[0]}"
-[ "$line" = ready ] || die "idle connections not opened: $line"
-after=$(rss)
-exec {HOLD[1]}>&-
-wait "$HOLD_PID" 2>/dev/null || true
-figure egress_kb_per_conn "$(awk -v a="$after" -v b="$before" -v n="$IDLE_CONNS" 'BEGIN { printf "%.3f\n", (a - b) / n }')" KB
 say "machine load at the start of each run (% CPU busy): $(tr '\n' ' ' <"$RUN/loads.txt")"
 say "gate conns/s ${gate_rate[*]}; nginx ${nginx_rate[*]}; gate p99 ${gate_p99[*]} ms, direct ${direct_p99[*]} ms; gate Mbit/s ${gate_mbps[*]}, direct ${direct_mbps[*]}, nginx ${nginx_mbps[*]}; RSS ${before} -> ${after} KB"

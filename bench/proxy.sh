@@ -85,6 +85,7 @@ free_port() {
 
 start_daemon() {
 	rm -rf "$OUT/proxy-run" && mkdir -p "$DATA" "$NGX" "$OUT/proxy-run/ws"
+	chown 1000:1000 "$OUT/proxy-run/ws" # a user's folder: Warden refuses one of root's
 	docker network create "$NET" >/dev/null
 	PORT=$(free_port)
 	# Mode none and a resolver that is never asked: nothing leaves the
