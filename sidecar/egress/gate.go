@@ -68,11 +68,7 @@ func (g *Gate) SetPolicy(m *shared.Matcher) { g.matcher.Store(m) }
 // Start listens on 127.0.0.1 and ::1 at the configured port. A namespace
 // without IPv6 gets the IPv4 listener only.
 func (g *Gate) Start() error {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.closed {
-		return errors.New("starting egress gate: closed")
-	}
+	var lns []net.Listener
 	for _, host := range []string{"127.0.0.1", "::1"} {
 		addr := net.JoinHostPort(host, fmt.Sprint(g.cfg.Port))
 		ln, err := net.Listen("tcp", addr)
@@ -81,17 +77,17 @@ func (g *Gate) Start() error {
 				g.log.Warn("no IPv6 loopback; the gate listens on IPv4 only", "err", err)
 				continue
 			}
-			for _, l := range g.lns {
+			for _, l := range lns {
 				l.Close()
 			}
-			g.lns = nil
 			return fmt.Errorf("listening on %s: %w", addr, err)
 		}
-		g.lns = append(g.lns, ln)
+		lns = append(lns, ln)
 	}
-	for _, ln := range g.lns {
-		g.wg.Add(1)
-		go g.accept(ln)
+	for _, ln := range lns {
+		if err := g.acceptOn(ln); err != nil {
+			return err
+		}
 	}
 	g.log.Info("checking names of connections to allowed addresses", "port", g.cfg.Port)
 	return nil
@@ -110,13 +106,18 @@ func redirectedDst(c *net.TCPConn) (netip.AddrPort, error) {
 	return dst, nil
 }
 
-// acceptOn serves connections from ln as Start's listeners are served.
-func (g *Gate) acceptOn(ln net.Listener) {
+// acceptOn serves connections from ln until Close; a closed gate closes ln.
+func (g *Gate) acceptOn(ln net.Listener) error {
 	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		ln.Close()
+		return errors.New("starting egress gate: closed")
+	}
 	g.lns = append(g.lns, ln)
 	g.wg.Add(1)
-	g.mu.Unlock()
 	go g.accept(ln)
+	return nil
 }
 
 func (g *Gate) accept(ln net.Listener) {

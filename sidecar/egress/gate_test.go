@@ -41,7 +41,7 @@ func newTestGate(t testing.TB, dst netip.AddrPort, allowed ...string) *testGate 
 	g.SetPolicy(shared.NewMatcher(domains))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	g.acceptOn(ln)
+	require.NoError(t, g.acceptOn(ln))
 	t.Cleanup(func() { g.Close() })
 	tg.Gate, tg.addr = g, ln.Addr().String()
 	return tg

@@ -83,11 +83,12 @@ func parseClientHello(body []byte) (clientHello, error) {
 	var ch clientHello
 	s := cryptobyte.String(body)
 	var version uint16
-	var random, sessionID, suites, compression []byte
+	var random []byte
+	var sessionID, suites, compression cryptobyte.String
 	if !s.ReadUint16(&version) || !s.ReadBytes(&random, 32) ||
-		!readVector8(&s, &sessionID) || len(sessionID) > 32 ||
-		!readVector16(&s, &suites) || len(suites) < 2 || len(suites)%2 != 0 ||
-		!readVector8(&s, &compression) || len(compression) < 1 {
+		!s.ReadUint8LengthPrefixed(&sessionID) || len(sessionID) > 32 ||
+		!s.ReadUint16LengthPrefixed(&suites) || len(suites) < 2 || len(suites)%2 != 0 ||
+		!s.ReadUint8LengthPrefixed(&compression) || len(compression) < 1 {
 		return ch, errors.New("malformed ClientHello")
 	}
 	if s.Empty() {
@@ -149,22 +150,4 @@ func parseServerName(data cryptobyte.String) (string, error) {
 		return "", errors.New("server_name without a host name")
 	}
 	return name, nil
-}
-
-func readVector8(s *cryptobyte.String, out *[]byte) bool {
-	var v cryptobyte.String
-	if !s.ReadUint8LengthPrefixed(&v) {
-		return false
-	}
-	*out = v
-	return true
-}
-
-func readVector16(s *cryptobyte.String, out *[]byte) bool {
-	var v cryptobyte.String
-	if !s.ReadUint16LengthPrefixed(&v) {
-		return false
-	}
-	*out = v
-	return true
 }

@@ -48,9 +48,12 @@ func (e *Engine) cut(old, p shared.ValidPolicy, dropped []netip.Addr) int {
 	// may stay allowed for another name) and those on the address rule to an
 	// address that is gone.
 	gated := 0
+	host := killswitch.Host{Gateways: e.cfg.Firewall.HostGateways, CheckPort: e.cfg.Egress.Port, Mark: e.cfg.Firewall.Mark}
+	var judge killswitch.Judge
 	switch {
 	case tightens(old.Mode, p.Mode):
 		gated = e.gate.Cut(nil)
+		judge = host.OnlyHost()
 	case p.Cut && old.Mode == shared.ModeRestricted && p.Mode == shared.ModeRestricted:
 		m := shared.NewMatcher(p.Domains)
 		gated = e.gate.Cut(func(name string, dst netip.Addr) bool {
@@ -60,15 +63,11 @@ func (e *Engine) cut(old, p shared.ValidPolicy, dropped []netip.Addr) int {
 			}
 			return !slices.Contains(gone, dst)
 		})
+		if len(gone) > 0 {
+			judge = host.NotTo(gone)
+		}
 	}
-	host := killswitch.Host{Gateways: e.cfg.Firewall.HostGateways, CheckPort: e.cfg.Egress.Port, Mark: e.cfg.Firewall.Mark}
-	var judge killswitch.Judge
-	switch {
-	case tightens(old.Mode, p.Mode):
-		judge = host.OnlyHost()
-	case len(gone) > 0:
-		judge = host.NotTo(gone)
-	default:
+	if judge == nil {
 		return gated
 	}
 	start := time.Now()

@@ -172,9 +172,7 @@ func (e *Engine) apply(p shared.ValidPolicy) (cut int, err error) {
 	dropped := e.droppedAddrs(old, p)
 	e.policy, e.allowed = p, allowedEntries(p)
 	// New questions and connections are judged by the new policy from here on.
-	m := shared.NewMatcher(p.Domains)
-	e.dns.SetPolicy(p.Mode, m)
-	e.gate.SetPolicy(m)
+	e.judgeBy(p)
 	if p.Mode == shared.ModeRestricted {
 		err = e.sets.Retain(p.Allowed())
 	}
@@ -206,14 +204,20 @@ func (e *Engine) apply(p shared.ValidPolicy) (cut int, err error) {
 	return cut, nil
 }
 
+// judgeBy makes p's allowlist the one the DNS filter and the name check
+// judge by; the caller holds policyMu.
+func (e *Engine) judgeBy(p shared.ValidPolicy) {
+	m := shared.NewMatcher(p.Domains)
+	e.dns.SetPolicy(p.Mode, m)
+	e.gate.SetPolicy(m)
+}
+
 // rollback puts the previous policy back after a failed firewall apply, so a
 // refused change leaves the namespace as it was rather than half changed.
 func (e *Engine) rollback(old shared.ValidPolicy) {
 	e.policyMu.Lock()
 	e.policy, e.allowed = old, allowedEntries(old)
-	m := shared.NewMatcher(old.Domains)
-	e.dns.SetPolicy(old.Mode, m)
-	e.gate.SetPolicy(m)
+	e.judgeBy(old)
 	e.policyMu.Unlock()
 	if old.Mode != "" {
 		if err := e.fw.SetHost(old.HostAccess, old.HostPorts); err != nil {

@@ -3,7 +3,6 @@ package fakeinet
 import (
 	"bufio"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -49,19 +48,13 @@ func ServeEcho(addr string) (stop func(), err error) {
 		}
 	}()
 
-	hl, err := net.Listen("tcp", net.JoinHostPort(addr, "80"))
-	if err != nil {
-		return nil, fmt.Errorf("listening http %s: %w", addr, err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	stopHTTP, err := serveHTTP(addr, "80", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "hello from %s\n", addr)
-	})}
-	closers = append(closers, func() { srv.Close() })
-	go func() {
-		if err := srv.Serve(hl); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return
-		}
-	}()
+	}), nil)
+	if err != nil {
+		return nil, err
+	}
+	closers = append(closers, stopHTTP)
 	return stop, nil
 }
 
@@ -87,13 +80,22 @@ func acceptEcho(ln net.Listener, addr string) {
 // request with the Host and the SNI it came with. It returns a function
 // that stops it.
 func ServeHTTPS(addr string, cert tls.Certificate) (stop func(), err error) {
-	ln, err := net.Listen("tcp", net.JoinHostPort(addr, "443"))
-	if err != nil {
-		return nil, fmt.Errorf("listening https %s: %w", addr, err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveHTTP(addr, "443", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "hello %s via %s from %s\n", r.Host, r.TLS.ServerName, addr)
-	})}
-	go func() { _ = srv.Serve(tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}})) }()
+	}), &tls.Config{Certificates: []tls.Certificate{cert}})
+}
+
+// serveHTTP serves h on addr:port, over TLS when cfg is not nil, and
+// returns a function that stops it.
+func serveHTTP(addr, port string, h http.Handler, cfg *tls.Config) (stop func(), err error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort(addr, port))
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s port %s: %w", addr, port, err)
+	}
+	if cfg != nil {
+		ln = tls.NewListener(ln, cfg)
+	}
+	srv := &http.Server{Handler: h}
+	go func() { _ = srv.Serve(ln) }()
 	return func() { srv.Close() }, nil
 }

@@ -3,7 +3,6 @@ package fakeinet
 import (
 	"bufio"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -66,31 +65,24 @@ func ServeNames(cert tls.Certificate, addrs ...string) (n *Names, stop func(), e
 		fmt.Fprintf(w, "hello %s\n", r.Host)
 	})
 	for _, addr := range addrs {
-		for _, port := range []string{"80", "443"} {
-			ln, err := net.Listen("tcp", net.JoinHostPort(addr, port))
-			if err != nil {
-				return nil, nil, fmt.Errorf("listening on %s port %s: %w", addr, port, err)
-			}
-			var l net.Listener = ln
-			if port == "443" {
-				l = tls.NewListener(l, &tls.Config{
-					Certificates: []tls.Certificate{cert},
-					GetConfigForClient: func(h *tls.ClientHelloInfo) (*tls.Config, error) {
-						n.mu.Lock()
-						n.hellos = append(n.hellos, h.ServerName)
-						n.mu.Unlock()
-						return nil, nil
-					},
-				})
-			}
-			srv := &http.Server{Handler: handler}
-			closers = append(closers, func() { srv.Close() })
-			go func() {
-				if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
-					return
-				}
-			}()
+		stopPlain, err := serveHTTP(addr, "80", handler, nil)
+		if err != nil {
+			return nil, nil, err
 		}
+		closers = append(closers, stopPlain)
+		stopTLS, err := serveHTTP(addr, "443", handler, &tls.Config{
+			Certificates: []tls.Certificate{cert},
+			GetConfigForClient: func(h *tls.ClientHelloInfo) (*tls.Config, error) {
+				n.mu.Lock()
+				n.hellos = append(n.hellos, h.ServerName)
+				n.mu.Unlock()
+				return nil, nil
+			},
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		closers = append(closers, stopTLS)
 		ln, err := net.Listen("tcp", net.JoinHostPort(addr, "25"))
 		if err != nil {
 			return nil, nil, fmt.Errorf("listening on %s port 25: %w", addr, err)
