@@ -57,7 +57,7 @@ func (h *httpCheck) advance(b []byte, allowed func(string) bool) (n int, host st
 			if bareLF(scan) {
 				return n, host, &refusal{reason: "HTTP request head: bare LF in the head"}
 			}
-			if i < 0 {
+			if i < 0 || i+4 > maxHead {
 				if len(rest) >= maxHead {
 					return n, host, &refusal{reason: "HTTP request head: over the size limit"}
 				}
