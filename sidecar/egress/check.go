@@ -33,7 +33,11 @@ type Check struct {
 	// bound are the connections judged and let through, with the name each
 	// was bound to ("" for the address rule), for Cut; pruned against
 	// conntrack (Prune).
-	bound map[flowKey]string
+	bound map[flowKey]binding
+
+	// live is the last conntrack dump (Prune), for the reading goroutine to
+	// forget the flows it holds that have closed.
+	live atomic.Pointer[liveFlows]
 
 	q       *nfqueue.Queue
 	wg      sync.WaitGroup
@@ -60,7 +64,7 @@ func New(cfg Config, record func(shared.Event), log *slog.Logger) (*Check, error
 		log:    log.With("component", "egress"),
 		record: record,
 		flows:  map[flowKey]*flow{},
-		bound:  map[flowKey]string{},
+		bound:  map[flowKey]binding{},
 	}
 	c.matcher.Store(shared.NewMatcher(nil))
 	return c, nil
@@ -118,22 +122,49 @@ func (c *Check) Counters() shared.EgressCounters {
 func (c *Check) Bound(f conntrack.Flow) (name string, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	name, ok = c.bound[keyOf(f)]
-	return name, ok
+	b, ok := c.bound[keyOf(f)]
+	return b.name, ok
 }
 
-// Prune forgets the connections let through that are no longer in the
-// connection table flows (a dump of it).
-func (c *Check) Prune(flows []conntrack.Flow) {
-	live := make(map[flowKey]bool, len(flows))
+// pruneGrace keeps a connection the check saw open shortly before a dump:
+// its conntrack entry may not have been confirmed in time to be in it.
+const pruneGrace = 10 * time.Second
+
+// liveFlows are the connections in a dump of the connection table started
+// at at.
+type liveFlows struct {
+	at   time.Time
+	keys map[flowKey]bool
+}
+
+// Prune forgets the connections that are no longer in the connection table:
+// flows is a dump of it, started at at. Connections the check saw open less
+// than pruneGrace before at are kept.
+func (c *Check) Prune(flows []conntrack.Flow, at time.Time) {
+	live := &liveFlows{at: at, keys: make(map[flowKey]bool, len(flows))}
 	for _, f := range flows {
-		live[keyOf(f)] = true
+		live.keys[keyOf(f)] = true
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	for k := range c.bound {
-		if !live[k] {
+	for k, b := range c.bound {
+		if b.since.Before(at.Add(-pruneGrace)) && !live.keys[k] {
 			delete(c.bound, k)
+		}
+	}
+	c.mu.Unlock()
+	c.live.Store(live) // the reading goroutine prunes its own at its next tick
+}
+
+// pruneFlows forgets the flows being judged or inspected that a dump no
+// longer holds.
+func (c *Check) pruneFlows() {
+	live := c.live.Swap(nil)
+	if live == nil {
+		return
+	}
+	for k, f := range c.flows {
+		if f.opened.Before(live.at.Add(-pruneGrace)) && !live.keys[k] {
+			c.drop(f)
 		}
 	}
 }
@@ -177,7 +208,7 @@ func (c *Check) Packet(p nfqueue.Packet, out *nfqueue.Batch) {
 			c.flows[s.key] = f
 			c.judging.Add(1)
 		}
-		f.start(s.seq + 1)
+		f.start(s.seq+1, time.Now())
 		out.Set(p.ID, nfqueue.Verdict{Action: nfqueue.Accept})
 		return
 	case f == nil:
@@ -206,9 +237,23 @@ func (c *Check) Packet(p nfqueue.Packet, out *nfqueue.Batch) {
 	c.take(f, s, p.ID, out)
 }
 
-// Tick refuses connections whose ClientHello or request head stalls
-// (nfqueue.Handler).
+// binding is the name a connection was let through for, and since when.
+type binding struct {
+	name  string
+	since time.Time
+}
+
+// bind records that the connection of f goes on bound to name.
+func (c *Check) bind(f *flow, name string) {
+	c.mu.Lock()
+	c.bound[f.key] = binding{name: name, since: f.opened}
+	c.mu.Unlock()
+}
+
+// Tick refuses connections whose ClientHello or request head stalls, and
+// forgets closed ones (nfqueue.Handler).
 func (c *Check) Tick(now time.Time, out *nfqueue.Batch) {
+	c.pruneFlows()
 	for _, f := range c.flows {
 		if len(f.held) > 0 && now.Sub(f.heldSince) > c.cfg.HeadTimeout {
 			c.refuse(f, out, f.name, fmt.Sprintf("ClientHello or request head not complete within %s", c.cfg.HeadTimeout))

@@ -309,3 +309,26 @@ func flowOf(k *conn) conntrack.Flow {
 	f.TupleOrig.Proto.SourcePort, f.TupleOrig.Proto.DestinationPort = k.src.Port(), k.dst.Port()
 	return f
 }
+
+func TestCheckPrune(t *testing.T) {
+	c, events := newTestCheck(t, "a.example.net")
+	closed := open(t, c, events, agent4, cdn4, 80)
+	require.Equal(t, []rv{{0, accept}}, closed.data([]byte("GET / HTTP/1.1\r\nHost: a.example.net\r\n\r\n")))
+	kept := open(t, c, events, agent4, cdn4, 80)
+	require.Equal(t, uint64(2+1), c.Counters().Open, "two being inspected, one of them bound to its first Host")
+
+	later := time.Now().Add(pruneGrace + time.Minute)
+	c.Prune([]conntrack.Flow{flowOf(kept)}, later)
+	c.Tick(later, nfqueue.NewBatch(5744))
+	require.Equal(t, uint64(1+0), c.Counters().Open, "only the connection still in the table is held")
+	_, bound := c.Bound(flowOf(closed))
+	require.False(t, bound)
+	require.Equal(t, []rv{{0, refuse}}, closed.data([]byte("GET / HTTP/1.1\r\nHost: a.example.net\r\n\r\n")),
+		"a packet of a forgotten connection is refused")
+
+	fresh := open(t, c, events, agent4, cdn4, 80)
+	c.Prune(nil, time.Now())
+	c.Tick(time.Now(), nfqueue.NewBatch(5744))
+	require.Equal(t, []rv{{0, accept}}, fresh.data([]byte("GET / HTTP/1.1\r\nHost: a.example.net\r\n\r\n")),
+		"a connection opened just before the dump is kept")
+}

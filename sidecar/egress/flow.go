@@ -39,14 +39,15 @@ type flow struct {
 	http      httpCheck
 	name      string // the name the connection was bound to
 	counted   bool
+	opened    time.Time // when its SYN came
 }
 
 // maxBuffered bounds what a flow holds unjudged: a ClientHello, a request
 // head, or the packet that carries one (GSO packets reach 64 KiB).
 const maxBuffered = maxHead + 128<<10
 
-func (f *flow) start(isn1 uint32) {
-	f.next, f.ok = isn1, isn1
+func (f *flow) start(isn1 uint32, now time.Time) {
+	f.next, f.ok, f.opened = isn1, isn1, now
 	f.buf, f.held = f.buf[:0], f.held[:0]
 }
 
@@ -160,15 +161,17 @@ func (c *Check) judgeHTTP(f *flow, out *nfqueue.Batch) {
 	n, host, err := f.http.advance(f.buf, c.allowed)
 	if n > 0 {
 		f.ok += uint32(n)
-		f.buf = append(f.buf[:0], f.buf[n:]...)
+		if n == len(f.buf) {
+			f.buf = nil // an idle kept-alive connection keeps no buffer
+		} else {
+			f.buf = append(f.buf[:0], f.buf[n:]...)
+		}
 	}
 	if host != "" && !f.counted {
 		f.counted = true
 		f.name = host
 		c.checked.Add(1)
-		c.mu.Lock()
-		c.bound[f.key] = host
-		c.mu.Unlock()
+		c.bind(f, host)
 	}
 	if err != nil {
 		var r *refusal
@@ -204,9 +207,7 @@ func (c *Check) pass(f *flow, name string, out *nfqueue.Batch) {
 		out.Set(h.id, v)
 	}
 	c.checked.Add(1)
-	c.mu.Lock()
-	c.bound[f.key] = name
-	c.mu.Unlock()
+	c.bind(f, name)
 	c.drop(f)
 }
 

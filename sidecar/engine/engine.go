@@ -290,7 +290,7 @@ func (e *Engine) pruneLoop(ctx context.Context) {
 		case now := <-t.C:
 			e.sets.Prune(now)
 			if flows, err := e.flows.Dump(); err == nil {
-				e.check.Prune(flows)
+				e.check.Prune(flows, now)
 			} else {
 				e.log.Warn("reading the connection table to prune the name check's", "err", err)
 			}
