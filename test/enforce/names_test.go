@@ -149,17 +149,7 @@ func TestPrivilegedNameBinding(t *testing.T) {
 	t.Run("a removed name keeps its open connection and refuses the next", func(t *testing.T) {
 		tc := w.tlsDial(cdn4, "cdn-a.example.net")
 		defer tc.Close()
-		r := bufio.NewReader(tc)
-		get := func() error {
-			fmt.Fprintf(tc, "GET / HTTP/1.1\r\nHost: cdn-a.example.net\r\n\r\n")
-			resp, err := http.ReadResponse(r, nil)
-			if err != nil {
-				return err
-			}
-			defer resp.Body.Close()
-			_, err = io.Copy(io.Discard, resp.Body)
-			return err
-		}
+		get := tlsRequester(tc, "cdn-a.example.net")
 		require.NoError(t, get())
 		w.SetPolicy(shared.ModeRestricted, "github.com")
 		require.NoError(t, get(), "the open connection stays open")
