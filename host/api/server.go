@@ -31,6 +31,7 @@ type Service interface {
 	Presets() daemon.Presets
 	Ports(ctx context.Context, ref string) (daemon.Ports, error)
 	GrantService
+	TerminalService
 }
 
 var _ Service = (*daemon.Daemon)(nil)
@@ -88,6 +89,10 @@ func (s *server) routeTable() []route {
 		h("GET "+Prefix+"/projects/{id}/grants", s.listGrants),
 		h("POST "+Prefix+"/projects/{id}/grants", s.addGrant),
 		h("DELETE "+Prefix+"/projects/{id}/grants/{domain}", s.revokeGrant),
+		h("GET "+Prefix+"/projects/{id}/exec", s.exec),
+		h("GET "+Prefix+"/projects/{id}/sessions", s.listSessions),
+		h("POST "+Prefix+"/projects/{id}/sessions", s.startSession),
+		h("GET "+Prefix+"/projects/{id}/sessions/{name}/attach", s.attachSession),
 		h("POST "+Prefix+"/login-codes", s.newLoginCode),
 		// The browser's login and logout, and the web UI, on the same Host
 		// checks; the UI calls the routes above.

@@ -106,29 +106,39 @@ func (c *apiClient) send(ctx context.Context, method, path string, body any) (*h
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		var op *net.OpError
-		switch {
-		case errors.As(err, &op) && op.Op == "dial" && errors.Is(err, os.ErrPermission):
-			return nil, fmt.Errorf("calling the daemon at %s: permission denied; the socket is for the daemon's user and the group %q "+
-				"(ask for that group, run as the daemon's user, or use --addr with the token in WARDEN_TOKEN)", c.socket, api.DefaultSocketGroup)
-		case errors.As(err, &op) && op.Op == "dial":
-			return nil, fmt.Errorf("%w at %s (start it with `warden serve` or `make run`): %v", errDaemonDown, c.where(), op.Err)
-		}
-		return nil, fmt.Errorf("calling the daemon at %s: %w", c.where(), err)
+		return nil, c.callError(err)
 	}
 	if resp.StatusCode >= 300 {
 		defer resp.Body.Close()
-		e := &apiError{Status: resp.StatusCode}
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		if json.Unmarshal(b, e) != nil || e.Message == "" {
-			e.Message = fmt.Sprintf("%s %s: %s %s", method, path, resp.Status, strings.TrimSpace(string(b)))
-		}
-		if resp.StatusCode == http.StatusUnauthorized && c.socket == "" && c.token == "" {
-			e.Message += " (no token: set WARDEN_TOKEN, or is --data the daemon's data folder?)"
-		}
-		return nil, e
+		return nil, c.refusal(method, path, resp)
 	}
 	return resp, nil
+}
+
+// callError says why a call reached no daemon.
+func (c *apiClient) callError(err error) error {
+	var op *net.OpError
+	switch {
+	case errors.As(err, &op) && op.Op == "dial" && errors.Is(err, os.ErrPermission):
+		return fmt.Errorf("calling the daemon at %s: permission denied; the socket is for the daemon's user and the group %q "+
+			"(ask for that group, run as the daemon's user, or use --addr with the token in WARDEN_TOKEN)", c.socket, api.DefaultSocketGroup)
+	case errors.As(err, &op) && op.Op == "dial":
+		return fmt.Errorf("%w at %s (start it with `warden serve` or `make run`): %v", errDaemonDown, c.where(), op.Err)
+	}
+	return fmt.Errorf("calling the daemon at %s: %w", c.where(), err)
+}
+
+// refusal is the daemon's answer of 300 or more as an *apiError.
+func (c *apiClient) refusal(method, path string, resp *http.Response) *apiError {
+	e := &apiError{Status: resp.StatusCode}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if json.Unmarshal(b, e) != nil || e.Message == "" {
+		e.Message = fmt.Sprintf("%s %s: %s %s", method, path, resp.Status, strings.TrimSpace(string(b)))
+	}
+	if resp.StatusCode == http.StatusUnauthorized && c.socket == "" && c.token == "" {
+		e.Message += " (no token: set WARDEN_TOKEN, or is --data the daemon's data folder?)"
+	}
+	return e
 }
 
 // stream reads newline-delimited JSON values from a GET until ctx ends or

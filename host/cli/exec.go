@@ -2,16 +2,16 @@ package cli
 
 import (
 	"context"
+	"net/url"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"sort"
 	"syscall"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/warden-sh/warden/host/runtime"
+	"github.com/warden-sh/warden/host/api/termwire"
 )
 
 func (a *app) execCommand() *cobra.Command {
@@ -42,31 +42,40 @@ func (a *app) shellCommand() *cobra.Command {
 	}
 }
 
-// exec runs through the Docker engine directly: the CLI runs on the same
-// machine as the daemon, and a terminal needs a raw two-way stream.
+// exec streams the command through the daemon's API (GET .../exec, a
+// WebSocket): the CLI needs no Docker socket, and --addr and the token
+// work as for every other command.
 func (a *app) exec(ctx context.Context, ref string, command []string, interactive, tty bool, user string) error {
 	p, err := a.resolve(ctx, ref)
 	if err != nil {
 		return err
 	}
-	rt, err := runtime.New(runtime.Config{SocketRoot: filepath.Join(a.dataDir, "sockets")}, nil)
+	start := termwire.Control{Type: termwire.TypeStart, Cmd: command, TTY: tty, Stdin: interactive, User: user}
+	if err := termwire.CheckStart(start); err != nil {
+		return err
+	}
+	o := streamIO{eof: true, detach: -1}
+	if interactive {
+		o.stdin = a.in
+	}
+	if f, ok := a.in.(*os.File); ok && tty && term.IsTerminal(int(f.Fd())) {
+		start.Env = append(start.Env, "TERM="+envOr("TERM", "xterm-256color"))
+		if w, h, err := term.GetSize(int(f.Fd())); err == nil {
+			start.Rows, start.Cols = h, w
+		}
+		o.raw, o.stdin = true, a.in
+		if !interactive {
+			o.stdin = nil
+		}
+	}
+	conn, err := a.client().dialStream(ctx, "/projects/"+url.PathEscape(p.ID)+"/exec")
 	if err != nil {
 		return err
 	}
-	defer rt.Close()
-	opts := runtime.ExecOptions{TTY: tty, Stdout: a.out, Stderr: a.errOut, User: user}
-	if interactive {
-		opts.Stdin = a.in
+	if err := conn.Send(ctx, start); err != nil {
+		return err
 	}
-	if f, ok := a.in.(*os.File); ok && tty && term.IsTerminal(int(f.Fd())) {
-		state, err := term.MakeRaw(int(f.Fd()))
-		if err == nil {
-			defer term.Restore(int(f.Fd()), state)
-		}
-		opts.Env = append(opts.Env, "TERM="+envOr("TERM", "xterm-256color"))
-		opts.Resize = watchSize(ctx, int(f.Fd()))
-	}
-	code, err := rt.Exec(ctx, p.ID, command, opts)
+	code, err := a.pump(ctx, conn, o)
 	if err != nil {
 		return err
 	}

@@ -70,6 +70,8 @@ func (a *app) rootCommand() *cobra.Command {
 		a.eventsCommand(),
 		a.execCommand(),
 		a.shellCommand(),
+		a.attachCommand(),
+		a.sessionsCommand(),
 		a.presetsCommand(),
 		a.uiCommand(),
 	)

@@ -42,6 +42,9 @@ type ContainerRuntime interface {
 	WritePolicy(id string, p shared.Policy) error
 	// EngineRoot is the Docker engine's state folder (its data-root).
 	EngineRoot(ctx context.Context) (string, error)
+	// Exec runs cmd in the project's agent container (none: the agent
+	// type's command) and returns its exit code.
+	Exec(ctx context.Context, id string, cmd []string, opts runtime.ExecOptions) (int, error)
 }
 
 // SidecarControl is what the daemon uses of a sidecar's control socket,
