@@ -14,7 +14,7 @@ IMAGE_PKGS := debootstrap:debootstrap
 # The browser the web UI's tests drive (headless, through chromedp).
 BROWSER_PKGS := chromium:chromium
 
-.PHONY: all build test test-unit test-e2e fuzz bench run images deps deps-browser deps-bench clean
+.PHONY: all build test test-unit test-e2e fuzz bench run images deps deps-browser deps-ui deps-bench clean
 
 all: build
 
@@ -36,8 +36,16 @@ endef
 deps:
 	$(call install-missing,$(TEST_PKGS))
 
-deps-browser:
+deps-browser: deps-ui
 	$(call install-missing,$(BROWSER_PKGS))
+
+# deps-ui installs xterm.js for the web UI's terminal: Debian's libjs-xterm
+# (style sheet, fit addon) and node-xterm (the modules the daemon bundles).
+XTERM_FILES := /usr/share/javascript/xterm/xterm.css /usr/share/javascript/xterm/addons/fit/fit.js /usr/share/nodejs/xterm/lib/public/Terminal.js
+deps-ui:
+	@for f in $(XTERM_FILES); do [ -f $$f ] || missing=1; done; \
+	if [ -n "$$missing" ]; then echo "installing: libjs-xterm node-xterm"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjs-xterm node-xterm >/dev/null; fi
 
 deps-bench: deps
 	$(call install-missing,$(BENCH_PKGS))
@@ -57,7 +65,7 @@ test-e2e: deps deps-browser images
 	$(GO) test -count=1 -p 1 -timeout 20m ./test/...
 
 # run starts Warden: the daemon with its API on 127.0.0.1:8090.
-run: deps images
+run: deps deps-ui images
 	$(BIN)/warden serve
 
 # fuzz runs each fuzz target for a while beyond its seeds.

@@ -28,6 +28,9 @@ func New(log *slog.Logger) *Handler {
 		login:  template.Must(template.ParseFS(files, "templates/login.html")),
 		static: loadStatic(),
 	}
+	if err := h.static.addXterm(DefaultXtermDirs); err != nil {
+		h.log.Warn("the web UI's terminal is off", "err", err)
+	}
 	h.mux = http.NewServeMux()
 	h.mux.HandleFunc("GET /{$}", h.servePage)
 	h.mux.HandleFunc("GET /login", h.serveLogin)

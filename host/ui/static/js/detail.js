@@ -9,6 +9,7 @@ import { modeBadge, stateLine, progressBar, portChips, actionButtons } from './w
 import { startFeed, stopFeed, renderFeed } from './feed.js';
 import { ms, clock, plural, timeLeft, pushMessage } from './format.js';
 import { notify } from './notices.js';
+import { mountTerminal, unmountTerminal } from './terminal.js';
 
 let shown = ''; // the project on screen
 let parts = null; // { head, sections }
@@ -27,6 +28,7 @@ export function showDetail(id) {
     h('nav', { class: 'crumbs' }, h('a', { href: '#/', text: '← All projects' })),
     head,
     sections,
+    mountTerminal(id),
     h('section', { class: 'panel feed-panel', 'aria-labelledby': 'feed-title' },
       h('div', { class: 'panel-head' },
         h('h3', { id: 'feed-title', text: 'Blocked attempts' }),
@@ -49,6 +51,7 @@ export function hideDetail() {
   shown = '';
   parts = null;
   stopFeed();
+  unmountTerminal();
   view().hidden = true;
   view().replaceChildren();
   document.getElementById('list-view').hidden = false;
