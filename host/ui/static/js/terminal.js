@@ -58,7 +58,7 @@ export function mountTerminal(id) {
       h('div', { class: 'actions' },
         h('button', { type: 'button', id: 'terminal-agent', onclick: () => startSession('agent') }, 'Agent'),
         h('button', { type: 'button', id: 'terminal-shell', onclick: () => startSession('shell') }, 'Shell'))),
-    h('p', { class: 'hint', text: 'Sessions run in the agent container and go on when you close this page. Select to copy; Ctrl+Shift+C and Ctrl+Shift+V copy and paste.' }),
+    h('p', { class: 'hint', text: 'Sessions run in the agent container and go on when you close this page. Ctrl+Shift+C copies the selection, Ctrl+Shift+V pastes.' }),
     list, status, screen);
   cur = { id, panel, screen, list, status, term: null, ws: null, name: '' };
   refreshSessions().then((sessions) => {
