@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -109,12 +110,16 @@ func run(t *testing.T, c *termwire.Conn, start termwire.Control, input ...any) (
 	}
 }
 
+// quietLog: a hijacked stream's handler may still log after its test
+// ended, which a test's own logger must not see.
+var quietLog = slog.New(slog.DiscardHandler)
+
 func bearer() http.Header {
 	return http.Header{"Authorization": {"Bearer " + testToken}}
 }
 
 func TestExecStreamsAndPassesTheExitCode(t *testing.T) {
-	srv := httptest.NewServer(NewServer(newFakeService(), NewAuth(testToken, testOrigin), testLogger(t)))
+	srv := httptest.NewServer(NewServer(newFakeService(), NewAuth(testToken, testOrigin), quietLog))
 	defer srv.Close()
 	big := strings.Repeat("0123456789abcdef", 300<<10/16) // many chunks
 
@@ -165,14 +170,14 @@ func TestExecRefusesWhoeverIsNotTheUser(t *testing.T) {
 
 	// The attack, with the guard switched off: the bare router runs the
 	// command for anyone who connects.
-	bare := httptest.NewServer(newServer(svc, auth, testLogger(t)).routes())
+	bare := httptest.NewServer(newServer(svc, auth, quietLog).routes())
 	defer bare.Close()
 	c, _, err := dialExec(t, bare, nil)
 	require.NoError(t, err)
 	_, _, end := run(t, c, termwire.Control{Type: "start", Cmd: []string{"exit", "5"}})
 	require.Equal(t, 5, *end.Code, "without the guard, an anonymous caller runs commands")
 
-	srv := httptest.NewServer(NewServer(svc, auth, testLogger(t)))
+	srv := httptest.NewServer(NewServer(svc, auth, quietLog))
 	defer srv.Close()
 	tests := []struct {
 		name   string
@@ -205,7 +210,7 @@ func TestExecRefusesWhoeverIsNotTheUser(t *testing.T) {
 }
 
 func TestAttachToAnUnknownSessionIsRefusedBeforeTheUpgrade(t *testing.T) {
-	srv := httptest.NewServer(NewServer(newFakeService(), NewAuth(testToken, testOrigin), testLogger(t)))
+	srv := httptest.NewServer(NewServer(newFakeService(), NewAuth(testToken, testOrigin), quietLog))
 	defer srv.Close()
 	_, resp, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(srv.URL, "http")+Prefix+"/projects/web/sessions/nope/attach",
 		&websocket.DialOptions{Host: "localhost:8090", HTTPHeader: bearer()})

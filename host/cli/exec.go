@@ -63,10 +63,7 @@ func (a *app) exec(ctx context.Context, ref string, command []string, interactiv
 		if w, h, err := term.GetSize(int(f.Fd())); err == nil {
 			start.Rows, start.Cols = h, w
 		}
-		o.raw, o.stdin = true, a.in
-		if !interactive {
-			o.stdin = nil
-		}
+		o.tty = f
 	}
 	conn, err := a.client().dialStream(ctx, "/projects/"+url.PathEscape(p.ID)+"/exec")
 	if err != nil {

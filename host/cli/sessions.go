@@ -111,7 +111,11 @@ func (a *app) attach(ctx context.Context, ref, name, start string) error {
 	if err != nil {
 		return err
 	}
-	code, err := a.pump(ctx, conn, streamIO{stdin: a.in, raw: tty, detach: detachKey})
+	o := streamIO{stdin: a.in, detach: detachKey}
+	if tty {
+		o.tty = f
+	}
+	code, err := a.pump(ctx, conn, o)
 	if errors.Is(err, errDetached) {
 		fmt.Fprintf(a.errOut, "\r\ndetached from session %s; it runs on (`warden attach %s %s`)\r\n", name, p.Name, name)
 		return nil

@@ -44,8 +44,9 @@ type streamIO struct {
 	// eof sends the end of stdin on (exec); otherwise the end of stdin
 	// only stops input (attach: the session keeps its input).
 	eof bool
-	// raw puts the terminal (stdin's) in raw mode and forwards its size.
-	raw bool
+	// tty, when set, is the user's terminal: it goes in raw mode and its
+	// size is forwarded.
+	tty *os.File
 	// detach is a key that leaves the stream (attach), or -1.
 	detach int
 }
@@ -64,23 +65,21 @@ func (a *app) pump(ctx context.Context, conn *termwire.Conn, o streamIO) (int, e
 	defer cancel()
 	defer conn.WS.CloseNow()
 
-	if o.raw {
-		if f, ok := o.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-			if state, err := term.MakeRaw(int(f.Fd())); err == nil {
-				defer term.Restore(int(f.Fd()), state)
-			}
-			sizes := watchSize(ctx, int(f.Fd()))
-			go func() {
-				for {
-					select {
-					case <-ctx.Done():
-						return
-					case s := <-sizes:
-						_ = conn.Send(ctx, termwire.Control{Type: termwire.TypeResize, Rows: int(s[0]), Cols: int(s[1])})
-					}
-				}
-			}()
+	if f := o.tty; f != nil {
+		if state, err := term.MakeRaw(int(f.Fd())); err == nil {
+			defer term.Restore(int(f.Fd()), state)
 		}
+		sizes := watchSize(ctx, int(f.Fd()))
+		go func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case s := <-sizes:
+					_ = conn.Send(ctx, termwire.Control{Type: termwire.TypeResize, Rows: int(s[0]), Cols: int(s[1])})
+				}
+			}
+		}()
 	}
 	detached := make(chan struct{})
 	if o.stdin != nil {

@@ -208,4 +208,5 @@ func (d *Daemon) forget(id string) {
 	delete(d.wardens, id)
 	delete(d.starts, id)
 	d.forgetPreview(id)
+	d.forgetSessions(id)
 }

@@ -207,3 +207,13 @@ func (d *Daemon) Session(ctx context.Context, ref, name string) (*termsession.Se
 func badSession(field, value, msg string) error {
 	return &project.FieldError{Field: field, Value: value, Message: msg}
 }
+
+// forgetSessions drops a deleted project's sessions; their commands went
+// with its containers.
+func (d *Daemon) forgetSessions(id string) {
+	t := &d.terminals
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.byProj, id)
+	delete(t.seq, id)
+}
