@@ -102,9 +102,6 @@ func (s *server) exec(w http.ResponseWriter, r *http.Request) {
 		defer stdinR.Close()
 	}
 	resize := make(chan [2]uint, 1)
-	if start.TTY && start.Rows > 0 {
-		resize <- [2]uint{uint(start.Rows), uint(start.Cols)}
-	}
 	go s.readExecInput(ctx, cancel, conn, stdinW, resize)
 
 	opts := daemon.ExecOptions{
@@ -113,6 +110,7 @@ func (s *server) exec(w http.ResponseWriter, r *http.Request) {
 		Stderr: termwire.StreamWriter{Ctx: ctx, Conn: conn, Stream: termwire.Stderr},
 	}
 	if start.TTY {
+		opts.Size = [2]uint{uint(start.Rows), uint(start.Cols)}
 		opts.Resize = resize
 	}
 	if stdinR != nil {

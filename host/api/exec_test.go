@@ -21,7 +21,8 @@ import (
 )
 
 // The fake's exec: "cat" copies stdin to stdout until its end, "exit N"
-// returns N, "size" prints the first terminal size it gets, "err" writes
+// returns N, "size" prints the terminal's first size (or the first resize
+// when it started with none), "err" writes
 // to stderr.
 func (f *fakeService) Exec(ctx context.Context, ref string, cmd []string, opts daemon.ExecOptions) (int, error) {
 	f.seen(ref)
@@ -37,7 +38,10 @@ func (f *fakeService) Exec(ctx context.Context, ref string, cmd []string, opts d
 		_, err := fmt.Sscan(cmd[1], &code)
 		return code, err
 	case len(cmd) == 1 && cmd[0] == "size":
-		s := <-opts.Resize
+		s := opts.Size
+		if s[0] == 0 {
+			s = <-opts.Resize
+		}
 		fmt.Fprintf(opts.Stdout, "%d %d\n", s[0], s[1])
 		return 0, nil
 	case len(cmd) == 1 && cmd[0] == "err":

@@ -103,7 +103,7 @@ func (d *Daemon) StartSession(ctx context.Context, ref string, req termwire.Sess
 	id := p.ID
 	run := func(ctx context.Context, stdin io.Reader, out io.Writer, resize <-chan [2]uint) (int, error) {
 		return d.rt.Exec(ctx, id, cmd, ExecOptions{
-			TTY: true, Stdin: stdin, Stdout: out, Resize: resize,
+			TTY: true, Stdin: stdin, Stdout: out, Resize: resize, Size: [2]uint{uint(req.Rows), uint(req.Cols)},
 			Env: []string{"TERM=xterm-256color"},
 		})
 	}

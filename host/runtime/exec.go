@@ -25,8 +25,11 @@ type ExecOptions struct {
 	Stdin io.Reader
 	// Stdout and Stderr receive the command's output; nil discards it.
 	Stdout, Stderr io.Writer
-	// Resize carries terminal sizes [height, width]; send the first one
-	// right away. Used with TTY only.
+	// Size is the terminal's first size [height, width], set as the
+	// command starts; zero leaves the engine's. Used with TTY only.
+	Size [2]uint
+	// Resize carries later terminal sizes [height, width]. Used with TTY
+	// only.
 	Resize <-chan [2]uint
 	// User runs the command as this user (name or uid[:gid]); empty means
 	// the image's user.
@@ -66,7 +69,12 @@ func (r *Runtime) Exec(ctx context.Context, projectID string, cmd []string, opts
 		}
 	}
 
+	var size *[2]uint
+	if opts.TTY && opts.Size[0] > 0 && opts.Size[1] > 0 {
+		size = &opts.Size
+	}
 	created, err := r.docker.ContainerExecCreate(ctx, agent.ID, container.ExecOptions{
+		ConsoleSize:  size,
 		User:         opts.User,
 		Tty:          opts.TTY,
 		AttachStdin:  opts.Stdin != nil,
@@ -79,7 +87,7 @@ func (r *Runtime) Exec(ctx context.Context, projectID string, cmd []string, opts
 	if err != nil {
 		return -1, fmt.Errorf("creating exec of %q in %s: %w", cmd[0], name, err)
 	}
-	conn, err := r.docker.ContainerExecAttach(ctx, created.ID, container.ExecAttachOptions{Tty: opts.TTY})
+	conn, err := r.docker.ContainerExecAttach(ctx, created.ID, container.ExecAttachOptions{Tty: opts.TTY, ConsoleSize: size})
 	if err != nil {
 		return -1, fmt.Errorf("starting %q in %s: %w", cmd[0], name, err)
 	}

@@ -30,6 +30,28 @@ func (w *world) cliCmd(env []string, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// waitOut waits until out holds every one of texts.
+func waitOut(t *testing.T, out *lockedBuffer, d time.Duration, what string, texts ...string) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		s := out.String()
+		missing := ""
+		for _, text := range texts {
+			if !strings.Contains(s, text) {
+				missing = text
+			}
+		}
+		if missing == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %q never showed (waited %s); output: %q", what, missing, d, s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // lockedBuffer collects a running command's output.
 type lockedBuffer struct {
 	mu sync.Mutex
@@ -111,10 +133,7 @@ func TestDockerExecGoesThroughTheAPI(t *testing.T) {
 		defer f.Close()
 		var out lockedBuffer
 		go func() { _, _ = io.Copy(&out, f) }()
-		require.Eventually(t, func() bool {
-			return strings.Contains(out.String(), "30 100") && strings.Contains(out.String(), "tty-in")
-		},
-			20*time.Second, 50*time.Millisecond, "the first size: %q", out.String())
+		waitOut(t, &out, 20*time.Second, "the first size", "30 100", "tty-in")
 		require.NoError(t, pty.Setsize(f, &pty.Winsize{Rows: 40, Cols: 120}))
 		// Each line typed prints the size again, until the new one shows.
 		require.Eventually(t, func() bool {

@@ -48,6 +48,18 @@ func TestDockerUITerminalSessionSurvivesAReload(t *testing.T) {
 	require.NotEmpty(t, hi)
 	b.screenshot("ui-terminal")
 
+	// Copy: the selection holds the screen's text. Paste: what the
+	// browser pastes is typed into the shell.
+	b.exec("window.wardenTerminal.term.selectAll()")
+	require.Contains(t, eval[string](b, "window.wardenTerminal.term.getSelection()"), hi)
+	b.exec("window.wardenTerminal.term.clearSelection()")
+	b.exec(`(() => { const dt = new DataTransfer(); dt.setData('text/plain', 'echo pasted-$((40+2))');
+		document.querySelector('.xterm-helper-textarea').dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true })); })()`)
+	// bash takes a paste as text (bracketed paste) until Enter.
+	b.waitJS(termText+`.includes('echo pasted-$((40+2))')`, "the paste did not reach the shell")
+	b.typeInTerminal("\n")
+	b.waitJS(`/^pasted-42$/m.test(`+termText+`)`, "the pasted line did not run")
+
 	// The window shrinks: the terminal fits it, and the shell's terminal
 	// takes the new size.
 	before := b.ptySize("size1")
@@ -83,4 +95,12 @@ func TestDockerUITerminalSessionSurvivesAReload(t *testing.T) {
 	b.typeInTerminal("exit 4\n")
 	b.waitJS(q("#terminal-status")+".textContent.includes('exited with code 4')", "the end of the session is not shown")
 	require.True(t, strings.Contains(eval[string](b, termText), "exited with code 4"))
+	b.waitJS(q(`#terminal-sessions [data-session="`+session+`"]`)+".textContent.includes('exited with code 4')", "the list does not show the end")
+
+	// "Agent" runs the agent type's command; the test image has no
+	// claude, so the engine's code for a program it cannot start shows.
+	b.press("#terminal-agent")
+	b.waitJS(q("#terminal-status")+".textContent.includes('exited with code 126')", "the agent session's end is not shown")
+	require.Contains(t, eval[string](b, termText), `"claude": executable file not found`)
+	b.screenshot("ui-terminal-agent-ended")
 }
