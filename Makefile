@@ -80,6 +80,7 @@ fuzz:
 	$(GO) test ./host/agent -run '^$$' -fuzz FuzzCheck -fuzztime $(FUZZTIME)
 	$(GO) test ./host/api -run '^$$' -fuzz FuzzProjectBodies -fuzztime $(FUZZTIME)
 	$(GO) test ./host/api -run '^$$' -fuzz FuzzGrantBody -fuzztime $(FUZZTIME)
+	$(GO) test ./host/api/termwire -run '^$$' -fuzz FuzzCheckStart -fuzztime $(FUZZTIME)
 	$(GO) test ./sidecar/nflog -run '^$$' -fuzz FuzzDecodePacket -fuzztime $(FUZZTIME)
 	$(GO) test ./sidecar/egress -run '^$$' -fuzz FuzzClientHello -fuzztime $(FUZZTIME)
 	$(GO) test ./sidecar/egress -run '^$$' -fuzz FuzzHTTPSplit -fuzztime $(FUZZTIME)
