@@ -9,7 +9,6 @@ import { h } from './dom.js';
 import { call, seg } from './api.js';
 
 const STDIN = 0;
-const STDERR = 2;
 const tries = 4;
 
 let xterm = null; // the loaded module: { Terminal, fit }
@@ -219,8 +218,8 @@ async function attach(name) {
     if (!cur || cur.ws !== ws) return;
     if (typeof ev.data !== 'string') {
       const bytes = new Uint8Array(ev.data);
+      // A terminal has one stream (stdout); stderr is shown the same.
       if (bytes.length > 0 && bytes[0] !== STDIN) term.write(decoder.decode(bytes.subarray(1), { stream: true }));
-      if (bytes[0] === STDERR) { /* a terminal has one stream; kept for exec */ }
       return;
     }
     const c = JSON.parse(ev.data);
