@@ -115,4 +115,14 @@ func TestDockerSessionOutlivesItsClient(t *testing.T) {
 	_, errOut, err = w.cli("attach", "--start", "shell", id)
 	require.Error(t, err)
 	require.Contains(t, errOut, "is not running")
+
+	// A stream that closes under the client (the daemon is gone) says so.
+	w.mustCLI("project", "start", id)
+	last := w.attach("--start", "shell", id)
+	_, err = io.WriteString(last.in, "echo ready-$((1+1))\n")
+	require.NoError(t, err)
+	last.waitFor(t, "ready-2")
+	w.killDaemon()
+	require.Error(t, last.cmd.Wait())
+	require.Contains(t, last.out.String(), "the stream from the daemon closed before the command ended")
 }
