@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
 	"github.com/stretchr/testify/require"
 )
 
@@ -89,6 +90,21 @@ func TestDockerSessionOutlivesItsClient(t *testing.T) {
 	_, errOut, err = w.cli("attach", "--start", "shell", id, "work")
 	require.Error(t, err)
 	require.Contains(t, errOut, `already has a running session "work"`)
+
+	// From a terminal, Ctrl-] detaches and leaves the session running.
+	tty := w.cliCmd(noDocker, "attach", id, "work")
+	f, err := pty.StartWithSize(tty, &pty.Winsize{Rows: 30, Cols: 90})
+	require.NoError(t, err)
+	defer f.Close()
+	var ttyOut lockedBuffer
+	go func() { _, _ = io.Copy(&ttyOut, f) }()
+	waitOut(t, &ttyOut, 20*time.Second, "the scrollback in a terminal", "marker-42")
+	_, err = f.Write([]byte{0x1d})
+	require.NoError(t, err)
+	require.NoError(t, tty.Wait(), "detaching is a clean exit")
+	waitOut(t, &ttyOut, 5*time.Second, "the detach message", "detached from session work")
+	require.Eventually(t, func() bool { s := w.sessions(id)["work"]; return s.Running && s.Clients == 0 },
+		10*time.Second, 50*time.Millisecond, "the session runs on after a detach")
 
 	// Attaching again (the one running session) shows what was on screen.
 	second := w.attach(id)
