@@ -44,3 +44,6 @@ type Event struct {
 	Port      int      `json:"port,omitempty"`   // destination port, when the protocol has one
 	Protocol  string   `json:"protocol"`         // udp, tcp, icmp, icmpv6 or a number
 }
+
+// Allowed reports whether e is a first contact rather than a refusal.
+func (e Event) Allowed() bool { return e.Kind.Allowed() }

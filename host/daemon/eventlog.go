@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/warden-sh/warden/host/wait"
@@ -128,15 +129,15 @@ func (d *Daemon) persistEvents(id string, queue <-chan shared.Event) {
 	}
 }
 
-// Events returns up to limit of the project's most recent events, oldest
-// first: the stored history, completed with what the sidecar holds that
+// Events returns up to limit of the project's most recent refusals (the
+// audit log less its first contacts), oldest first: the stored history, completed with what the sidecar holds that
 // has not been stored yet. limit <= 0 means all that is kept.
 func (d *Daemon) Events(ctx context.Context, ref string, limit int) ([]shared.Event, error) {
 	p, err := d.resolve(ref)
 	if err != nil {
 		return nil, err
 	}
-	stored, err := d.store.Events(p.ID, limit)
+	stored, err := d.blockedEvents(p.ID, limit)
 	if err != nil {
 		if isStoreNotFound(err) {
 			return nil, notFound(ref)
@@ -152,7 +153,7 @@ func (d *Daemon) Events(ctx context.Context, ref string, limit int) ([]shared.Ev
 	if err != nil {
 		return stored, nil // the history is the answer when the sidecar is away
 	}
-	return mergeEvents(stored, live, limit), nil
+	return mergeEvents(stored, slices.DeleteFunc(live, shared.Event.Allowed), limit), nil
 }
 
 func (d *Daemon) following(id string) bool {
@@ -162,8 +163,8 @@ func (d *Daemon) following(id string) bool {
 	return ok
 }
 
-// Follow calls fn with up to limit recent events and then with each new
-// event as it is stored, until ctx ends or the project is deleted.
+// Follow calls fn with up to limit recent refusals and then with each new
+// one as it is stored, until ctx ends or the project is deleted.
 func (d *Daemon) Follow(ctx context.Context, ref string, limit int, fn func(shared.Event)) error {
 	p, err := d.resolve(ref)
 	if err != nil {
@@ -171,7 +172,7 @@ func (d *Daemon) Follow(ctx context.Context, ref string, limit int, fn func(shar
 	}
 	live, leave := d.hub.subscribe(p.ID)
 	defer leave()
-	backlog, err := d.store.Events(p.ID, limit)
+	backlog, err := d.blockedEvents(p.ID, limit)
 	if err != nil {
 		if isStoreNotFound(err) {
 			return notFound(ref)
@@ -192,7 +193,7 @@ func (d *Daemon) Follow(ctx context.Context, ref string, limit int, fn func(shar
 				return nil
 			}
 			for _, e := range batch {
-				if seen.fresh(e) {
+				if blocked(e) && seen.fresh(e) {
 					fn(e)
 				}
 			}
