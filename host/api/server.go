@@ -31,6 +31,7 @@ type Service interface {
 	Presets() daemon.Presets
 	Ports(ctx context.Context, ref string) (daemon.Ports, error)
 	GrantService
+	AuditService
 }
 
 var _ Service = (*daemon.Daemon)(nil)
@@ -84,6 +85,8 @@ func (s *server) routeTable() []route {
 		h("POST "+Prefix+"/projects/{id}/restart", s.restartProject),
 		h("GET "+Prefix+"/projects/{id}/status", s.projectStatus),
 		h("GET "+Prefix+"/projects/{id}/events", s.projectEvents),
+		h("GET "+Prefix+"/projects/{id}/audit", s.projectAudit),
+		h("GET "+Prefix+"/schema/audit-record.json", s.auditSchema),
 		h("GET "+Prefix+"/projects/{id}/ports", s.projectPorts),
 		h("GET "+Prefix+"/projects/{id}/grants", s.listGrants),
 		h("POST "+Prefix+"/projects/{id}/grants", s.addGrant),
