@@ -18,7 +18,7 @@ type AuditService interface {
 	FollowAudit(ctx context.Context, ref string, q daemon.AuditQuery, fn func(daemon.AuditRecord)) error
 }
 
-// projectAudit answers GET .../audit[?since=1h|RFC3339][&after=SEQ][&limit=N][&follow=1]:
+// projectAudit answers GET .../audit[?since=1h|RFC3339][&after=SEQ][&tail=N][&limit=N][&follow=1]:
 // a page of the audit log (daemon.AuditPage), or with follow an NDJSON
 // stream of records (one per line) from the query on, until the client
 // leaves.
@@ -93,6 +93,13 @@ func parseAuditQuery(r *http.Request, now time.Time) (daemon.AuditQuery, *apiErr
 			return q, &apiError{Field: "after", Value: s, Message: "after " + strconv.Quote(s) + " is not a record's seq (a whole number, 0 or more)"}
 		}
 		q.After = n
+	}
+	if s := v.Get("tail"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 1000 {
+			return q, &apiError{Field: "tail", Value: s, Message: "tail " + strconv.Quote(s) + " is not a whole number from 1 to 1000"}
+		}
+		q.Tail = n
 	}
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)

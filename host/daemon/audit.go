@@ -38,10 +38,12 @@ type AuditPage struct {
 	Bound   int    `json:"bound"`
 }
 
-// AuditQuery selects records: Seq greater than After, Time at or after
-// Since (zero: any), at most Limit (0 or above maxAuditPage: maxAuditPage).
+// AuditQuery selects records: Seq greater than After, among the last Tail
+// (0: any), Time at or after Since (zero: any), at most Limit (0 or above
+// maxAuditPage: maxAuditPage).
 type AuditQuery struct {
 	After uint64
+	Tail  int
 	Since time.Time
 	Limit int
 }
@@ -59,7 +61,7 @@ func (d *Daemon) auditPage(id string, q AuditQuery) (AuditPage, error) {
 	if q.Limit <= 0 || q.Limit > maxAuditPage {
 		q.Limit = maxAuditPage
 	}
-	sp, err := d.store.Audit(id, store.Query{After: q.After, Since: q.Since, Limit: q.Limit})
+	sp, err := d.store.Audit(id, store.Query{After: q.After, Tail: q.Tail, Since: q.Since, Limit: q.Limit})
 	if err != nil {
 		if isStoreNotFound(err) {
 			return AuditPage{}, notFound(id)
@@ -103,7 +105,7 @@ func (d *Daemon) FollowAudit(ctx context.Context, ref string, q AuditQuery, fn f
 			for _, r := range page.Records {
 				fn(r)
 			}
-			q.After = page.Next
+			q.After, q.Tail = page.Next, 0
 			if !page.More {
 				break
 			}

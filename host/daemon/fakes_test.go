@@ -130,7 +130,7 @@ func (s *fakeStore) Audit(id string, q store.Query) (store.Page, error) {
 	p := store.Page{Records: []store.Record{}, Last: uint64(len(s.events[id]))}
 	for i, e := range s.events[id] {
 		seq := uint64(i + 1)
-		if seq <= q.After || e.Time.Before(q.Since) || (q.Keep != nil && !q.Keep(e)) {
+		if seq <= q.After || (q.Tail > 0 && len(s.events[id])-i > q.Tail) || e.Time.Before(q.Since) || (q.Keep != nil && !q.Keep(e)) {
 			continue
 		}
 		if q.Limit > 0 && len(p.Records) == q.Limit {

@@ -27,11 +27,13 @@ type Page struct {
 	Last uint64
 }
 
-// Query selects events: those after sequence number After, at or after
-// Since (zero: any time), matching Keep (nil: all), at most Limit of them
-// (<= 0: no bound), oldest first.
+// Query selects events: those after sequence number After and among the
+// last Tail stored (<= 0: any), at or after Since (zero: any time),
+// matching Keep (nil: all), at most Limit of them (<= 0: no bound), oldest
+// first.
 type Query struct {
 	After uint64
+	Tail  int
 	Since time.Time
 	Limit int
 	Keep  func(shared.Event) bool
@@ -58,8 +60,12 @@ func (s *Store) Audit(id string, q Query) (Page, error) {
 			return nil
 		}
 		page.Last = b.Sequence()
+		after := q.After
+		if q.Tail > 0 && page.Last > uint64(q.Tail) {
+			after = max(after, page.Last-uint64(q.Tail))
+		}
 		c := b.Cursor()
-		k, v := c.Seek(seqKey(q.After + 1))
+		k, v := c.Seek(seqKey(after + 1))
 		for ; k != nil && (q.Limit <= 0 || len(page.Records) < q.Limit); k, v = c.Next() {
 			var ev shared.Event
 			seq := binary.BigEndian.Uint64(k)

@@ -37,6 +37,12 @@ func TestAuditPagesAndCountsDrops(t *testing.T) {
 	p, err = s.Audit(id, Query{After: 2})
 	require.NoError(t, err)
 	require.Equal(t, []uint64{3}, seqs(p), "the next page starts after the last record seen")
+	p, err = s.Audit(id, Query{Tail: 2})
+	require.NoError(t, err)
+	require.Equal(t, []uint64{2, 3}, seqs(p), "the last two")
+	p, err = s.Audit(id, Query{Tail: 10})
+	require.NoError(t, err)
+	require.Equal(t, []uint64{1, 2, 3}, seqs(p))
 
 	require.NoError(t, s.AppendEvents(id, events(4, 7)))
 	p, err = s.Audit(id, Query{})
