@@ -42,6 +42,8 @@ type server struct {
 	auth *Auth
 	log  *slog.Logger
 	ui   http.Handler
+	// metrics serves GET /metrics (metricsHandler).
+	metrics http.Handler
 	// port is the TCP listener's, for answers built on the socket, whose
 	// requests carry no port in their Host.
 	port string
@@ -59,7 +61,7 @@ func newServer(svc Service, auth *Auth, log *slog.Logger) *server {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("component", "api")
-	return &server{svc: svc, auth: auth, log: log, ui: ui.New(log), port: portOfOrigin(auth.origin)}
+	return &server{svc: svc, auth: auth, log: log, ui: ui.New(log), metrics: metricsHandler(svc, log), port: portOfOrigin(auth.origin)}
 }
 
 // route is one entry of the route table.
@@ -92,6 +94,7 @@ func (s *server) routeTable() []route {
 		h("POST "+Prefix+"/projects/{id}/grants", s.addGrant),
 		h("DELETE "+Prefix+"/projects/{id}/grants/{domain}", s.revokeGrant),
 		h("POST "+Prefix+"/login-codes", s.newLoginCode),
+		{"GET /metrics", s.metrics},
 		// The browser's login and logout, and the web UI, on the same Host
 		// checks; the UI calls the routes above.
 		h("POST "+LoginPath, s.login),

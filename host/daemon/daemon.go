@@ -42,6 +42,7 @@ type Daemon struct {
 	pushes    keyedLocks // one policy push at a time per project
 	names     sync.Mutex // makes "is this name free" and the write one step
 	kicks     kicker
+	onApply   func(projectID string, took time.Duration) // ObserveApply
 
 	mu        sync.Mutex
 	followers map[string]*background // sidecar event followers, by project
