@@ -78,12 +78,8 @@ func (d *Daemon) auditPage(id string, q AuditQuery) (AuditPage, error) {
 	return page, nil
 }
 
-func (d *Daemon) auditBound() int {
-	if b, ok := d.store.(interface{ EventHistoryBound() int }); ok {
-		return b.EventHistoryBound()
-	}
-	return store.EventHistory
-}
+// auditBound is the bound Open set on the store.
+func (d *Daemon) auditBound() int { return d.cfg.AuditRecords }
 
 // FollowAudit calls fn with each record q selects, and then with each new
 // record as it is stored, until ctx ends or the project is deleted.

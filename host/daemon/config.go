@@ -118,6 +118,9 @@ func (c Config) withDefaults() Config {
 	if c.ReadyTimeout <= 0 {
 		c.ReadyTimeout = d.ReadyTimeout
 	}
+	if c.AuditRecords <= 0 {
+		c.AuditRecords = d.AuditRecords
+	}
 	return c
 }
 
