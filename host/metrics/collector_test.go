@@ -19,7 +19,9 @@ type fakeSampler struct {
 	err     error
 }
 
-func (f *fakeSampler) Sample(context.Context) ([]daemon.ProjectSample, error) { return f.samples, f.err }
+func (f *fakeSampler) Sample(context.Context) ([]daemon.ProjectSample, error) {
+	return f.samples, f.err
+}
 
 func scrape(t *testing.T, c *Collector) Families {
 	t.Helper()

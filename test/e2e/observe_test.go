@@ -138,7 +138,9 @@ func TestDockerMetricsAndAuditLog(t *testing.T) {
 	require.NotNil(t, find(recs, shared.EventDNSRefused, func(r daemon.AuditRecord) bool { return r.Name == "blocked.example" }))
 	require.NotNil(t, find(recs, shared.EventNameRefused, func(r daemon.AuditRecord) bool { return r.Name == "shared-b.example.org" }))
 	require.NotNil(t, find(recs, shared.EventConnRejected, func(r daemon.AuditRecord) bool { return r.Address == w.ip(15) && r.Port == 7 }))
-	require.Len(t, slicesFilter(recs, func(r daemon.AuditRecord) bool { return r.Kind == shared.EventDNSAllowed && r.Name == "shared-a.example.net" }), 1,
+	require.Len(t, slicesFilter(recs, func(r daemon.AuditRecord) bool {
+		return r.Kind == shared.EventDNSAllowed && r.Name == "shared-a.example.net"
+	}), 1,
 		"a name is a first contact once")
 
 	// --follow streams new records.
