@@ -98,3 +98,8 @@ func TestAuditRoute(t *testing.T) {
 	require.Contains(t, rec.Header().Get("Content-Type"), "schema+json")
 	require.True(t, json.Valid(rec.Body.Bytes()))
 }
+
+func (f *fakeService) Suggestions(ctx context.Context, ref string) ([]daemon.Suggestion, error) {
+	f.seen(ref)
+	return []daemon.Suggestion{{Entry: "example.com", Count: 1}}, f.err
+}

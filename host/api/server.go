@@ -32,6 +32,7 @@ type Service interface {
 	Ports(ctx context.Context, ref string) (daemon.Ports, error)
 	GrantService
 	AuditService
+	SuggestService
 }
 
 var _ Service = (*daemon.Daemon)(nil)
@@ -88,6 +89,7 @@ func (s *server) routeTable() []route {
 		h("GET "+Prefix+"/projects/{id}/status", s.projectStatus),
 		h("GET "+Prefix+"/projects/{id}/events", s.projectEvents),
 		h("GET "+Prefix+"/projects/{id}/audit", s.projectAudit),
+		h("GET "+Prefix+"/projects/{id}/suggestions", s.projectSuggestions),
 		h("GET "+Prefix+"/schema/audit-record.json", s.auditSchema),
 		h("GET "+Prefix+"/projects/{id}/ports", s.projectPorts),
 		h("GET "+Prefix+"/projects/{id}/grants", s.listGrants),

@@ -43,6 +43,7 @@ func (a *app) domainsCommand() *cobra.Command {
 		edit("add", "Add entries (each covers the name and every name under it; '!name' denies a name and every name under it)",
 			func(d []string) project.Patch { return project.Patch{AddDomains: d} }),
 		rm,
+		a.suggestCommand(),
 		edit("set", "Replace the whole allowlist", func(d []string) project.Patch {
 			if d == nil {
 				d = []string{}

@@ -49,11 +49,12 @@ type AuditQuery struct {
 }
 
 // Audit returns a page of the project's audit log.
-func (d *Daemon) Audit(_ context.Context, ref string, q AuditQuery) (AuditPage, error) {
+func (d *Daemon) Audit(ctx context.Context, ref string, q AuditQuery) (AuditPage, error) {
 	p, err := d.resolve(ref)
 	if err != nil {
 		return AuditPage{}, err
 	}
+	d.catchUp(ctx, p.ID)
 	return d.auditPage(p.ID, q)
 }
 

@@ -46,36 +46,34 @@ func (d *Daemon) stopFollower(id string) {
 // followSidecar follows one sidecar until ctx ends, reconnecting when it
 // goes away (it may be restarting).
 func (d *Daemon) followSidecar(ctx context.Context, id string) {
-	seen := newDedup()
+	f := &feed{seen: newDedup(), queue: make(chan shared.Event, followerQueue),
+		flushReq: make(chan chan struct{}), gone: make(chan struct{})}
 	if last, err := d.store.Events(id, 1); err == nil && len(last) == 1 {
-		seen.fresh(last[0])
+		f.seen.fresh(last[0])
 	}
-	queue := make(chan shared.Event, followerQueue)
-	flushed := make(chan struct{})
 	go func() {
-		defer close(flushed)
-		d.persistEvents(id, queue)
+		defer close(f.gone)
+		d.persistEvents(id, f.queue, f.flushReq)
 	}()
+	d.mu.Lock()
+	d.feeds[id] = f
+	d.mu.Unlock()
 	defer func() {
-		close(queue)
-		<-flushed
+		d.mu.Lock()
+		if d.feeds[id] == f {
+			delete(d.feeds, id)
+		}
+		d.mu.Unlock()
+		f.close()
+		<-f.gone
 	}()
 
-	dropped := 0
 	delay := 500 * time.Millisecond
 	for ctx.Err() == nil {
 		began := time.Now()
 		err := d.sc.Follow(ctx, d.rt.SocketPath(id), func(e shared.Event) {
-			if !seen.fresh(e) {
-				return
-			}
-			select {
-			case queue <- e:
-			default:
-				dropped++
-				if dropped == 1 || dropped%1000 == 0 {
-					d.log.Warn("event history falling behind; events dropped", "project", id, "dropped", dropped)
-				}
+			if n := f.offer(e); n == 1 || n > 0 && n%1000 == 0 {
+				d.log.Warn("event history falling behind; events dropped", "project", id, "dropped", n)
 			}
 		})
 		if ctx.Err() != nil {
@@ -97,8 +95,9 @@ func (d *Daemon) followSidecar(ctx context.Context, id string) {
 }
 
 // persistEvents stores the queued events in batches until the queue is
-// closed, then stores what is left.
-func (d *Daemon) persistEvents(id string, queue <-chan shared.Event) {
+// closed, then stores what is left. A flush request stores what is queued
+// at once and is answered by closing its channel.
+func (d *Daemon) persistEvents(id string, queue <-chan shared.Event, flushReq <-chan chan struct{}) {
 	t := time.NewTicker(flushEvery)
 	defer t.Stop()
 	var batch []shared.Event
@@ -123,6 +122,16 @@ func (d *Daemon) persistEvents(id string, queue <-chan shared.Event) {
 			if len(batch) >= flushBatch {
 				flush()
 			}
+		case done := <-flushReq:
+			for n := len(queue); n > 0; n-- {
+				e, ok := <-queue
+				if !ok {
+					break
+				}
+				batch = append(batch, e)
+			}
+			flush()
+			close(done)
 		case <-t.C:
 			flush()
 		}
