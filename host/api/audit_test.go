@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/warden-sh/warden/host/daemon"
+	"github.com/warden-sh/warden/host/project"
 	"github.com/warden-sh/warden/shared"
 )
 
@@ -102,4 +103,27 @@ func TestAuditRoute(t *testing.T) {
 func (f *fakeService) Suggestions(ctx context.Context, ref string) ([]daemon.Suggestion, error) {
 	f.seen(ref)
 	return []daemon.Suggestion{{Entry: "example.com", Count: 1}}, f.err
+}
+
+func (f *fakeService) DryRunUpdate(ctx context.Context, ref string, patch project.Patch) (daemon.DryRun, error) {
+	f.seen(ref)
+	f.mu.Lock()
+	f.patch = patch
+	f.mu.Unlock()
+	return daemon.DryRun{DryRun: true, Project: f.project, WouldRefuse: []daemon.AuditRecord{}}, f.err
+}
+
+func TestPatchDryRun(t *testing.T) {
+	svc := newFakeService()
+	h := newTestServer(t, svc)
+	rec := do(t, h, request{method: "PATCH", path: Prefix + "/projects/web?dryRun=1", body: `{"removeDomains":["github.com"]}`})
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	var dr daemon.DryRun
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &dr))
+	require.True(t, dr.DryRun)
+	require.Equal(t, []string{"github.com"}, svc.patch.RemoveDomains)
+
+	rec = do(t, h, request{method: "PATCH", path: Prefix + "/projects/web?dryRun=maybe", body: `{"removeDomains":["github.com"]}`})
+	require.Equal(t, http.StatusBadRequest, rec.Code)
+	require.Equal(t, "dryRun", errorBody(t, rec).Field)
 }

@@ -33,6 +33,7 @@ type Service interface {
 	GrantService
 	AuditService
 	SuggestService
+	DryRunService
 }
 
 var _ Service = (*daemon.Daemon)(nil)
