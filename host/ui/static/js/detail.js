@@ -7,6 +7,7 @@ import { store, soon } from './store.js';
 import { stateOf, portsOf, agentName } from './model.js';
 import { modeBadge, stateLine, progressBar, portChips, actionButtons } from './widgets.js';
 import { startFeed, stopFeed, renderFeed } from './feed.js';
+import { suggestionsPanel, startSuggestions, stopSuggestions } from './suggest.js';
 import { ms, clock, plural, timeLeft, pushMessage } from './format.js';
 import { notify } from './notices.js';
 
@@ -23,10 +24,12 @@ export function showDetail(id) {
   const sections = h('div', { class: 'detail-grid' });
   const feedList = h('ol', { class: 'feed', 'aria-label': 'Blocked attempts, newest first' });
   const feedState = h('span', { class: 'feed-state' });
+  const suggestions = suggestionsPanel();
   root.replaceChildren(
     h('nav', { class: 'crumbs' }, h('a', { href: '#/', text: '← All projects' })),
     head,
     sections,
+    suggestions.panel,
     h('section', { class: 'panel feed-panel', 'aria-labelledby': 'feed-title' },
       h('div', { class: 'panel-head' },
         h('h3', { id: 'feed-title', text: 'Blocked attempts' }),
@@ -39,6 +42,7 @@ export function showDetail(id) {
   document.getElementById('list-view').hidden = true;
   renderDetail();
   startFeed(id, feedList, feedState);
+  startSuggestions(id, suggestions.list);
   const title = root.querySelector('#detail-title');
   if (title) title.focus();
 }
@@ -49,6 +53,7 @@ export function hideDetail() {
   shown = '';
   parts = null;
   stopFeed();
+  stopSuggestions();
   view().hidden = true;
   view().replaceChildren();
   document.getElementById('list-view').hidden = false;
