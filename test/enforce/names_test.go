@@ -1,6 +1,7 @@
 package enforce
 
 import (
+	"reflect"
 	"bufio"
 	"context"
 	"crypto/tls"
@@ -258,7 +259,7 @@ func (w *World) requireEvent(want shared.Event) {
 		seen = evs
 		for _, e := range evs {
 			e.Time = time.Time{}
-			if e == want {
+			if reflect.DeepEqual(e, want) {
 				return true
 			}
 		}
