@@ -1,7 +1,6 @@
 package enforce
 
 import (
-	"reflect"
 	"bufio"
 	"context"
 	"crypto/tls"
@@ -10,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"reflect"
 	"syscall"
 	"testing"
 	"time"
