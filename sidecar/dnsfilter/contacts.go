@@ -44,7 +44,7 @@ func (c *contacts) first(name string) bool {
 // addrs is nil when the caller has not read them; they are read here then,
 // and only for a name not reported yet.
 func (f *Filter) reportContact(req *dns.Msg, tcp bool, raw []byte, addrs []netip.Addr, read bool) {
-	if f.onRefused == nil || rcode(raw) != dns.RcodeSuccess {
+	if f.onRefused == nil || f.cfg.NoFirstContacts || rcode(raw) != dns.RcodeSuccess {
 		return
 	}
 	q := req.Question[0]

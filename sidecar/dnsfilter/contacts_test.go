@@ -74,3 +74,14 @@ func sortedStrings(s []string) []string {
 	}
 	return slices.Sorted(slices.Values(s))
 }
+
+func TestNoFirstContacts(t *testing.T) {
+	up := newUpstream(t, testZone(t))
+	cfg := testConfig(up.addr)
+	cfg.NoFirstContacts = true
+	s := startFilter(t, cfg, shared.ModeRestricted, "github.com")
+	exchange(t, s.addr, "udp", query("github.com.", dns.TypeA))
+	exchange(t, s.addr, "udp", query("evil.com.", dns.TypeA))
+	require.Equal(t, []shared.Event{{Kind: shared.EventDNSRefused, Name: "evil.com", QType: "A", Protocol: "udp"}}, s.events.List(),
+		"refusals only")
+}
