@@ -37,6 +37,10 @@ type DNSCounters struct {
 	Forwarded      uint64 `json:"forwarded"`
 	Local          uint64 `json:"local"`
 	UpstreamErrors uint64 `json:"upstreamErrors"`
+	// FirstContactsDeferred counts first answers for allowed names not
+	// reported at once because too many came in one second; each such
+	// name is reported at its next answer.
+	FirstContactsDeferred uint64 `json:"firstContactsDeferred,omitempty"`
 }
 
 // ApplyResult reports one policy apply.

@@ -11,6 +11,12 @@ import (
 	"github.com/warden-sh/warden/shared"
 )
 
+// contactsPerSecond bounds the first contacts reported in one second. An
+// agent asking for thousands of new names a second under an allowed entry
+// would otherwise spend the DNS path on the audit log; a name over the
+// bound is not marked reached, so its next answer reports it.
+const contactsPerSecond = 200
+
 // maxContacts bounds the names remembered as already reached. An agent can
 // make up endless names under an allowed entry; once the bound is passed
 // the memory starts afresh, so a name may be reported again, never lost.
@@ -22,6 +28,33 @@ const maxContacts = 8192
 type contacts struct {
 	seen sync.Map // normalised name → struct{}
 	n    atomic.Int64
+
+	second   atomic.Int64 // the Unix second reported is counting
+	reported atomic.Int64 // first contacts reported in it
+	deferred atomic.Uint64
+
+	now func() time.Time // nil: time.Now; tests set it before the filter serves
+}
+
+func (c *contacts) clock() time.Time {
+	if c.now != nil {
+		return c.now()
+	}
+	return time.Now()
+}
+
+// allow reports whether one more first contact may be reported this
+// second, and counts the ones that may not.
+func (c *contacts) allow(now time.Time) bool {
+	sec := now.Unix()
+	if cur := c.second.Load(); cur != sec && c.second.CompareAndSwap(cur, sec) {
+		c.reported.Store(0)
+	}
+	if c.reported.Add(1) > contactsPerSecond {
+		c.deferred.Add(1)
+		return false
+	}
+	return true
 }
 
 // first reports whether name has not been reported yet, and remembers it.
@@ -66,10 +99,11 @@ func (f *Filter) reportContact(req *dns.Msg, tcp bool, raw []byte, addrs []netip
 			return
 		}
 	}
-	if !f.contacts.first(name) {
+	now := f.contacts.clock()
+	if !f.contacts.allow(now) || !f.contacts.first(name) {
 		return
 	}
-	ev := shared.Event{Time: time.Now(), Kind: shared.EventDNSAllowed, Name: name, QType: dns.Type(q.Qtype).String(), Protocol: "udp"}
+	ev := shared.Event{Time: now, Kind: shared.EventDNSAllowed, Name: name, QType: dns.Type(q.Qtype).String(), Protocol: "udp"}
 	if tcp {
 		ev.Protocol = "tcp"
 	}

@@ -3,7 +3,9 @@ package dnsfilter
 import (
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
 	"github.com/stretchr/testify/require"
@@ -84,4 +86,34 @@ func TestNoFirstContacts(t *testing.T) {
 	exchange(t, s.addr, "udp", query("evil.com.", dns.TypeA))
 	require.Equal(t, []shared.Event{{Kind: shared.EventDNSRefused, Name: "evil.com", QType: "A", Protocol: "udp"}}, s.events.List(),
 		"refusals only")
+}
+
+func TestContactsPerSecondBound(t *testing.T) {
+	var c contacts
+	at := time.Unix(1000, 0)
+	for range contactsPerSecond {
+		require.True(t, c.allow(at))
+	}
+	require.False(t, c.allow(at.Add(500*time.Millisecond)), "over the bound within the second")
+	require.Equal(t, uint64(1), c.deferred.Load())
+	require.True(t, c.allow(at.Add(time.Second)), "a new second, a new bound")
+}
+
+// A name over the bound is reported at its next answer.
+func TestDeferredContactReportedLater(t *testing.T) {
+	up := newUpstream(t, testZone(t))
+	s := startFilter(t, testConfig(up.addr), shared.ModeRestricted, "github.com")
+	var at atomic.Int64
+	at.Store(1000)
+	s.f.contacts.now = func() time.Time { return time.Unix(at.Load(), 0) }
+	for range contactsPerSecond {
+		s.f.contacts.allow(time.Unix(1000, 0))
+	}
+	exchange(t, s.addr, "udp", query("github.com.", dns.TypeA))
+	require.Empty(t, s.events.List())
+	require.Equal(t, uint64(1), s.f.Counters().FirstContactsDeferred)
+	at.Store(1001)
+	exchange(t, s.addr, "udp", query("github.com.", dns.TypeA))
+	require.Len(t, s.events.List(), 1)
+	require.Equal(t, shared.EventDNSAllowed, s.events.List()[0].Kind)
 }

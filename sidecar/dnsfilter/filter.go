@@ -86,7 +86,11 @@ func (f *Filter) SetPolicy(mode shared.Mode, m *shared.Matcher) {
 }
 
 // Counters reports the filter's decisions since New.
-func (f *Filter) Counters() shared.DNSCounters { return f.counters.snapshot() }
+func (f *Filter) Counters() shared.DNSCounters {
+	c := f.counters.snapshot()
+	c.FirstContactsDeferred = f.contacts.deferred.Load()
+	return c
+}
 
 // ServeDNS judges one query; see the package doc for the order of checks.
 func (f *Filter) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
