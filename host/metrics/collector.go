@@ -32,6 +32,8 @@ var (
 		[]string{"project", "reason"}, nil)
 	descFirstContacts = prometheus.NewDesc("warden_names_first_contact_total",
 		"Allowed names the sidecar answered for the first time since it started (audit first contacts).", []string{"project"}, nil)
+	descDeferred = prometheus.NewDesc("warden_names_first_contact_deferred_total",
+		"First answers for allowed names not reported at once (over 200 a second); each such name is reported at its next answer.", []string{"project"}, nil)
 	descDropped = prometheus.NewDesc("warden_audit_records_dropped_total",
 		"Audit records dropped, oldest first, to keep the project's audit log within its bound.", []string{"project"}, nil)
 )
@@ -65,7 +67,7 @@ func (c *Collector) ObserveApply(projectID string, took time.Duration) {
 
 // Describe sends the fixed descriptors.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descInfo, descUp, descReady, descQueries, descConnRefused, descFirstContacts, descDropped} {
+	for _, d := range []*prometheus.Desc{descInfo, descUp, descReady, descQueries, descConnRefused, descFirstContacts, descDeferred, descDropped} {
 		ch <- d
 	}
 	c.apply.Describe(ch)
@@ -116,6 +118,7 @@ func (c *Collector) collectProject(ch chan<- prometheus.Metric, s daemon.Project
 	counter(descConnRefused, st.Egress.Refused, s.ID, "name")
 	counter(descConnRefused, st.Events.HostPortRejected, s.ID, "host_port")
 	counter(descFirstContacts, st.Events.DNSFirstContacts+st.Events.ConnFirstContacts, s.ID)
+	counter(descDeferred, st.DNS.FirstContactsDeferred, s.ID)
 }
 
 func b2f(b bool) float64 {

@@ -38,7 +38,7 @@ func TestCollectorSeries(t *testing.T) {
 		ID: "a1b2c3d4e5f6", Name: "web", Mode: shared.ModeRestricted, Running: true, AuditDropped: 4,
 		Sidecar: &shared.Status{
 			Ready:  true,
-			DNS:    shared.DNSCounters{Allowed: 10, Refused: 3},
+			DNS:    shared.DNSCounters{Allowed: 10, Refused: 3, FirstContactsDeferred: 8},
 			Egress: shared.EgressCounters{Refused: 2},
 			Events: shared.EventCounters{ConnRejected: 5, HostPortRejected: 1, DNSFirstContacts: 6, ConnFirstContacts: 1},
 		},
@@ -66,6 +66,7 @@ func TestCollectorSeries(t *testing.T) {
 		{"warden_connections_refused_total", map[string]string{"project": "a1b2c3d4e5f6", "reason": "name"}, 2},
 		{"warden_connections_refused_total", map[string]string{"project": "a1b2c3d4e5f6", "reason": "host_port"}, 1},
 		{"warden_names_first_contact_total", map[string]string{"project": "a1b2c3d4e5f6"}, 7},
+		{"warden_names_first_contact_deferred_total", map[string]string{"project": "a1b2c3d4e5f6"}, 8},
 		{"warden_audit_records_dropped_total", map[string]string{"project": "a1b2c3d4e5f6"}, 4},
 		{"warden_policy_apply_duration_seconds", map[string]string{"project": "a1b2c3d4e5f6"}, 2},
 		{"warden_sidecar_up", map[string]string{"project": "0123456789ab"}, 0},
