@@ -35,3 +35,16 @@ func TestCountsByKindAndHostPort(t *testing.T) {
 	require.Equal(t, shared.ReasonHostPort, got[0].Reason, "a refused host port says so")
 	require.Empty(t, got[1].Reason)
 }
+
+func TestRecordConnContactOncePerName(t *testing.T) {
+	l := New(10)
+	for _, name := range []string{"api.github.com", "api.github.com", "github.com"} {
+		l.RecordConnContact(shared.Event{Name: name, Address: "192.0.2.2", Port: 443, Protocol: "tcp"})
+	}
+	got := l.Recent(0)
+	require.Len(t, got, 2)
+	require.Equal(t, shared.EventConnAllowed, got[0].Kind)
+	require.Equal(t, "api.github.com", got[0].Name)
+	require.Equal(t, "github.com", got[1].Name)
+	require.Equal(t, uint64(2), l.Counts().ConnFirstContacts)
+}

@@ -23,6 +23,7 @@ type Log struct {
 	subs     map[*subscriber]struct{}
 	hosts    map[string]bool // the host's addresses (SetHostAddrs)
 	counts   shared.EventCounters
+	connSeen map[string]struct{} // names RecordConnContact recorded
 }
 
 // New returns a log that keeps the last capacity events (at least one).
