@@ -119,9 +119,15 @@ dnsperf_run() { # NS LABEL
 }
 
 on=() off=()
+# The order alternates, so neither side always runs first after the wait.
 for r in $(seq "$RUNS"); do
-	on+=("$(dnsperf_run "$NS_ON" "on-$r")")
-	off+=("$(dnsperf_run "$NS_OFF" "off-$r")")
+	if [ $((r % 2)) = 1 ]; then
+		on+=("$(dnsperf_run "$NS_ON" "on-$r")")
+		off+=("$(dnsperf_run "$NS_OFF" "off-$r")")
+	else
+		off+=("$(dnsperf_run "$NS_OFF" "off-$r")")
+		on+=("$(dnsperf_run "$NS_ON" "on-$r")")
+	fi
 	say "run $r: ${on[-1]} qps with first contacts, ${off[-1]} without"
 done
 med_on=$(printf '%s\n' "${on[@]}" | median)
