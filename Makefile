@@ -74,6 +74,8 @@ fuzz:
 	$(GO) test ./host/api -run '^$$' -fuzz FuzzGrantBody -fuzztime $(FUZZTIME)
 	$(GO) test ./sidecar/nflog -run '^$$' -fuzz FuzzDecodePacket -fuzztime $(FUZZTIME)
 	$(GO) test ./sidecar/egress -run '^$$' -fuzz FuzzClientHello -fuzztime $(FUZZTIME)
+	$(GO) test ./sidecar/egress -run '^$$' -fuzz FuzzHTTPSplit -fuzztime $(FUZZTIME)
+	$(GO) test ./sidecar/egress -run '^$$' -fuzz FuzzParseSegment -fuzztime $(FUZZTIME)
 	$(GO) test ./sidecar/nflog -run '^$$' -fuzz FuzzParsePacket -fuzztime $(FUZZTIME)
 	$(GO) test ./host/proxy -run '^$$' -fuzz FuzzParseHost -fuzztime $(FUZZTIME)
 	$(GO) test ./shared -run '^$$' -fuzz FuzzParsePort -fuzztime $(FUZZTIME)

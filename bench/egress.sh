@@ -162,11 +162,11 @@ exec {HOLD[1]}>&-
 wait "$HOLD_PID" 2>/dev/null || true
 figure egress_kb_per_conn "$(awk -v a="$after" -v b="$before" -v n="$IDLE_CONNS" 'BEGIN { printf "%.3f\n", (a - b) / n }')" KB
 
-declare -a gate_rate nginx_rate gate_p99 direct_p99 gate_p50 direct_p50 gate_mbps direct_mbps nginx_mbps
+declare -a check_rate nginx_rate check_p99 direct_p99 check_p50 direct_p50 check_mbps direct_mbps nginx_mbps
 for i in $(seq "$RUNS"); do
 	say "run $i of $RUNS"
 	g=$(rate restricted "$DST:443")
-	gate_rate+=("$(jq .connsPerSec <<<"$g")")
+	check_rate+=("$(jq .connsPerSec <<<"$g")")
 	n=$(rate full "127.0.0.1:8443")
 	nginx_rate+=("$(jq .connsPerSec <<<"$n")")
 	# Time to the first answer byte, one client at a time, so queueing
@@ -177,21 +177,21 @@ for i in $(seq "$RUNS"); do
 	policy full
 	quiet
 	d1=$(ip netns exec "$NS_SC" "$LOAD" rate -to "$DST:443" -sni "$NAME" -conns 1 -duration 3s)
-	gate_p99+=("$(jq .latency.p99Ms <<<"$g1")")
-	gate_p50+=("$(jq .latency.p50Ms <<<"$g1")")
+	check_p99+=("$(jq .latency.p99Ms <<<"$g1")")
+	check_p50+=("$(jq .latency.p50Ms <<<"$g1")")
 	direct_p50+=("$(jq .latency.p50Ms <<<"$d1")")
 	direct_p99+=("$(jq .latency.p99Ms <<<"$d1")")
-	gate_mbps+=("$(bulk restricted)")
+	check_mbps+=("$(bulk restricted)")
 	direct_mbps+=("$(bulk full)")
 	nginx_mbps+=("$(bulk full 127.0.0.1:8444)")
 done
 
 med() { printf '%s\n' "$@" | median; }
-figure egress_conn_rate "$(med "${gate_rate[@]}")" conns/s nginx-ssl_preread "$(med "${nginx_rate[@]}")"
-figure egress_setup_p99_ms "$(awk -v g="$(med "${gate_p99[@]}")" -v d="$(med "${direct_p99[@]}")" 'BEGIN { v = g - d; if (v < 0) v = 0; printf "%.3f\n", v }')" ms
-figure egress_setup_p50_ms "$(awk -v g="$(med "${gate_p50[@]}")" -v d="$(med "${direct_p50[@]}")" 'BEGIN { v = g - d; if (v < 0) v = 0; printf "%.3f\n", v }')" ms
-figure egress_bulk_mbps "$(med "${gate_mbps[@]}")" Mbit/s direct "$(med "${direct_mbps[@]}")"
+figure egress_conn_rate "$(med "${check_rate[@]}")" conns/s nginx-ssl_preread "$(med "${nginx_rate[@]}")"
+figure egress_setup_p99_ms "$(awk -v g="$(med "${check_p99[@]}")" -v d="$(med "${direct_p99[@]}")" 'BEGIN { v = g - d; if (v < 0) v = 0; printf "%.3f\n", v }')" ms
+figure egress_setup_p50_ms "$(awk -v g="$(med "${check_p50[@]}")" -v d="$(med "${direct_p50[@]}")" 'BEGIN { v = g - d; if (v < 0) v = 0; printf "%.3f\n", v }')" ms
+figure egress_bulk_mbps "$(med "${check_mbps[@]}")" Mbit/s direct "$(med "${direct_mbps[@]}")"
 figure egress_bulk_nginx_mbps "$(med "${nginx_mbps[@]}")" Mbit/s direct "$(med "${direct_mbps[@]}")"
 
 say "machine load at the start of each run (% CPU busy): $(tr '\n' ' ' <"$RUN/loads.txt")"
-say "gate conns/s ${gate_rate[*]}; nginx ${nginx_rate[*]}; gate p99 ${gate_p99[*]} ms, direct ${direct_p99[*]} ms; gate Mbit/s ${gate_mbps[*]}, direct ${direct_mbps[*]}, nginx ${nginx_mbps[*]}; RSS ${before} -> ${after} KB"
+say "check conns/s ${check_rate[*]}; nginx ${nginx_rate[*]}; check p99 ${check_p99[*]} ms, direct ${direct_p99[*]} ms; check Mbit/s ${check_mbps[*]}, direct ${direct_mbps[*]}, nginx ${nginx_mbps[*]}; RSS ${before} -> ${after} KB"

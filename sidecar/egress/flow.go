@@ -2,336 +2,240 @@ package egress
 
 import (
 	"bytes"
-	"context"
 	"errors"
-	"fmt"
-	"io"
-	"net"
-	"net/netip"
-	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/warden-sh/warden/sidecar/nfqueue"
 )
 
-// flow is one agent connection through the gate and, once dialled, its
-// connection to the destination.
+// protoKind is what the first bytes of a connection showed.
+type protoKind int
+
+const (
+	protoUnknown protoKind = iota
+	protoTLS
+	protoHTTP
+)
+
+// heldPacket is a queued packet the check has not decided on yet, and the
+// sequence number just past its data.
+type heldPacket struct {
+	id  uint32
+	end uint32
+}
+
+// flow is one connection being judged. The agent's kernel sends its stream
+// in order and sends again what was not acknowledged; the check takes bytes
+// only in order, so what it judges is what the destination reads.
 type flow struct {
-	g      *Gate
-	client *net.TCPConn
-	dst    netip.AddrPort
-
-	mu   sync.Mutex
-	up   *net.TCPConn
-	name string // the allowed name the connection was bound to, "" for the address rule
-	dead bool
-	// told is set once the agent was sent why it was refused: the end is
-	// then a graceful close, so the message is not lost to a reset.
-	told bool
-
-	serverSpoke atomic.Bool
-	halves      atomic.Int32 // directions finished cleanly
-	done        chan struct{}
+	key  flowKey
+	next uint32 // sequence number of the next byte expected
+	ok   uint32 // bytes before it are judged and may go
+	// buf holds the bytes from ok to next: taken, not yet judged.
+	buf       []byte
+	held      []heldPacket
+	heldSince time.Time
+	proto     protoKind
+	http      httpCheck
+	name      string // the name the connection was bound to
+	counted   bool
+	opened    time.Time // when its SYN came
 }
 
-// firstRead is what the destination-to-agent direction reads before it
-// hands over to io.Copy, to learn whether the server spoke first.
-const firstRead = 512
+// maxBuffered bounds what a flow holds unjudged: a ClientHello, a request
+// head, or the packet that carries one (GSO packets reach 64 KiB).
+const maxBuffered = maxHead + 128<<10
 
-var firstReadPool = sync.Pool{New: func() any { b := make([]byte, firstRead); return &b }}
+func (f *flow) start(isn1 uint32, now time.Time) {
+	f.next, f.ok, f.opened = isn1, isn1, now
+	f.buf, f.held = f.buf[:0], f.held[:0]
+}
 
-func (f *flow) serve() {
-	defer f.g.untrack(f)
-	defer f.end()
-	dst, err := f.g.destination(f.client)
-	if err != nil {
-		f.g.log.Debug("dropping a connection", "err", err)
+// take adds one data segment to its flow, in order, and judges what it can.
+func (c *Check) take(f *flow, s segment, id uint32, out *nfqueue.Batch) {
+	end := s.seq + uint32(len(s.payload))
+	switch {
+	case s.seq == f.next:
+		f.buf = append(f.buf, s.payload...)
+		f.next = end
+	case seqLE(end, f.next):
+		// Sent again. Bytes already judged may go again; bytes still
+		// held in their first packet need no second copy.
+		if seqLE(end, f.ok) {
+			out.Set(id, nfqueue.Verdict{Action: nfqueue.Accept})
+		} else {
+			out.Set(id, nfqueue.Verdict{Action: nfqueue.Drop})
+		}
+		return
+	case seqLE(s.seq, f.next):
+		// Sent again with more: the overlap must be the bytes taken.
+		if !c.sameAsTaken(f, s) {
+			c.refuse(f, out, f.name, "data sent again differs", id)
+			return
+		}
+		f.buf = append(f.buf, s.payload[f.next-s.seq:]...)
+		f.next = end
+	default:
+		// A gap: earlier data was lost on the way here; the kernel sends it
+		// again, and this again after it.
+		out.Set(id, nfqueue.Verdict{Action: nfqueue.Drop})
 		return
 	}
-	f.dst = dst
-	f.g.checked.Add(1)
+	if len(f.held) == 0 {
+		f.heldSince = time.Now()
+	}
+	f.held = append(f.held, heldPacket{id: id, end: end})
+	if len(f.buf) > maxBuffered {
+		c.refuse(f, out, f.name, "too much data before a name could be judged")
+		return
+	}
+	c.judge(f, out)
+}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	dialed := make(chan bool, 1)
-	go f.dialAndAnswer(ctx, dialed)
+// sameAsTaken compares the part of s that overlaps bytes still buffered.
+func (c *Check) sameAsTaken(f *flow, s segment) bool {
+	from := s.seq
+	if seqLE(from, f.ok) {
+		from = f.ok
+	}
+	a := f.buf[from-f.ok : f.next-f.ok]
+	b := s.payload[from-s.seq : f.next-s.seq]
+	return bytes.Equal(a, b)
+}
 
-	st := &stream{c: f.client}
-	if err := st.fill(0); err != nil {
-		return
-	}
-	if f.serverSpoke.Load() {
-		// A server-first protocol (SSH, SMTP): the address rule.
-		f.pass(st, dialed, "")
-		return
-	}
-	_ = f.client.SetReadDeadline(time.Now().Add(f.g.cfg.HeadTimeout))
-	if st.pending()[0] == recordHandshake {
-		f.serveTLS(st, dialed)
-		return
-	}
-	for {
-		isHTTP, ok := looksHTTP(st.pending())
-		if ok {
-			if isHTTP {
-				f.serveHTTP(st, dialed)
-			} else {
-				f.pass(st, dialed, "")
+// judge decides on what the flow has taken so far.
+func (c *Check) judge(f *flow, out *nfqueue.Batch) {
+	if f.proto == protoUnknown {
+		if len(f.buf) == 0 {
+			return
+		}
+		if f.buf[0] == recordHandshake {
+			f.proto = protoTLS
+		} else {
+			isHTTP, known := looksHTTP(f.buf)
+			switch {
+			case !known:
+				return
+			case isHTTP:
+				f.proto = protoHTTP
+			default:
+				// Another protocol, or a server-first one (SSH, SMTP):
+				// the address rule, which the set already applied.
+				c.pass(f, "", out)
+				return
 			}
-			return
 		}
-		if err := st.fill(maxHead); err != nil {
-			return
+	}
+	if f.proto == protoTLS {
+		c.judgeTLS(f, out)
+		return
+	}
+	c.judgeHTTP(f, out)
+}
+
+func (c *Check) judgeTLS(f *flow, out *nfqueue.Batch) {
+	ch, _, err := readClientHello(f.buf)
+	switch {
+	case errors.Is(err, errIncomplete):
+		if len(f.buf) > maxClientHelloLen+4*recordHeaderLen*8 {
+			c.refuse(f, out, "", "ClientHello too long")
 		}
+	case err != nil:
+		c.refuse(f, out, "", "TLS ClientHello does not parse: "+err.Error())
+	case ch.serverName == "":
+		c.refuse(f, out, "", "TLS without a server name (SNI)")
+	case !c.allowed(ch.serverName):
+		reason := "not allowed"
+		if ch.ech {
+			reason = "not allowed (outer name of an encrypted ClientHello)"
+		}
+		c.refuse(f, out, ch.serverName, reason)
+	default:
+		c.pass(f, ch.serverName, out)
 	}
 }
 
-// dialAndAnswer connects to the destination and copies its answers to the
-// agent for the rest of the connection. A failed dial cuts the agent's
-// connection at once, so a client waiting for a greeting is not left hanging.
-func (f *flow) dialAndAnswer(ctx context.Context, dialed chan<- bool) {
-	up, err := f.g.dial(ctx, f.dst)
-	if err != nil {
-		f.g.log.Debug("dialling destination", "dst", f.dst, "err", err)
-		dialed <- false
-		f.reset()
-		return
-	}
-	f.mu.Lock()
-	if f.dead {
-		f.mu.Unlock()
-		up.Close()
-		dialed <- false
-		return
-	}
-	f.up = up
-	f.mu.Unlock()
-	dialed <- true
-
-	bp := firstReadPool.Get().(*[]byte)
-	n, err := up.Read(*bp)
+// judgeHTTP passes every request head whose Host is allowed, with its body,
+// and holds the bytes of a head until it is whole.
+func (c *Check) judgeHTTP(f *flow, out *nfqueue.Batch) {
+	n, host, err := f.http.advance(f.buf, c.allowed)
 	if n > 0 {
-		f.serverSpoke.Store(true)
-		_, werr := f.client.Write((*bp)[:n])
-		if err == nil {
-			err = werr
+		f.ok += uint32(n)
+		if n == len(f.buf) {
+			f.buf = nil // an idle kept-alive connection keeps no buffer
+		} else {
+			f.buf = append(f.buf[:0], f.buf[n:]...)
 		}
 	}
-	firstReadPool.Put(bp)
-	if err == nil {
-		_, err = io.Copy(f.client, up) // splice(2) between the sockets
+	if host != "" && !f.counted {
+		f.counted = true
+		f.name = host
+		c.checked.Add(1)
+		c.bind(f, host)
 	}
-	f.finish(f.client, err)
-}
-
-// finish ends one direction: a clean end half-closes the other side, and the
-// second clean end (or any error) closes both.
-func (f *flow) finish(to *net.TCPConn, err error) {
-	if err != nil && !errors.Is(err, io.EOF) {
-		f.reset()
-		return
-	}
-	_ = to.CloseWrite()
-	if f.halves.Add(1) == 2 {
-		f.close(false)
-	}
-}
-
-// waitUp returns the destination connection once dialled, or nil.
-func (f *flow) waitUp(dialed <-chan bool) *net.TCPConn {
-	if !<-dialed {
-		return nil
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.up
-}
-
-// pass forwards what the agent sent so far and then everything else, bound to
-// name ("" for the address rule).
-func (f *flow) pass(st *stream, dialed <-chan bool, name string) {
-	f.bind(name)
-	_ = f.client.SetReadDeadline(time.Time{})
-	up := f.waitUp(dialed)
-	if up == nil {
-		return
-	}
-	if _, err := up.Write(st.pending()); err != nil {
-		f.reset()
-		return
-	}
-	st.release()
-	_, err := io.Copy(up, f.client) // splice(2) between the sockets
-	f.finish(up, err)
-	<-f.done
-}
-
-func (f *flow) serveTLS(st *stream, dialed <-chan bool) {
-	for {
-		ch, _, err := readClientHello(st.pending())
-		switch {
-		case errors.Is(err, errIncomplete):
-			if err := st.fill(maxClientHelloLen + 4*recordHeaderLen*8); err != nil {
-				f.refuseTLS("", "ClientHello cut short or too long")
-				return
-			}
-			continue
-		case err != nil:
-			f.refuseTLS("", "TLS ClientHello does not parse: "+err.Error())
-			return
-		case ch.serverName == "":
-			f.refuseTLS("", "TLS without a server name (SNI)")
-			return
-		case !f.g.allowed(ch.serverName):
-			reason := "not allowed"
-			if ch.ech {
-				reason = "not allowed (outer name of an encrypted ClientHello)"
-			}
-			f.refuseTLS(ch.serverName, reason)
-			return
+	if err != nil {
+		var r *refusal
+		name := ""
+		if errors.As(err, &r) {
+			name = r.name
 		}
-		f.pass(st, dialed, ch.serverName)
+		c.refuse(f, out, name, err.Error())
 		return
+	}
+	c.release(f, out)
+}
+
+// release lets go the held packets whose data is all judged.
+func (c *Check) release(f *flow, out *nfqueue.Batch) {
+	i := 0
+	for ; i < len(f.held) && seqLE(f.held[i].end, f.ok); i++ {
+		out.Set(f.held[i].id, nfqueue.Verdict{Action: nfqueue.Accept})
+	}
+	f.held = append(f.held[:0], f.held[i:]...)
+	if len(f.held) > 0 {
+		f.heldSince = time.Now()
 	}
 }
 
-// alertUnrecognizedName is a fatal TLS alert (unrecognized_name, RFC 6066),
-// so a TLS client reports why it was cut.
-var alertUnrecognizedName = []byte{0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x70}
-
-func (f *flow) refuseTLS(name, reason string) {
-	f.g.refusal(f.dst, name, reason)
-	f.tell(alertUnrecognizedName)
+// pass lets the connection go on in the kernel, bound to name.
+func (c *Check) pass(f *flow, name string, out *nfqueue.Batch) {
+	for i, h := range f.held {
+		v := nfqueue.Verdict{Action: nfqueue.Accept}
+		if i == 0 {
+			v = c.passVerdict()
+		}
+		out.Set(h.id, v)
+	}
+	c.checked.Add(1)
+	c.bind(f, name)
+	c.drop(f)
 }
 
-// serveHTTP judges every request on the connection: each head is checked
-// before it is forwarded, with its body; the next head is read only after.
-func (f *flow) serveHTTP(st *stream, dialed <-chan bool) {
-	var up *net.TCPConn
-	for first := true; ; first = false {
-		head, err := st.head()
-		if err != nil {
-			if !errors.Is(err, io.EOF) || len(st.pending()) > 0 {
-				f.refuseHTTP("", "HTTP request head: "+err.Error(), first)
-				return
-			}
-			// A clean end between requests.
-			if up != nil {
-				f.finish(up, nil)
-				<-f.done
-			}
-			return
-		}
-		rh, err := parseRequestHead(head)
-		switch {
-		case errors.Is(err, errNoName):
-			f.refuseHTTP("", "HTTP request without a host name", first)
-			return
-		case err != nil:
-			f.refuseHTTP("", "HTTP request does not parse: "+err.Error(), first)
-			return
-		case !f.g.allowed(rh.host):
-			f.refuseHTTP(rh.host, "not allowed", first)
-			return
-		}
+// refuse resets the connection: the first held packet walks the rules
+// again marked refused and is answered with a reset, the others are
+// dropped. ids are packets not yet held.
+func (c *Check) refuse(f *flow, out *nfqueue.Batch, name, reason string, ids ...uint32) {
+	first := true
+	verdict := func(id uint32) {
 		if first {
-			f.bind(rh.host)
-			if up = f.waitUp(dialed); up == nil {
-				return
-			}
-		}
-		_ = f.client.SetReadDeadline(time.Time{})
-		if _, err := up.Write(head); err != nil {
+			out.Set(id, c.refuseVerdict())
+			first = false
 			return
 		}
-		st.consume(len(head))
-		if err := st.forwardBody(up, rh); err != nil {
-			f.g.log.Debug("forwarding request body", "dst", f.dst, "err", err)
-			return
-		}
-		st.shrink()
+		out.Set(id, nfqueue.Verdict{Action: nfqueue.Drop})
 	}
-}
-
-func (f *flow) refuseHTTP(name, reason string, first bool) {
-	f.g.refusal(f.dst, name, reason)
-	if !first {
-		return // answers to earlier requests may be on the way: cut there
+	for _, h := range f.held {
+		verdict(h.id)
 	}
-	what := name
-	if what == "" {
-		what = "this request"
+	for _, id := range ids {
+		verdict(id)
 	}
-	body := fmt.Sprintf("warden: %s refused in restricted mode (%s)\n", what, reason)
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
-	f.tell(b.Bytes())
-}
-
-// tell writes the refusal to the agent and half-closes towards it.
-func (f *flow) tell(msg []byte) {
-	_ = f.client.SetWriteDeadline(time.Now().Add(time.Second))
-	if _, err := f.client.Write(msg); err == nil {
-		_ = f.client.CloseWrite()
-		f.told = true
+	if !f.counted {
+		c.checked.Add(1)
 	}
-}
-
-// lingerLimit bounds what is read and dropped after a refusal, so that
-// closing a socket with unread bytes does not reset the connection before
-// the agent has read why.
-const lingerLimit = 256 << 10
-
-// end closes the flow when its serving goroutine returns.
-func (f *flow) end() {
-	if !f.told {
-		f.reset()
-		return
-	}
-	f.mu.Lock()
-	up := f.up
-	f.mu.Unlock()
-	if up != nil {
-		_ = up.SetLinger(0)
-		up.Close() // nothing was forwarded on it
-	}
-	_ = f.client.SetReadDeadline(time.Now().Add(time.Second))
-	_, _ = io.CopyN(io.Discard, f.client, lingerLimit)
-	f.close(false)
-}
-
-func (f *flow) bind(name string) {
-	f.mu.Lock()
-	f.name = name
-	f.mu.Unlock()
-}
-
-func (f *flow) boundName() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.name
-}
-
-// reset cuts both connections; the agent sees a reset, the destination too.
-func (f *flow) reset() { f.close(true) }
-
-func (f *flow) close(abort bool) {
-	f.mu.Lock()
-	if f.dead {
-		f.mu.Unlock()
-		return
-	}
-	f.dead = true
-	up := f.up
-	f.mu.Unlock()
-	if abort {
-		_ = f.client.SetLinger(0)
-	}
-	f.client.Close()
-	if up != nil {
-		if abort {
-			_ = up.SetLinger(0)
-		}
-		up.Close()
-	}
-	close(f.done)
+	c.refusal(f.key.dst, name, reason)
+	c.mu.Lock()
+	delete(c.bound, f.key)
+	c.mu.Unlock()
+	c.drop(f)
 }

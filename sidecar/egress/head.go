@@ -216,3 +216,19 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// chunkSize reads the hexadecimal size at the start of a chunk-size line.
+func chunkSize(line []byte) (int64, error) {
+	l := bytes.TrimSuffix(line, []byte("\r\n"))
+	if i := bytes.IndexByte(l, ';'); i >= 0 {
+		l = l[:i]
+	}
+	if len(l) == 0 || len(l) > 15 || len(bytes.Trim(l, "0123456789abcdefABCDEF")) > 0 {
+		return 0, fmt.Errorf("chunk size %q", clip(string(l)))
+	}
+	n, err := strconv.ParseInt(string(l), 16, 64)
+	if err != nil {
+		return 0, fmt.Errorf("chunk size %q", clip(string(l)))
+	}
+	return n, nil
+}

@@ -17,8 +17,8 @@ type Config struct {
 	Sets     addrset.Config   `json:"sets"`
 	DNS      dnsfilter.Config `json:"dns"`
 	// Egress is the name check on TCP connections to allowed addresses;
-	// its port is also the firewall's redirect target (Firewall.EgressPort
-	// is set from it).
+	// its queue and marks are also the firewall's (Firewall.EgressQueue and
+	// EgressMarks are set from it).
 	Egress egress.Config `json:"egress"`
 	// Initial is enforced before the sidecar reports ready.
 	Initial shared.Policy `json:"initial"`

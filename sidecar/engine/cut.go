@@ -2,8 +2,9 @@ package engine
 
 import (
 	"net/netip"
-	"slices"
 	"time"
+
+	"github.com/ti-mo/conntrack"
 
 	"github.com/warden-sh/warden/shared"
 	"github.com/warden-sh/warden/sidecar/killswitch"
@@ -41,40 +42,35 @@ func (e *Engine) cut(old, p shared.ValidPolicy, dropped []netip.Addr) int {
 			gone = append(gone, a)
 		}
 	}
-	// Connections through the name check are loopback to the agent and
-	// marked to the destination, so the check cuts its own and the conntrack
-	// judge leaves them alone: all of them when the mode tightens; when p
-	// asks for cuts, those bound to a name p no longer allows (the address
-	// may stay allowed for another name) and those on the address rule to an
-	// address that is gone.
-	gated := 0
-	host := killswitch.Host{Gateways: e.cfg.Firewall.HostGateways, CheckPort: e.cfg.Egress.Port, Mark: e.cfg.Firewall.Mark}
+	// Connections the name check let through are judged by the name they
+	// were bound to: all cut when the mode tightens; when p asks for cuts,
+	// those bound to a name p no longer allows (the address may stay
+	// allowed for another name) and those on the address rule to an
+	// address that is gone. A cut connection's next packet finds no
+	// conntrack entry and is reset, by the rules or by the check.
+	host := killswitch.Host{Gateways: e.cfg.Firewall.HostGateways, Mark: e.cfg.Firewall.Mark}
 	var judge killswitch.Judge
 	switch {
 	case tightens(old.Mode, p.Mode):
-		gated = e.gate.Cut(nil)
 		judge = host.OnlyHost()
 	case p.Cut && old.Mode == shared.ModeRestricted && p.Mode == shared.ModeRestricted:
 		m := shared.NewMatcher(p.Domains)
-		gated = e.gate.Cut(func(name string, dst netip.Addr) bool {
-			if name != "" {
-				_, ok := m.Match(name)
-				return ok
+		notGone := host.NotTo(gone)
+		judge = func(f conntrack.Flow) bool {
+			if name, ok := e.check.Bound(f); ok && name != "" {
+				_, allowed := m.Match(name)
+				return allowed
 			}
-			return !slices.Contains(gone, dst)
-		})
-		if len(gone) > 0 {
-			judge = host.NotTo(gone)
+			return notGone(f)
 		}
-	}
-	if judge == nil {
-		return gated
+	default:
+		return 0
 	}
 	start := time.Now()
 	n, err := killswitch.Cut(e.flows, judge)
 	if err != nil {
 		e.log.Error("cutting connections the new policy does not allow", "mode", p.Mode, "cut", n, "err", err)
 	}
-	e.log.Info("connections cut", "from", old.Mode, "to", p.Mode, "count", n, "checked_by_name", gated, "ms", float64(time.Since(start).Microseconds())/1000)
-	return n + gated
+	e.log.Info("connections cut", "from", old.Mode, "to", p.Mode, "count", n, "ms", float64(time.Since(start).Microseconds())/1000)
+	return n
 }

@@ -32,7 +32,7 @@ type Engine struct {
 	fw     *firewall.Firewall
 	sets   *addrset.Sets
 	dns    *dnsfilter.Filter
-	gate   *egress.Gate
+	check  *egress.Check
 	events *events.Log
 	nflog  *nflog.Reader
 	flows  killswitch.Table // the namespace's conntrack table
@@ -59,8 +59,9 @@ func New(cfg Config, log *slog.Logger) (*Engine, error) {
 	// Each part tags its own lines; only the engine's carry "engine".
 	e := &Engine{cfg: cfg, log: log.With("component", "engine"), partLog: log, events: events.New(cfg.EventCapacity), startedAt: time.Now(),
 		flows: killswitch.Kernel{}}
-	// The firewall redirects to the gate: one port, set in one place.
-	cfg.Firewall.EgressPort = cfg.Egress.Port
+	// The firewall queues to the name check: one queue and one set of
+	// marks, set in one place.
+	cfg.Firewall.EgressQueue, cfg.Firewall.EgressMarks = cfg.Egress.Queue, cfg.Egress.Marks
 	fw, err := firewall.New(cfg.Firewall, log)
 	if err != nil {
 		return nil, fmt.Errorf("preparing firewall: %w", err)
@@ -74,11 +75,11 @@ func New(cfg Config, log *slog.Logger) (*Engine, error) {
 		return nil, fmt.Errorf("preparing DNS filter: %w", err)
 	}
 	e.dns = dns
-	gate, err := egress.New(cfg.Egress, e.events.Record, log)
+	check, err := egress.New(cfg.Egress, e.events.Record, log)
 	if err != nil {
 		return nil, fmt.Errorf("preparing name check: %w", err)
 	}
-	e.gate = gate
+	e.check = check
 	return e, nil
 }
 
@@ -100,10 +101,11 @@ func (e *Engine) Start(ctx context.Context) error {
 	if err := e.dns.Start(); err != nil {
 		return fmt.Errorf("starting DNS filter: %w", err)
 	}
-	// Restricted mode redirects TCP to allowed addresses here; without it
-	// such connections are refused, so a failure keeps the namespace closed.
-	if err := e.gate.Start(); err != nil {
-		return fmt.Errorf("starting name check: %w", err)
+	// Restricted mode queues TCP to allowed addresses here; without a
+	// reader the kernel drops those packets, so a failure keeps the
+	// namespace closed.
+	if err := e.check.Start(); err != nil {
+		return err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
@@ -139,7 +141,7 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 		e.nflog.Close()
 	}
 	err := e.dns.Shutdown(ctx)
-	e.gate.Close()
+	e.check.Close()
 	e.bg.Wait()
 	return err
 }
@@ -210,7 +212,7 @@ func (e *Engine) apply(p shared.ValidPolicy) (cut int, err error) {
 func (e *Engine) judgeBy(p shared.ValidPolicy) {
 	m := shared.NewMatcher(p.Domains)
 	e.dns.SetPolicy(p.Mode, m)
-	e.gate.SetPolicy(m)
+	e.check.SetPolicy(m)
 }
 
 // rollback puts the previous policy back after a failed firewall apply, so a
@@ -288,6 +290,11 @@ func (e *Engine) pruneLoop(ctx context.Context) {
 			return
 		case now := <-t.C:
 			e.sets.Prune(now)
+			if flows, err := e.flows.Dump(); err == nil {
+				e.check.Prune(flows, now)
+			} else {
+				e.log.Warn("reading the connection table to prune the name check's", "err", err)
+			}
 		}
 	}
 }
@@ -314,7 +321,7 @@ func (e *Engine) Status() shared.Status {
 		UptimeSeconds: time.Since(e.startedAt).Seconds(),
 		Sets:          e.sets.Status(),
 		DNS:           e.dns.Counters(),
-		Egress:        e.gate.Counters(),
+		Egress:        e.check.Counters(),
 		LastApply:     e.lastApply.Load(),
 		Problems:      e.sets.Problems(),
 	}

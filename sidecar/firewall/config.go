@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/warden-sh/warden/shared"
+	"github.com/warden-sh/warden/sidecar/egress"
 )
 
 // Config says what the rules refer to. The zero value is not usable; start
@@ -24,10 +25,12 @@ type Config struct {
 	// DNSPort is where the DNS filter listens on 127.0.0.1 and ::1; agent
 	// queries to port 53 anywhere are redirected there.
 	DNSPort uint16 `json:"dnsPort"`
-	// EgressPort is where the name check listens on 127.0.0.1 and ::1; in
-	// restricted mode the agent's TCP connections to allowed addresses are
-	// redirected there.
-	EgressPort uint16 `json:"egressPort"`
+	// EgressQueue is the name check's NFQUEUE number: in restricted mode
+	// the packets of the agent's TCP connections to allowed addresses go
+	// there until the check has judged the connection.
+	EgressQueue uint16 `json:"egressQueue"`
+	// EgressMarks are the conntrack marks of those connections' states.
+	EgressMarks egress.Marks `json:"egressMarks"`
 	// SetV4 and SetV6 name the ipsets of allowed addresses (restricted mode).
 	SetV4 string `json:"setV4"`
 	SetV6 string `json:"setV6"`
@@ -49,7 +52,8 @@ func DefaultConfig() Config {
 		Mark:           0x5744,
 		NFLogGroup:     44,
 		DNSPort:        53,
-		EgressPort:     15744,
+		EgressQueue:    egress.DefaultConfig().Queue,
+		EgressMarks:    egress.DefaultConfig().Marks,
 		SetV4:          "warden4",
 		SetV6:          "warden6",
 		DockerResolver: netip.MustParseAddr("127.0.0.11"),
@@ -68,8 +72,8 @@ func (cfg Config) normalize() (Config, error) {
 	if cfg.DNSPort == 0 {
 		return cfg, errors.New("checking firewall config: DNS port 0; expect the DNS filter's port, such as 53")
 	}
-	if cfg.EgressPort == 0 || cfg.EgressPort == cfg.DNSPort {
-		return cfg, fmt.Errorf("checking firewall config: egress port %d; expect the name check's port, such as 15744, other than the DNS port", cfg.EgressPort)
+	if m := cfg.EgressMarks; m.Mask == 0 || m.Pending == 0 || m.Passed == 0 || m.Refused == 0 {
+		return cfg, fmt.Errorf("checking firewall config: egress marks %+v; expect a mask and three non-zero marks under it, such as egress.DefaultConfig's", m)
 	}
 	for _, name := range []string{cfg.SetV4, cfg.SetV6} {
 		if name == "" || len(name) > maxSetName || strings.ContainsAny(name, " \t\n") {

@@ -1,7 +1,7 @@
 // Package firewall writes the sidecar's iptables and ip6tables rules: what the
 // agent may send (WARDEN-OUT), what may reach it (WARDEN-IN) and where its DNS
-// queries and, in restricted mode, its TCP connections to allowed addresses
-// go (WARDEN-DNS, nat). Apply takes a mode and leaves the namespace
+// queries go (WARDEN-DNS, nat); in restricted mode new TCP connections to
+// allowed addresses go to the name check's queue until it has judged them. Apply takes a mode and leaves the namespace
 // enforcing it; it may be called again and again with the same result.
 //
 //	Apply(mode)
@@ -19,11 +19,16 @@
 //	OUTPUT ─► WARDEN-OUT ─goto─► WARDEN-OUT-RESTRICTED | WARDEN-OUT-NONE | WARDEN-OUT-FULL
 //	             packets for the host gateways, from every mode chain ─goto─► WARDEN-HOST
 //	INPUT  ─► WARDEN-IN                                                     (every mode)
-//	nat OUTPUT ─► WARDEN-DNS ─goto─► WARDEN-NAT-RESTRICTED | WARDEN-DNS-REDIRECT  (full: RETURN)
+//	nat OUTPUT ─► WARDEN-DNS ─goto─► WARDEN-DNS-REDIRECT                    (full: RETURN)
 //
-// WARDEN-DNS-REDIRECT sends the agent's DNS to the filter; WARDEN-NAT-RESTRICTED
-// does the same and also sends new TCP connections to allowed addresses to the
-// name check (sidecar/egress) on loopback.
+// WARDEN-DNS-REDIRECT sends the agent's DNS to the filter.
+//
+// In WARDEN-OUT-RESTRICTED a SYN to an allowed address gets the conntrack
+// mark "pending" and goes to the name check's NFQUEUE (sidecar/egress), and
+// so does every later packet of a pending connection. The check answers a
+// packet by marking it "passed" or "refused" and sending it through the
+// chain again; the chain saves the mark to the connection, so the rest of a
+// passed connection goes on in the kernel and a refused one is reset.
 //
 // WARDEN-OUT-FULL holds only the hand-over to WARDEN-HOST; anything else
 // falls off its end and is accepted by OUTPUT. WARDEN-HOST closes the

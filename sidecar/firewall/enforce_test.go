@@ -1,6 +1,7 @@
 package firewall
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/netip"
@@ -14,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/warden-sh/warden/shared"
+	"github.com/warden-sh/warden/sidecar/nfqueue"
 	"github.com/warden-sh/warden/test/nstest"
 )
 
@@ -205,13 +207,32 @@ func TestPrivilegedEnforcement(t *testing.T) {
 	require.Equal(t, "refused", out(serverV4))
 	w.agent.MustExec(t, "ipset", "add", cfg.SetV4, serverV4, "timeout", "60")
 	w.agent.MustExec(t, "ipset", "add", cfg.SetV6, serverV6, "timeout", "60")
-	require.Equal(t, "refused", out(serverV4), "TCP to a set member goes to the name check, not listening yet")
+	// TCP to a set member goes to the name check's queue; its verdict,
+	// a mark, decides. Here a stand-in check marks every packet alike.
+	judge := func(mark uint32) (stop func()) {
+		var q *nfqueue.Queue
+		require.NoError(t, w.agent.Do(func() (err error) {
+			q, err = nfqueue.Open(cfg.EgressQueue, 64, nil)
+			return err
+		}))
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_ = q.Run(context.Background(), markEvery{mark})
+		}()
+		return func() {
+			q.Close()
+			<-done
+		}
+	}
+	stop := judge(cfg.EgressMarks.Refused)
+	require.Equal(t, "refused", out(serverV4), "a connection the check refuses is reset")
 	require.Equal(t, "refused", out(serverV6))
-	gate := strconv.Itoa(int(cfg.EgressPort))
-	listen(t, w.agent, net.JoinHostPort("127.0.0.1", gate))
-	listen(t, w.agent, net.JoinHostPort("::1", gate))
-	require.Equal(t, "ok", out(serverV4), "a set member is reached through the name check")
+	stop()
+	stop = judge(cfg.EgressMarks.Passed)
+	require.Equal(t, "ok", out(serverV4), "a set member is reached once the check passes the connection")
 	require.Equal(t, "ok", out(serverV6))
+	stop()
 	require.Equal(t, "ok", out(gatewayV4))
 
 	t.Run("udp to a set member is refused", func(t *testing.T) {
@@ -270,3 +291,13 @@ func nflogCount(t *testing.T, ns *nstest.NS, fam Family, chain string) int {
 	t.Fatalf("no NFLOG rule in %s", chain)
 	return 0
 }
+
+// markEvery is a stand-in name check: it sends every packet through the
+// rules again with one mark.
+type markEvery struct{ mark uint32 }
+
+func (m markEvery) Packet(p nfqueue.Packet, out *nfqueue.Batch) {
+	out.Set(p.ID, nfqueue.Verdict{Action: nfqueue.Repeat, Mark: m.mark, SetMark: true})
+}
+
+func (markEvery) Tick(time.Time, *nfqueue.Batch) {}

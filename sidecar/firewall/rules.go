@@ -36,7 +36,6 @@ const (
 	chainIn            = "WARDEN-IN"
 	chainDNS           = "WARDEN-DNS"
 	chainDNSRedirect   = "WARDEN-DNS-REDIRECT"
-	chainNATRestricted = "WARDEN-NAT-RESTRICTED"
 )
 
 // Rejected packets are logged at most this often, so a flood cannot swamp
@@ -70,7 +69,6 @@ func Rules(cfg Config, mode shared.Mode, family Family) string {
 	writeTable(&b, "nat", []chain{
 		{chainDNS, []string{dnsDispatch(mode)}},
 		{chainDNSRedirect, dnsRules(cfg)},
-		{chainNATRestricted, append(dnsRules(cfg), egressRules(cfg, family))},
 	})
 	return b.String()
 }
@@ -126,14 +124,10 @@ func outDispatch(mode shared.Mode) string {
 }
 
 func dnsDispatch(mode shared.Mode) string {
-	switch mode {
-	case shared.ModeRestricted:
-		return "-g " + chainNATRestricted
-	case shared.ModeNone:
-		return "-g " + chainDNSRedirect
-	default:
+	if mode == shared.ModeFull {
 		return "-j RETURN"
 	}
+	return "-g " + chainDNSRedirect
 }
 
 // outRules is what the agent may send in none mode, plus the allowed
@@ -157,6 +151,7 @@ func outRules(cfg Config, fam Family, withSet bool) []string {
 	for _, proto := range []string{"udp", "tcp"} {
 		r = append(r, fmt.Sprintf("-d %s -p %s -m %s --dport %d -j ACCEPT", filter, proto, proto, cfg.DNSPort))
 	}
+	r = append(r, checkedRules(cfg, withSet)...)
 	r = append(r,
 		fmt.Sprintf("-m mark --mark %s -j ACCEPT", mark),
 		"-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
@@ -166,12 +161,16 @@ func outRules(cfg Config, fam Family, withSet bool) []string {
 		r = append(r, neighbourDiscoveryOut()...)
 	}
 	if withSet {
-		// TCP to an allowed address was redirected to the name check (nat),
-		// which keeps the interface the original route chose. UDP to an
+		// A new TCP connection to an allowed address is marked pending and
+		// its packets go to the name check until it is judged. Only a SYN
+		// starts one: a packet from the middle of a stream whose conntrack
+		// entry is gone (a cut connection) is reset below. UDP to an
 		// allowed address is refused: a name cannot be checked in it, and
 		// QUIC clients fall back to TCP. Ping stays.
+		set := fmt.Sprintf("-p tcp -m set --match-set %s dst -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -m conntrack --ctstate NEW", setName(cfg, fam))
 		r = append(r,
-			fmt.Sprintf("-d %s -p tcp -m tcp --dport %d -j ACCEPT", filter, cfg.EgressPort),
+			fmt.Sprintf("%s -j CONNMARK --set-xmark %s", set, connMark(cfg, cfg.EgressMarks.Pending)),
+			fmt.Sprintf("%s -j NFQUEUE --queue-num %d", set, cfg.EgressQueue),
 			fmt.Sprintf("-p %s -m set --match-set %s dst -j ACCEPT", icmpProto(fam), setName(cfg, fam)))
 	}
 	return append(r,
@@ -200,6 +199,34 @@ func inRules(cfg Config, fam Family) []string {
 	return append(r, "-j DROP")
 }
 
+// checkedRules act on the connections the name check marks. In restricted
+// mode a passed connection goes on in the kernel, a pending one's packets go
+// to the check, a refused one is reset; a packet the check sends back marked
+// passed or refused (its verdict) has the mark saved to its connection
+// first. In none mode nothing of theirs goes on but passed connections,
+// which the mode switch cuts.
+func checkedRules(cfg Config, restricted bool) []string {
+	m := cfg.EgressMarks
+	reset := "-j REJECT --reject-with tcp-reset"
+	if !restricted {
+		return []string{
+			fmt.Sprintf("-p tcp -m connmark --mark %s %s", connMark(cfg, m.Pending), reset),
+			fmt.Sprintf("-p tcp -m connmark --mark %s %s", connMark(cfg, m.Refused), reset),
+		}
+	}
+	save := fmt.Sprintf("-j CONNMARK --save-mark --nfmask 0x%x --ctmask 0x%x", m.Mask, m.Mask)
+	return []string{
+		fmt.Sprintf("-p tcp -m connmark --mark %s -j ACCEPT", connMark(cfg, m.Passed)),
+		fmt.Sprintf("-p tcp -m mark --mark %s %s", connMark(cfg, m.Passed), save),
+		fmt.Sprintf("-p tcp -m mark --mark %s -j ACCEPT", connMark(cfg, m.Passed)),
+		fmt.Sprintf("-p tcp -m mark --mark %s %s", connMark(cfg, m.Refused), save),
+		fmt.Sprintf("-p tcp -m connmark --mark %s %s", connMark(cfg, m.Refused), reset),
+		fmt.Sprintf("-p tcp -m connmark --mark %s -j NFQUEUE --queue-num %d", connMark(cfg, m.Pending), cfg.EgressQueue),
+	}
+}
+
+func connMark(cfg Config, v uint32) string { return fmt.Sprintf("0x%x/0x%x", v, cfg.EgressMarks.Mask) }
+
 // dnsRules send the agent's queries for any resolver to the DNS filter; the
 // filter's own upstream queries carry the mark and go out untouched.
 func dnsRules(cfg Config) []string {
@@ -208,13 +235,6 @@ func dnsRules(cfg Config) []string {
 		fmt.Sprintf("-p udp -m udp --dport 53 -j REDIRECT --to-ports %d", cfg.DNSPort),
 		fmt.Sprintf("-p tcp -m tcp --dport 53 -j REDIRECT --to-ports %d", cfg.DNSPort),
 	}
-}
-
-// egressRules send the agent's new TCP connections to allowed addresses to
-// the name check on loopback; the check's own connections carry the mark and
-// were let by in dnsRules.
-func egressRules(cfg Config, fam Family) string {
-	return fmt.Sprintf("-p tcp -m set --match-set %s dst -j REDIRECT --to-ports %d", setName(cfg, fam), cfg.EgressPort)
 }
 
 func icmpProto(fam Family) string {

@@ -36,6 +36,8 @@ const wantV4Restricted = `*filter
 -A WARDEN-OUT-NONE -o lo -j ACCEPT
 -A WARDEN-OUT-NONE -d 127.0.0.1/32 -p udp -m udp --dport 53 -j ACCEPT
 -A WARDEN-OUT-NONE -d 127.0.0.1/32 -p tcp -m tcp --dport 53 -j ACCEPT
+-A WARDEN-OUT-NONE -p tcp -m connmark --mark 0x100000/0x700000 -j REJECT --reject-with tcp-reset
+-A WARDEN-OUT-NONE -p tcp -m connmark --mark 0x300000/0x700000 -j REJECT --reject-with tcp-reset
 -A WARDEN-OUT-NONE -m mark --mark 0x5744 -j ACCEPT
 -A WARDEN-OUT-NONE -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
 -A WARDEN-OUT-NONE -d 172.17.0.1/32 -g WARDEN-HOST
@@ -47,10 +49,17 @@ const wantV4Restricted = `*filter
 -A WARDEN-OUT-RESTRICTED -o lo -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -d 127.0.0.1/32 -p udp -m udp --dport 53 -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -d 127.0.0.1/32 -p tcp -m tcp --dport 53 -j ACCEPT
+-A WARDEN-OUT-RESTRICTED -p tcp -m connmark --mark 0x200000/0x700000 -j ACCEPT
+-A WARDEN-OUT-RESTRICTED -p tcp -m mark --mark 0x200000/0x700000 -j CONNMARK --save-mark --nfmask 0x700000 --ctmask 0x700000
+-A WARDEN-OUT-RESTRICTED -p tcp -m mark --mark 0x200000/0x700000 -j ACCEPT
+-A WARDEN-OUT-RESTRICTED -p tcp -m mark --mark 0x300000/0x700000 -j CONNMARK --save-mark --nfmask 0x700000 --ctmask 0x700000
+-A WARDEN-OUT-RESTRICTED -p tcp -m connmark --mark 0x300000/0x700000 -j REJECT --reject-with tcp-reset
+-A WARDEN-OUT-RESTRICTED -p tcp -m connmark --mark 0x100000/0x700000 -j NFQUEUE --queue-num 5744
 -A WARDEN-OUT-RESTRICTED -m mark --mark 0x5744 -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -d 172.17.0.1/32 -g WARDEN-HOST
--A WARDEN-OUT-RESTRICTED -d 127.0.0.1/32 -p tcp -m tcp --dport 15744 -j ACCEPT
+-A WARDEN-OUT-RESTRICTED -p tcp -m set --match-set warden4 dst -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -m conntrack --ctstate NEW -j CONNMARK --set-xmark 0x100000/0x700000
+-A WARDEN-OUT-RESTRICTED -p tcp -m set --match-set warden4 dst -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -m conntrack --ctstate NEW -j NFQUEUE --queue-num 5744
 -A WARDEN-OUT-RESTRICTED -p icmp -m set --match-set warden4 dst -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -m limit --limit 50/sec --limit-burst 100 -j NFLOG --nflog-prefix warden --nflog-group 44
 -A WARDEN-OUT-RESTRICTED -p tcp -j REJECT --reject-with tcp-reset
@@ -59,15 +68,10 @@ COMMIT
 *nat
 :WARDEN-DNS - [0:0]
 :WARDEN-DNS-REDIRECT - [0:0]
-:WARDEN-NAT-RESTRICTED - [0:0]
--A WARDEN-DNS -g WARDEN-NAT-RESTRICTED
+-A WARDEN-DNS -g WARDEN-DNS-REDIRECT
 -A WARDEN-DNS-REDIRECT -m mark --mark 0x5744 -j RETURN
 -A WARDEN-DNS-REDIRECT -p udp -m udp --dport 53 -j REDIRECT --to-ports 53
 -A WARDEN-DNS-REDIRECT -p tcp -m tcp --dport 53 -j REDIRECT --to-ports 53
--A WARDEN-NAT-RESTRICTED -m mark --mark 0x5744 -j RETURN
--A WARDEN-NAT-RESTRICTED -p udp -m udp --dport 53 -j REDIRECT --to-ports 53
--A WARDEN-NAT-RESTRICTED -p tcp -m tcp --dport 53 -j REDIRECT --to-ports 53
--A WARDEN-NAT-RESTRICTED -p tcp -m set --match-set warden4 dst -j REDIRECT --to-ports 15744
 COMMIT
 `
 
@@ -94,6 +98,8 @@ const wantV6Full = `*filter
 -A WARDEN-OUT-NONE -o lo -j ACCEPT
 -A WARDEN-OUT-NONE -d ::1/128 -p udp -m udp --dport 53 -j ACCEPT
 -A WARDEN-OUT-NONE -d ::1/128 -p tcp -m tcp --dport 53 -j ACCEPT
+-A WARDEN-OUT-NONE -p tcp -m connmark --mark 0x100000/0x700000 -j REJECT --reject-with tcp-reset
+-A WARDEN-OUT-NONE -p tcp -m connmark --mark 0x300000/0x700000 -j REJECT --reject-with tcp-reset
 -A WARDEN-OUT-NONE -m mark --mark 0x5744 -j ACCEPT
 -A WARDEN-OUT-NONE -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
 -A WARDEN-OUT-NONE -d fd00::1/128 -g WARDEN-HOST
@@ -109,6 +115,12 @@ const wantV6Full = `*filter
 -A WARDEN-OUT-RESTRICTED -o lo -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -d ::1/128 -p udp -m udp --dport 53 -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -d ::1/128 -p tcp -m tcp --dport 53 -j ACCEPT
+-A WARDEN-OUT-RESTRICTED -p tcp -m connmark --mark 0x200000/0x700000 -j ACCEPT
+-A WARDEN-OUT-RESTRICTED -p tcp -m mark --mark 0x200000/0x700000 -j CONNMARK --save-mark --nfmask 0x700000 --ctmask 0x700000
+-A WARDEN-OUT-RESTRICTED -p tcp -m mark --mark 0x200000/0x700000 -j ACCEPT
+-A WARDEN-OUT-RESTRICTED -p tcp -m mark --mark 0x300000/0x700000 -j CONNMARK --save-mark --nfmask 0x700000 --ctmask 0x700000
+-A WARDEN-OUT-RESTRICTED -p tcp -m connmark --mark 0x300000/0x700000 -j REJECT --reject-with tcp-reset
+-A WARDEN-OUT-RESTRICTED -p tcp -m connmark --mark 0x100000/0x700000 -j NFQUEUE --queue-num 5744
 -A WARDEN-OUT-RESTRICTED -m mark --mark 0x5744 -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -d fd00::1/128 -g WARDEN-HOST
@@ -118,7 +130,8 @@ const wantV6Full = `*filter
 -A WARDEN-OUT-RESTRICTED -d ff02::/16 -p ipv6-icmp -m icmp6 --icmpv6-type 133 -m hl --hl-eq 255 -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -d ff02::/16 -p ipv6-icmp -m icmp6 --icmpv6-type 135 -m hl --hl-eq 255 -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -d ff02::/16 -p ipv6-icmp -m icmp6 --icmpv6-type 136 -m hl --hl-eq 255 -j ACCEPT
--A WARDEN-OUT-RESTRICTED -d ::1/128 -p tcp -m tcp --dport 15744 -j ACCEPT
+-A WARDEN-OUT-RESTRICTED -p tcp -m set --match-set warden6 dst -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -m conntrack --ctstate NEW -j CONNMARK --set-xmark 0x100000/0x700000
+-A WARDEN-OUT-RESTRICTED -p tcp -m set --match-set warden6 dst -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -m conntrack --ctstate NEW -j NFQUEUE --queue-num 5744
 -A WARDEN-OUT-RESTRICTED -p ipv6-icmp -m set --match-set warden6 dst -j ACCEPT
 -A WARDEN-OUT-RESTRICTED -m limit --limit 50/sec --limit-burst 100 -j NFLOG --nflog-prefix warden --nflog-group 44
 -A WARDEN-OUT-RESTRICTED -p tcp -j REJECT --reject-with tcp-reset
@@ -127,15 +140,10 @@ COMMIT
 *nat
 :WARDEN-DNS - [0:0]
 :WARDEN-DNS-REDIRECT - [0:0]
-:WARDEN-NAT-RESTRICTED - [0:0]
 -A WARDEN-DNS -j RETURN
 -A WARDEN-DNS-REDIRECT -m mark --mark 0x5744 -j RETURN
 -A WARDEN-DNS-REDIRECT -p udp -m udp --dport 53 -j REDIRECT --to-ports 53
 -A WARDEN-DNS-REDIRECT -p tcp -m tcp --dport 53 -j REDIRECT --to-ports 53
--A WARDEN-NAT-RESTRICTED -m mark --mark 0x5744 -j RETURN
--A WARDEN-NAT-RESTRICTED -p udp -m udp --dport 53 -j REDIRECT --to-ports 53
--A WARDEN-NAT-RESTRICTED -p tcp -m tcp --dport 53 -j REDIRECT --to-ports 53
--A WARDEN-NAT-RESTRICTED -p tcp -m set --match-set warden6 dst -j REDIRECT --to-ports 15744
 COMMIT
 `
 
@@ -159,7 +167,7 @@ func TestRulesDispatch(t *testing.T) {
 		out, dns string
 	}{
 		{shared.ModeFull, "-A WARDEN-OUT -g WARDEN-OUT-FULL", "-A WARDEN-DNS -j RETURN"},
-		{shared.ModeRestricted, "-A WARDEN-OUT -g WARDEN-OUT-RESTRICTED", "-A WARDEN-DNS -g WARDEN-NAT-RESTRICTED"},
+		{shared.ModeRestricted, "-A WARDEN-OUT -g WARDEN-OUT-RESTRICTED", "-A WARDEN-DNS -g WARDEN-DNS-REDIRECT"},
 		{shared.ModeNone, "-A WARDEN-OUT -g WARDEN-OUT-NONE", "-A WARDEN-DNS -g WARDEN-DNS-REDIRECT"},
 	}
 	for _, tt := range tests {
@@ -210,10 +218,10 @@ func TestSwitchRules(t *testing.T) {
 		from, to shared.Mode
 		want     string
 	}{
-		{shared.ModeNone, shared.ModeRestricted, "*filter\n-I WARDEN-OUT 1 -g WARDEN-OUT-RESTRICTED\nCOMMIT\n*nat\n-I WARDEN-DNS 1 -g WARDEN-NAT-RESTRICTED\nCOMMIT\n"},
-		{shared.ModeRestricted, shared.ModeNone, "*filter\n-I WARDEN-OUT 1 -g WARDEN-OUT-NONE\nCOMMIT\n*nat\n-I WARDEN-DNS 1 -g WARDEN-DNS-REDIRECT\nCOMMIT\n"},
+		{shared.ModeNone, shared.ModeRestricted, "*filter\n-I WARDEN-OUT 1 -g WARDEN-OUT-RESTRICTED\nCOMMIT\n"},
+		{shared.ModeRestricted, shared.ModeNone, "*filter\n-I WARDEN-OUT 1 -g WARDEN-OUT-NONE\nCOMMIT\n"},
 		{shared.ModeNone, shared.ModeFull, "*filter\n-I WARDEN-OUT 1 -g WARDEN-OUT-FULL\nCOMMIT\n*nat\n-I WARDEN-DNS 1 -j RETURN\nCOMMIT\n"},
-		{shared.ModeFull, shared.ModeRestricted, "*filter\n-I WARDEN-OUT 1 -g WARDEN-OUT-RESTRICTED\nCOMMIT\n*nat\n-I WARDEN-DNS 1 -g WARDEN-NAT-RESTRICTED\nCOMMIT\n"},
+		{shared.ModeFull, shared.ModeRestricted, "*filter\n-I WARDEN-OUT 1 -g WARDEN-OUT-RESTRICTED\nCOMMIT\n*nat\n-I WARDEN-DNS 1 -g WARDEN-DNS-REDIRECT\nCOMMIT\n"},
 		{shared.ModeFull, shared.ModeFull, ""},
 	}
 	for _, tt := range tests {

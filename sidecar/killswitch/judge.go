@@ -8,25 +8,17 @@ import (
 )
 
 // Host is what every mode lets the agent keep: loopback (the DNS filter
-// among it) and the host's addresses, both ways. Flows of connections
-// through the name check are left to the check, which cuts them by the name
-// they are bound to: the agent's side (redirected to the check's port on
-// loopback) and the check's own side (carrying the sidecar's mark).
+// among it) and the host's addresses, both ways.
 type Host struct {
 	Gateways []netip.Addr
-	// CheckPort is the name check's port; 0 leaves its flows to the judge.
-	CheckPort uint16
 	// Mark is the sidecar's socket mark; 0 leaves its flows to the judge.
 	Mark uint32
 }
 
 // keeps reports whether the flow stays in every mode: on loopback, or to
-// or from the host, or the name check's to cut.
+// or from the host.
 func (h Host) keeps(f conntrack.Flow) bool {
 	if h.Mark != 0 && f.Mark == h.Mark {
-		return true
-	}
-	if reply := f.TupleReply; h.CheckPort != 0 && reply.Proto.SourcePort == h.CheckPort && reply.IP.SourceAddress.Unmap().IsLoopback() {
 		return true
 	}
 	orig := f.TupleOrig

@@ -86,7 +86,6 @@ func parseFlags(args []string) (options, error) {
 	}
 	o.cfg.Firewall.Mark = uint32(*mark)
 	o.cfg.DNS.Mark = uint32(*mark)
-	o.cfg.Egress.Mark = uint32(*mark)
 	o.cfg.Firewall.NFLogGroup = uint16(*group)
 
 	o.cfg.Initial = shared.Policy{Mode: shared.Mode(*mode), Domains: domains}

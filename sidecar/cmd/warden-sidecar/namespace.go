@@ -24,7 +24,6 @@ func newNamespace(cfg engine.Config) namespace {
 			own = append(own, int(ap.Port()))
 		}
 	}
-	own = append(own, int(cfg.Egress.Port))
 	var hide []netip.Addr
 	if cfg.Firewall.DockerResolver.IsValid() {
 		hide = append(hide, cfg.Firewall.DockerResolver)
