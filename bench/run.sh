@@ -321,7 +321,11 @@ main() {
 	FIGURES=$FIGURES BENCH_QUIET_WAIT=$QUIET_WAIT bench/egress.sh ||
 		warn "the name-check benchmark failed; its figures are missing (see bench/out/egress-run/)"
 
-	say "host: edit-to-enforce latency at 1, 10 and 50 projects, memory, project start (test/e2e benchmarks)"
+	say "audit: bench/audit.sh (the DNS path with and without the audit log's first contacts)"
+	FIGURES=$FIGURES BENCH_QUIET_WAIT=$QUIET_WAIT bench/audit.sh ||
+		warn "the audit benchmark failed; its figures are missing (see bench/out/audit-run/)"
+
+	say "host: edit-to-enforce latency at 1, 10 and 50 projects, memory, project start, metrics scrape at 50 projects (test/e2e benchmarks)"
 	rm -f "$OUT/host.json"
 	if WARDEN_BENCH_OUT=$OUT/host.json "$GO" test -run '^$' -bench 'BenchmarkDocker' -benchtime 1x -timeout 20m ./test/e2e/ >"$OUT/host-bench.txt" 2>&1; then
 		jq -r '.[] | "\(.name) \(.value) \(.unit)" + (if .peer then " \(.peer) \(.peer_value)" else "" end)' "$OUT/host.json" >>"$FIGURES"

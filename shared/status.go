@@ -13,7 +13,9 @@ type Status struct {
 	Sets          []SetStatus    `json:"sets"`
 	DNS           DNSCounters    `json:"dns"`
 	Egress        EgressCounters `json:"egress"`
-	LastApply     *ApplyResult   `json:"lastApply,omitempty"`
+	// Events counts the events the sidecar recorded, by kind.
+	Events    EventCounters `json:"events"`
+	LastApply *ApplyResult  `json:"lastApply,omitempty"`
 	// Problems lists conditions that make the sidecar fail closed, such as a
 	// full address set; empty when all is well.
 	Problems []string `json:"problems,omitempty"`
@@ -35,6 +37,10 @@ type DNSCounters struct {
 	Forwarded      uint64 `json:"forwarded"`
 	Local          uint64 `json:"local"`
 	UpstreamErrors uint64 `json:"upstreamErrors"`
+	// FirstContactsDeferred counts first answers for allowed names not
+	// reported at once because too many came in one second; each such
+	// name is reported at its next answer.
+	FirstContactsDeferred uint64 `json:"firstContactsDeferred,omitempty"`
 }
 
 // ApplyResult reports one policy apply.
@@ -54,4 +60,17 @@ type EgressCounters struct {
 	Checked uint64 `json:"checked"` // connections judged
 	Refused uint64 `json:"refused"` // cut for their name, or for carrying none
 	Open    uint64 `json:"open"`    // open through the check now
+}
+
+// EventCounters count a sidecar's recorded events by kind since it started.
+type EventCounters struct {
+	Recorded          uint64 `json:"recorded"`
+	DNSRefused        uint64 `json:"dnsRefused"`
+	ConnRejected      uint64 `json:"connRejected"`     // to an address no allowed name gave
+	HostPortRejected  uint64 `json:"hostPortRejected"` // to a host port the project does not open
+	NameRefused       uint64 `json:"nameRefused"`
+	DNSFirstContacts  uint64 `json:"dnsFirstContacts"`  // allowed names answered for the first time
+	ConnFirstContacts uint64 `json:"connFirstContacts"` // names the name check let through for the first time
+	// SubscriberMisses counts events a slow follower missed.
+	SubscriberMisses uint64 `json:"subscriberMisses"`
 }

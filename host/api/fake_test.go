@@ -28,6 +28,8 @@ type fakeService struct {
 	events  []shared.Event
 	// live, when set, feeds Follow after the backlog.
 	live chan shared.Event
+	// audit is the last audit query.
+	audit daemon.AuditQuery
 }
 
 func newFakeService() *fakeService {

@@ -73,6 +73,14 @@ func (s *server) updateProject(w http.ResponseWriter, r *http.Request) {
 		writeError(w, code, *e)
 		return
 	}
+	if dry, e := dryRunRequested(r); e != nil || dry {
+		if e != nil {
+			writeError(w, http.StatusBadRequest, *e)
+			return
+		}
+		s.dryRunProject(w, r, patch)
+		return
+	}
 	p, push, err := s.svc.Update(r.Context(), r.PathValue("id"), patch)
 	if err != nil {
 		s.fail(w, r, err)

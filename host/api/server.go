@@ -32,6 +32,9 @@ type Service interface {
 	Ports(ctx context.Context, ref string) (daemon.Ports, error)
 	GrantService
 	TerminalService
+	AuditService
+	SuggestService
+	DryRunService
 }
 
 var _ Service = (*daemon.Daemon)(nil)
@@ -42,6 +45,8 @@ type server struct {
 	auth *Auth
 	log  *slog.Logger
 	ui   http.Handler
+	// metrics serves GET /metrics (metricsHandler).
+	metrics http.Handler
 	// port is the TCP listener's, for answers built on the socket, whose
 	// requests carry no port in their Host.
 	port string
@@ -59,7 +64,7 @@ func newServer(svc Service, auth *Auth, log *slog.Logger) *server {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("component", "api")
-	return &server{svc: svc, auth: auth, log: log, ui: ui.New(log), port: portOfOrigin(auth.origin)}
+	return &server{svc: svc, auth: auth, log: log, ui: ui.New(log), metrics: metricsHandler(svc, log), port: portOfOrigin(auth.origin)}
 }
 
 // route is one entry of the route table.
@@ -85,6 +90,9 @@ func (s *server) routeTable() []route {
 		h("POST "+Prefix+"/projects/{id}/restart", s.restartProject),
 		h("GET "+Prefix+"/projects/{id}/status", s.projectStatus),
 		h("GET "+Prefix+"/projects/{id}/events", s.projectEvents),
+		h("GET "+Prefix+"/projects/{id}/audit", s.projectAudit),
+		h("GET "+Prefix+"/projects/{id}/suggestions", s.projectSuggestions),
+		h("GET "+Prefix+"/schema/audit-record.json", s.auditSchema),
 		h("GET "+Prefix+"/projects/{id}/ports", s.projectPorts),
 		h("GET "+Prefix+"/projects/{id}/grants", s.listGrants),
 		h("POST "+Prefix+"/projects/{id}/grants", s.addGrant),
@@ -94,6 +102,7 @@ func (s *server) routeTable() []route {
 		h("POST "+Prefix+"/projects/{id}/sessions", s.startSession),
 		h("GET "+Prefix+"/projects/{id}/sessions/{name}/attach", s.attachSession),
 		h("POST "+Prefix+"/login-codes", s.newLoginCode),
+		{"GET /metrics", s.metrics},
 		// The browser's login and logout, and the web UI, on the same Host
 		// checks; the UI calls the routes above.
 		h("POST "+LoginPath, s.login),

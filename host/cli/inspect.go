@@ -2,11 +2,11 @@ package cli
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/url"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -64,51 +64,6 @@ func (a *app) statusCommand() *cobra.Command {
 	})
 }
 
-func (a *app) eventsCommand() *cobra.Command {
-	var follow bool
-	var limit int
-	cmd := &cobra.Command{
-		Use:   "events PROJECT",
-		Short: "Show what the project's agent was blocked from (refused names, rejected connections)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := a.resolve(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			path := fmt.Sprintf("/projects/%s/events?limit=%d", url.PathEscape(p.ID), limit)
-			if follow {
-				return a.client().stream(cmd.Context(), path+"&follow=1", func(raw json.RawMessage) error {
-					if a.json {
-						_, err := fmt.Fprintf(a.out, "%s\n", raw)
-						return err
-					}
-					var e shared.Event
-					if err := json.Unmarshal(raw, &e); err != nil {
-						return err
-					}
-					fmt.Fprintln(a.out, eventLine(e))
-					return nil
-				})
-			}
-			var evs []shared.Event
-			if err := a.client().do(cmd.Context(), "GET", path, nil, &evs); err != nil {
-				return err
-			}
-			if a.json {
-				return a.printJSON(evs)
-			}
-			for _, e := range evs {
-				fmt.Fprintln(a.out, eventLine(e))
-			}
-			return nil
-		},
-	}
-	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new events")
-	cmd.Flags().IntVar(&limit, "limit", 100, "how many recent events")
-	return a.addJSON(cmd)
-}
-
 func eventLine(e shared.Event) string {
 	t := e.Time.Local().Format("15:04:05")
 	switch e.Kind {
@@ -119,9 +74,20 @@ func eventLine(e shared.Event) string {
 		if e.Port != 0 {
 			target = fmt.Sprintf("%s port %d", e.Address, e.Port)
 		}
+		if e.Reason == shared.ReasonHostPort {
+			return fmt.Sprintf("%s  rejected  %s (%s, host port)", t, target, e.Protocol)
+		}
 		return fmt.Sprintf("%s  rejected  %s (%s)", t, target, e.Protocol)
 	case shared.EventNameRefused:
 		return t + "  " + nameRefusedLine(e)
+	case shared.EventDNSAllowed:
+		line := fmt.Sprintf("%s  reached   %s %s", t, plainOrQuoted(e.Name), e.QType)
+		if len(e.Addresses) > 0 {
+			line += " -> " + strings.Join(e.Addresses, ", ")
+		}
+		return line + " (" + e.Protocol + ")"
+	case shared.EventConnAllowed:
+		return fmt.Sprintf("%s  connected %s (%s)", t, plainOrQuoted(e.Name), net.JoinHostPort(e.Address, strconv.Itoa(e.Port)))
 	default:
 		return fmt.Sprintf("%s  %s  %s %s", t, e.Kind, e.Name, e.Address)
 	}

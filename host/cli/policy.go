@@ -18,7 +18,7 @@ func (a *app) domainsCommand() *cobra.Command {
 		if use == "set" {
 			minArgs = 1
 		}
-		var allowShared bool
+		var allowShared, dry bool
 		c := a.addJSON(&cobra.Command{
 			Use:   use + " PROJECT DOMAIN...",
 			Short: short,
@@ -26,9 +26,13 @@ func (a *app) domainsCommand() *cobra.Command {
 			RunE: func(cmd *cobra.Command, args []string) error {
 				p := patch(args[1:])
 				p.AllowSharedSuffixes = allowShared
+				if dry {
+					return a.dryRun(cmd.Context(), args[0], p)
+				}
 				return a.patch(cmd.Context(), args[0], p)
 			},
 		})
+		c.Flags().BoolVar(&dry, dryRunFlag, false, dryRunUsage)
 		if use != "rm" {
 			c.Flags().BoolVar(&allowShared, allowSharedFlag, false, allowSharedUsage)
 		}
@@ -43,6 +47,7 @@ func (a *app) domainsCommand() *cobra.Command {
 		edit("add", "Add entries (each covers the name and every name under it; '!name' denies a name and every name under it)",
 			func(d []string) project.Patch { return project.Patch{AddDomains: d} }),
 		rm,
+		a.suggestCommand(),
 		edit("set", "Replace the whole allowlist", func(d []string) project.Patch {
 			if d == nil {
 				d = []string{}
@@ -120,7 +125,8 @@ func parsePorts(args []string) ([]int, error) {
 }
 
 func (a *app) modeCommand() *cobra.Command {
-	return a.addJSON(&cobra.Command{
+	var dry bool
+	cmd := a.addJSON(&cobra.Command{
 		Use:       "mode PROJECT full|restricted|none",
 		Short:     "Switch the network mode (applied live, no restart)",
 		Args:      cobra.ExactArgs(2),
@@ -130,7 +136,12 @@ func (a *app) modeCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if dry {
+				return a.dryRun(cmd.Context(), args[0], project.Patch{Mode: &m})
+			}
 			return a.patch(cmd.Context(), args[0], project.Patch{Mode: &m})
 		},
 	})
+	cmd.Flags().BoolVar(&dry, dryRunFlag, false, dryRunUsage)
+	return cmd
 }

@@ -52,6 +52,7 @@ func (a *app) serveCommand() *cobra.Command {
 	f.DurationVar(&cfg.ReadyTimeout, "ready-timeout", cfg.ReadyTimeout, "how long a start waits for the sidecar to be ready")
 	f.StringVar(&cfg.Proxy.Route, "preview-route", cfg.Proxy.Route, "how previews reach dev servers: direct (the container's address, the sidecar's relay for servers on 127.0.0.1) or relay (always the relay)")
 	f.StringVar(&cfg.PluginsDir, "plugins", "", "folder of agent-type plugins, executables named warden-agent-* (default: the data folder's plugins)")
+	f.IntVar(&cfg.AuditRecords, "audit-records", cfg.AuditRecords, "records each project's audit log keeps (refusals and first contacts); the oldest are dropped first, and counted")
 	f.BoolVar(&printConfig, "print-config", false, "print the effective configuration and exit")
 	f.StringVar(&level, "log-level", "info", "debug, info, warn or error")
 	return cmd

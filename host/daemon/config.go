@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/warden-sh/warden/host/proxy"
+	"github.com/warden-sh/warden/host/store"
 )
 
 // Config is the daemon's configuration. Flags of `warden serve` map onto it;
@@ -49,6 +50,10 @@ type Config struct {
 	// (executables named warden-agent-*, host/plugins). Default
 	// DataDir/plugins; a folder that does not exist holds none.
 	PluginsDir string `json:"pluginsDir,omitempty"`
+	// AuditRecords bounds each project's audit log (refusals and first
+	// contacts); the oldest records are dropped first, and counted.
+	// Default (and 0) store.EventHistory (10000).
+	AuditRecords int `json:"auditRecords"`
 	// Proxy configures the preview proxy on the same listener. Default
 	// proxy.DefaultConfig().
 	Proxy proxy.Config `json:"proxy"`
@@ -65,6 +70,7 @@ func DefaultConfig() Config {
 		ReadyTimeout:      30 * time.Second,
 		ReconcileInterval: 1500 * time.Millisecond,
 		PushTimeout:       5 * time.Second,
+		AuditRecords:      store.EventHistory,
 		Proxy:             proxy.DefaultConfig(),
 	}
 }
@@ -112,6 +118,9 @@ func (c Config) withDefaults() Config {
 	if c.ReadyTimeout <= 0 {
 		c.ReadyTimeout = d.ReadyTimeout
 	}
+	if c.AuditRecords <= 0 {
+		c.AuditRecords = d.AuditRecords
+	}
 	return c
 }
 
@@ -128,6 +137,9 @@ func (c Config) Validate() error {
 	}
 	if c.PluginsDir != "" && !filepath.IsAbs(c.PluginsDir) {
 		return fmt.Errorf("plugins folder %q is not an absolute path; expect e.g. %s", c.PluginsDir, filepath.Join(DefaultDataDir(), "plugins"))
+	}
+	if c.AuditRecords < 0 {
+		return fmt.Errorf("audit log bound %d is not a number of records; expect a positive number such as %d (0: that default)", c.AuditRecords, store.EventHistory)
 	}
 	if c.SidecarImage == "" {
 		return fmt.Errorf("sidecar image is empty; expect an image name such as warden-sidecar:latest")

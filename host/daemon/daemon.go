@@ -42,10 +42,12 @@ type Daemon struct {
 	pushes    keyedLocks // one policy push at a time per project
 	names     sync.Mutex // makes "is this name free" and the write one step
 	kicks     kicker
-	terminals terminals // sessions in the agent containers (sessions.go)
+	terminals terminals                                  // sessions in the agent containers (sessions.go)
+	onApply   func(projectID string, took time.Duration) // ObserveApply
 
 	mu        sync.Mutex
 	followers map[string]*background // sidecar event followers, by project
+	feeds     map[string]*feed       // their ways into the store (catchUp)
 	watchers  map[string]*background // .warden.json watchers, by project
 	wardens   map[string]wardenPorts
 	starts    map[string]startHealth
@@ -90,6 +92,7 @@ func New(cfg Config, st ProjectStore, rt ContainerRuntime, sc SidecarControl, lo
 		hub:       newHub(),
 		kicks:     kicker{pending: make(map[string]trigger), running: make(map[string]bool)},
 		followers: make(map[string]*background),
+		feeds:     make(map[string]*feed),
 		watchers:  make(map[string]*background),
 		wardens:   make(map[string]wardenPorts),
 		starts:    make(map[string]startHealth),

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"encoding/json"
 	"slices"
 	"time"
 
@@ -12,10 +13,10 @@ import (
 // so it is enough to remember the newest time and the events at that time.
 type dedup struct {
 	last time.Time
-	at   map[shared.Event]bool
+	at   map[string]bool
 }
 
-func newDedup() *dedup { return &dedup{at: make(map[shared.Event]bool)} }
+func newDedup() *dedup { return &dedup{at: make(map[string]bool)} }
 
 // fresh reports whether e is new, and remembers it.
 func (d *dedup) fresh(e shared.Event) bool {
@@ -35,11 +36,13 @@ func (d *dedup) fresh(e shared.Event) bool {
 	return true
 }
 
-// eventKey is e with its time in a comparable form (time.Time values that
-// are Equal may still differ in location).
-func eventKey(e shared.Event) shared.Event {
+// eventKey is e in a comparable form: its time in one location (time.Time
+// values that are Equal may still differ in it), and its address list
+// joined, since a slice cannot be compared.
+func eventKey(e shared.Event) string {
 	e.Time = e.Time.UTC().Round(0)
-	return e
+	b, _ := json.Marshal(e) // an Event always encodes
+	return string(b)
 }
 
 // mergeEvents joins the stored history with the sidecar's recent events,
@@ -47,7 +50,7 @@ func eventKey(e shared.Event) shared.Event {
 // limit <= 0).
 func mergeEvents(stored, live []shared.Event, limit int) []shared.Event {
 	all := make([]shared.Event, 0, len(stored)+len(live))
-	seen := make(map[shared.Event]bool, len(stored)+len(live))
+	seen := make(map[string]bool, len(stored)+len(live))
 	for _, e := range append(slices.Clip(stored), live...) {
 		k := eventKey(e)
 		if !seen[k] {

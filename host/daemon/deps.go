@@ -5,6 +5,7 @@ import (
 
 	"github.com/warden-sh/warden/host/project"
 	"github.com/warden-sh/warden/host/runtime"
+	"github.com/warden-sh/warden/host/store"
 	"github.com/warden-sh/warden/shared"
 )
 
@@ -21,6 +22,9 @@ type ProjectStore interface {
 	AppendEvents(id string, evs []shared.Event) error
 	// Events returns up to limit of the newest events, oldest first.
 	Events(id string, limit int) ([]shared.Event, error)
+	// Audit returns the stored events a query selects, with their
+	// sequence numbers, oldest first.
+	Audit(id string, q store.Query) (store.Page, error)
 }
 
 // ContainerRuntime is what the daemon uses of host/runtime.

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/warden-sh/warden/host/wait"
@@ -45,36 +46,34 @@ func (d *Daemon) stopFollower(id string) {
 // followSidecar follows one sidecar until ctx ends, reconnecting when it
 // goes away (it may be restarting).
 func (d *Daemon) followSidecar(ctx context.Context, id string) {
-	seen := newDedup()
+	f := &feed{seen: newDedup(), queue: make(chan shared.Event, followerQueue),
+		flushReq: make(chan chan struct{}), gone: make(chan struct{})}
 	if last, err := d.store.Events(id, 1); err == nil && len(last) == 1 {
-		seen.fresh(last[0])
+		f.seen.fresh(last[0])
 	}
-	queue := make(chan shared.Event, followerQueue)
-	flushed := make(chan struct{})
 	go func() {
-		defer close(flushed)
-		d.persistEvents(id, queue)
+		defer close(f.gone)
+		d.persistEvents(id, f.queue, f.flushReq)
 	}()
+	d.mu.Lock()
+	d.feeds[id] = f
+	d.mu.Unlock()
 	defer func() {
-		close(queue)
-		<-flushed
+		d.mu.Lock()
+		if d.feeds[id] == f {
+			delete(d.feeds, id)
+		}
+		d.mu.Unlock()
+		f.close()
+		<-f.gone
 	}()
 
-	dropped := 0
 	delay := 500 * time.Millisecond
 	for ctx.Err() == nil {
 		began := time.Now()
 		err := d.sc.Follow(ctx, d.rt.SocketPath(id), func(e shared.Event) {
-			if !seen.fresh(e) {
-				return
-			}
-			select {
-			case queue <- e:
-			default:
-				dropped++
-				if dropped == 1 || dropped%1000 == 0 {
-					d.log.Warn("event history falling behind; events dropped", "project", id, "dropped", dropped)
-				}
+			if n := f.offer(e); n == 1 || n > 0 && n%1000 == 0 {
+				d.log.Warn("event history falling behind; events dropped", "project", id, "dropped", n)
 			}
 		})
 		if ctx.Err() != nil {
@@ -96,8 +95,9 @@ func (d *Daemon) followSidecar(ctx context.Context, id string) {
 }
 
 // persistEvents stores the queued events in batches until the queue is
-// closed, then stores what is left.
-func (d *Daemon) persistEvents(id string, queue <-chan shared.Event) {
+// closed, then stores what is left. A flush request stores what is queued
+// at once and is answered by closing its channel.
+func (d *Daemon) persistEvents(id string, queue <-chan shared.Event, flushReq <-chan chan struct{}) {
 	t := time.NewTicker(flushEvery)
 	defer t.Stop()
 	var batch []shared.Event
@@ -122,21 +122,31 @@ func (d *Daemon) persistEvents(id string, queue <-chan shared.Event) {
 			if len(batch) >= flushBatch {
 				flush()
 			}
+		case done := <-flushReq:
+			for n := len(queue); n > 0; n-- {
+				e, ok := <-queue
+				if !ok {
+					break
+				}
+				batch = append(batch, e)
+			}
+			flush()
+			close(done)
 		case <-t.C:
 			flush()
 		}
 	}
 }
 
-// Events returns up to limit of the project's most recent events, oldest
-// first: the stored history, completed with what the sidecar holds that
+// Events returns up to limit of the project's most recent refusals (the
+// audit log less its first contacts), oldest first: the stored history, completed with what the sidecar holds that
 // has not been stored yet. limit <= 0 means all that is kept.
 func (d *Daemon) Events(ctx context.Context, ref string, limit int) ([]shared.Event, error) {
 	p, err := d.resolve(ref)
 	if err != nil {
 		return nil, err
 	}
-	stored, err := d.store.Events(p.ID, limit)
+	stored, err := d.blockedEvents(p.ID, limit)
 	if err != nil {
 		if isStoreNotFound(err) {
 			return nil, notFound(ref)
@@ -152,7 +162,7 @@ func (d *Daemon) Events(ctx context.Context, ref string, limit int) ([]shared.Ev
 	if err != nil {
 		return stored, nil // the history is the answer when the sidecar is away
 	}
-	return mergeEvents(stored, live, limit), nil
+	return mergeEvents(stored, slices.DeleteFunc(live, shared.Event.Allowed), limit), nil
 }
 
 func (d *Daemon) following(id string) bool {
@@ -162,8 +172,8 @@ func (d *Daemon) following(id string) bool {
 	return ok
 }
 
-// Follow calls fn with up to limit recent events and then with each new
-// event as it is stored, until ctx ends or the project is deleted.
+// Follow calls fn with up to limit recent refusals and then with each new
+// one as it is stored, until ctx ends or the project is deleted.
 func (d *Daemon) Follow(ctx context.Context, ref string, limit int, fn func(shared.Event)) error {
 	p, err := d.resolve(ref)
 	if err != nil {
@@ -171,7 +181,7 @@ func (d *Daemon) Follow(ctx context.Context, ref string, limit int, fn func(shar
 	}
 	live, leave := d.hub.subscribe(p.ID)
 	defer leave()
-	backlog, err := d.store.Events(p.ID, limit)
+	backlog, err := d.blockedEvents(p.ID, limit)
 	if err != nil {
 		if isStoreNotFound(err) {
 			return notFound(ref)
@@ -192,7 +202,7 @@ func (d *Daemon) Follow(ctx context.Context, ref string, limit int, fn func(shar
 				return nil
 			}
 			for _, e := range batch {
-				if seen.fresh(e) {
+				if blocked(e) && seen.fresh(e) {
 					fn(e)
 				}
 			}

@@ -121,6 +121,26 @@ func (s *fakeStore) Events(id string, limit int) ([]shared.Event, error) {
 	return slices.Clone(evs), nil
 }
 
+func (s *fakeStore) Audit(id string, q store.Query) (store.Page, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.projects[id]; !ok {
+		return store.Page{}, fmt.Errorf("%w: %q", store.ErrNotFound, id)
+	}
+	p := store.Page{Records: []store.Record{}, Last: uint64(len(s.events[id]))}
+	for i, e := range s.events[id] {
+		seq := uint64(i + 1)
+		if seq <= q.After || (q.Tail > 0 && len(s.events[id])-i > q.Tail) || e.Time.Before(q.Since) || (q.Keep != nil && !q.Keep(e)) {
+			continue
+		}
+		if q.Limit > 0 && len(p.Records) == q.Limit {
+			break
+		}
+		p.Records = append(p.Records, store.Record{Seq: seq, Event: e})
+	}
+	return p, nil
+}
+
 func (s *fakeStore) project(id string) (project.Project, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

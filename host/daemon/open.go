@@ -31,6 +31,9 @@ func Open(cfg Config, log *slog.Logger) (*Daemon, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening store %s: %w", cfg.StorePath(), err)
 	}
+	if cfg.AuditRecords > 0 {
+		st.SetEventHistory(cfg.AuditRecords)
+	}
 	agents := agent.NewRegistry()
 	rt, err := runtime.New(runtime.Config{
 		SidecarImage: cfg.SidecarImage,

@@ -55,8 +55,12 @@ func (d *Daemon) pushLocked(ctx context.Context, id string, quiet, cut bool) (Pu
 	pctx, cancel := context.WithTimeout(ctx, d.cfg.PushTimeout)
 	sent := policy
 	sent.Cut = cut
+	began := time.Now()
 	res, err := d.sc.PutPolicy(pctx, d.rt.SocketPath(id), sent)
 	cancel()
+	if err == nil && d.onApply != nil {
+		d.onApply(id, time.Since(began))
+	}
 	if err != nil {
 		reason := pushReason(err, d.cfg.PushTimeout.String())
 		if quiet {

@@ -3,7 +3,8 @@
 //
 //	projects/<id>          → project.Project as JSON
 //	events/<id>/<seq:u64>  → shared.Event as JSON, oldest first; only the
-//	                         last EventHistory are kept
+//	                         last EventHistory (SetEventHistory) are kept
+//	events-dropped/<id>    → u64: how many were dropped for that bound
 //
 // Every call is one transaction, and every acknowledged write has been
 // fsynced: a daemon killed with SIGKILL at any moment loses nothing it was

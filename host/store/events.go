@@ -13,12 +13,15 @@ import (
 )
 
 // AppendEvents adds events to a project's history, dropping the oldest
-// beyond EventHistory. ErrNotFound if the project does not exist.
+// beyond the bound (SetEventHistory) and counting them (Page.Dropped).
+// ErrNotFound if the project does not exist.
 func (s *Store) AppendEvents(id string, evs []shared.Event) error {
 	if len(evs) == 0 {
 		return nil
 	}
+	var skipped uint64
 	if len(evs) > s.maxEvents {
+		skipped = uint64(len(evs) - s.maxEvents)
 		evs = evs[len(evs)-s.maxEvents:] // the older ones would be dropped at once
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -27,6 +30,9 @@ func (s *Store) AppendEvents(id string, evs []shared.Event) error {
 		}
 		b, err := tx.Bucket(eventsBucket).CreateBucketIfNotExists([]byte(id))
 		if err != nil {
+			return err
+		}
+		if err := b.SetSequence(b.Sequence() + skipped); err != nil {
 			return err
 		}
 		for _, ev := range evs {
@@ -42,7 +48,11 @@ func (s *Store) AppendEvents(id string, evs []shared.Event) error {
 				return err
 			}
 		}
-		return trim(b, s.maxEvents)
+		trimmed, err := trim(b, s.maxEvents)
+		if err != nil {
+			return err
+		}
+		return addDropped(tx, id, skipped+uint64(trimmed))
 	})
 	return wrap("storing events of project "+id, err)
 }
@@ -77,12 +87,13 @@ func (s *Store) Events(id string, limit int) ([]shared.Event, error) {
 	return out, nil
 }
 
-// trim deletes the events older than the last keep. Keys are sequence
-// numbers, so everything at or below Sequence()-keep goes.
-func trim(b *bolt.Bucket, keep int) error {
+// trim deletes the events older than the last keep, and says how many it
+// deleted. Keys are sequence numbers, so everything at or below
+// Sequence()-keep goes.
+func trim(b *bolt.Bucket, keep int) (int, error) {
 	seq := b.Sequence()
 	if seq <= uint64(keep) {
-		return nil
+		return 0, nil
 	}
 	cutoff := seqKey(seq - uint64(keep))
 	var old [][]byte
@@ -92,10 +103,10 @@ func trim(b *bolt.Bucket, keep int) error {
 	}
 	for _, k := range old {
 		if err := b.Delete(k); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return len(old), nil
 }
 
 func seqKey(seq uint64) []byte {

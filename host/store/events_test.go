@@ -38,9 +38,10 @@ func TestEvents(t *testing.T) {
 	}
 }
 
-// TestEventsBounded keeps the last EventHistory events, oldest first.
+// TestEventsBounded keeps the last events up to the bound, oldest first.
 func TestEventsBounded(t *testing.T) {
 	s := openTemp(t)
+	s.SetEventHistory(1000)
 	id := testProject(1).ID
 	require.NoError(t, s.Create(testProject(1)))
 
@@ -49,17 +50,17 @@ func TestEventsBounded(t *testing.T) {
 	}
 	got, err := s.Events(id, 0)
 	require.NoError(t, err)
-	require.Len(t, got, EventHistory)
+	require.Len(t, got, s.EventHistoryBound())
 	require.Equal(t, events(201, 1200), got)
 
 	// One batch larger than the history keeps its own tail.
-	require.NoError(t, s.AppendEvents(id, events(2001, 2000+EventHistory+50)))
+	require.NoError(t, s.AppendEvents(id, events(2001, 2000+s.EventHistoryBound()+50)))
 	got, err = s.Events(id, 3)
 	require.NoError(t, err)
-	require.Equal(t, events(2000+EventHistory+48, 2000+EventHistory+50), got)
+	require.Equal(t, events(2000+s.EventHistoryBound()+48, 2000+s.EventHistoryBound()+50), got)
 	got, err = s.Events(id, 0)
 	require.NoError(t, err)
-	require.Len(t, got, EventHistory)
+	require.Len(t, got, s.EventHistoryBound())
 	require.Equal(t, event(2051), got[0])
 }
 

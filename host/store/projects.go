@@ -105,6 +105,9 @@ func (s *Store) Delete(id string) error {
 		if err := b.Delete([]byte(id)); err != nil {
 			return err
 		}
+		if err := tx.Bucket(droppedBucket).Delete([]byte(id)); err != nil {
+			return err
+		}
 		err := tx.Bucket(eventsBucket).DeleteBucket([]byte(id))
 		if errors.Is(err, berrors.ErrBucketNotFound) {
 			return nil // no event was ever stored

@@ -17,8 +17,9 @@ var (
 	ErrExists   = errors.New("project already exists")
 )
 
-// EventHistory is how many events are kept per project.
-const EventHistory = 1000
+// EventHistory is how many events are kept per project unless
+// SetEventHistory says otherwise.
+const EventHistory = 10000
 
 // lockTimeout bounds the wait for the file lock another process holds.
 const lockTimeout = time.Second
@@ -26,6 +27,7 @@ const lockTimeout = time.Second
 var (
 	projectsBucket = []byte("projects")
 	eventsBucket   = []byte("events")
+	droppedBucket  = []byte("events-dropped") // <id> → u64 count of events dropped for the bound
 )
 
 // Store is the daemon's state. It is safe for concurrent use.
@@ -59,7 +61,7 @@ func Open(path string) (*Store, error) {
 		}
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{projectsBucket, eventsBucket} {
+		for _, name := range [][]byte{projectsBucket, eventsBucket, droppedBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}

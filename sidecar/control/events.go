@@ -50,7 +50,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 }
 
 // follow streams the backlog and then live events as newline-delimited
-// JSON, flushing after each, until the client goes away or the server
+// JSON, flushing after each batch of waiting events, until the client goes away or the server
 // shuts down.
 func (s *Server) follow(w http.ResponseWriter, r *http.Request, limit int) {
 	backlog, live, cancel := s.events.SubscribeRecent(limit, followBuffer)
@@ -61,25 +61,20 @@ func (s *Server) follow(w http.ResponseWriter, r *http.Request, limit int) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	enc := json.NewEncoder(w)
-	send := func(e shared.Event) error {
+	write := func(e shared.Event) error {
 		if err := rc.SetWriteDeadline(time.Now().Add(followWriteTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
 			return err
 		}
-		if err := enc.Encode(e); err != nil {
-			return err
-		}
-		return rc.Flush()
+		return enc.Encode(e)
 	}
 	for _, e := range backlog {
-		if err := send(e); err != nil {
+		if err := write(e); err != nil {
 			s.log.Debug("follow stream ended", "error", err)
 			return
 		}
 	}
-	if len(backlog) == 0 {
-		if err := rc.Flush(); err != nil {
-			return
-		}
+	if err := rc.Flush(); err != nil {
+		return
 	}
 	for {
 		select {
@@ -89,8 +84,28 @@ func (s *Server) follow(w http.ResponseWriter, r *http.Request, limit int) {
 			if !ok {
 				return
 			}
-			if err := send(e); err != nil {
-				s.log.Debug("follow stream ended", "error", err)
+			// Write what else is waiting too, then flush once: under a
+			// burst the stream costs one write per batch, not per event.
+			err := write(e)
+			for more := true; more && err == nil; {
+				select {
+				case e, ok = <-live:
+					if !ok {
+						more = false
+						break
+					}
+					err = write(e)
+				default:
+					more = false
+				}
+			}
+			if err == nil {
+				err = rc.Flush()
+			}
+			if err != nil || !ok {
+				if err != nil {
+					s.log.Debug("follow stream ended", "error", err)
+				}
 				return
 			}
 		}

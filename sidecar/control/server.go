@@ -83,5 +83,7 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, s.eng.Status())
+	st := s.eng.Status()
+	st.Events = s.events.Counts()
+	writeJSON(w, http.StatusOK, st)
 }

@@ -25,6 +25,10 @@ type Config struct {
 	// HostGateways answer host.docker.internal (A from the IPv4 ones, AAAA
 	// from the IPv6 ones).
 	HostGateways []netip.Addr `json:"hostGateways"`
+	// NoFirstContacts stops the report of each allowed name's first answer
+	// (the audit log's first contacts); benchmarks compare with and
+	// without. Default false: they are reported.
+	NoFirstContacts bool `json:"noFirstContacts"`
 }
 
 // DefaultConfig listens on loopback port 53 of both families and forwards to

@@ -178,6 +178,11 @@ func (e *events) List() []shared.Event {
 	return out
 }
 
+// Blocked is List without the first contacts with allowed names.
+func (e *events) Blocked() []shared.Event {
+	return slices.DeleteFunc(e.List(), func(ev shared.Event) bool { return ev.Kind.Allowed() })
+}
+
 func testConfig(upstreams ...string) Config {
 	return Config{
 		Listen:       []string{"127.0.0.1:0"},

@@ -21,6 +21,10 @@
 //	                             ─► Adder.Add(entry, addresses, min TTL)
 //	                             ─► answer (SERVFAIL if Add failed)
 //
+//	the first successful answer for each allowed name (full or restricted)
+//	─► onRefused(dns-allowed Event with the chain's addresses): the audit
+//	   log's first contact; later answers cost one lock-free map read
+//
 //	forward: UDP client ─► pooled connected UDP sockets (SO_MARK), random IDs
 //	                       multiplexed, one reader goroutine per socket
 //	         TCP client ─► one TCP connection (SO_MARK) per query

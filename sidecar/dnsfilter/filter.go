@@ -33,6 +33,7 @@ type Filter struct {
 	fwd       *forwarder
 	policy    atomic.Pointer[policy]
 	counters  counters
+	contacts  contacts
 
 	// Warnings about failures that repeat on every query are rate limited.
 	addWarn, upstreamWarn rateLimit
@@ -51,7 +52,8 @@ type policy struct {
 // New checks cfg and opens the marked upstream sockets. The filter starts in
 // mode none (only local names answered) until SetPolicy says otherwise.
 // onRefused, if not nil, is called on the query's goroutine for every
-// refused query and must not block.
+// refused query, and for the first successful answer to each allowed name
+// (a dns-allowed event: the audit log's first contact), and must not block.
 func New(cfg Config, adder Adder, onRefused func(shared.Event), log *slog.Logger) (*Filter, error) {
 	if adder == nil {
 		return nil, errors.New("creating DNS filter: no Adder")
@@ -84,7 +86,11 @@ func (f *Filter) SetPolicy(mode shared.Mode, m *shared.Matcher) {
 }
 
 // Counters reports the filter's decisions since New.
-func (f *Filter) Counters() shared.DNSCounters { return f.counters.snapshot() }
+func (f *Filter) Counters() shared.DNSCounters {
+	c := f.counters.snapshot()
+	c.FirstContactsDeferred = f.contacts.deferred.Load()
+	return c
+}
 
 // ServeDNS judges one query; see the package doc for the order of checks.
 func (f *Filter) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
@@ -164,32 +170,35 @@ func (f *Filter) forward(w dns.ResponseWriter, req *dns.Msg, tcp bool, entry sha
 		_ = w.WriteMsg(upstreamFailedReply(req))
 		return
 	}
+	var addrs []netip.Addr
 	if add {
-		if err := f.addAnswer(entry, req.Question[0].Name, raw); err != nil {
+		if addrs, err = f.addAnswer(entry, req.Question[0].Name, raw); err != nil {
 			f.warnAdd(entry, err)
 			_ = w.WriteMsg(addFailedReply(req))
 			return
 		}
 	}
+	f.reportContact(req, tcp, raw, addrs, add)
 	setMsgID(raw, req.Id)
 	f.counters.forwarded.Add(1)
 	_, _ = w.Write(raw)
 }
 
-// addAnswer adds the addresses reached through the CNAME chain from qname.
-func (f *Filter) addAnswer(entry shared.Domain, qname string, raw []byte) error {
+// addAnswer adds the addresses reached through the CNAME chain from qname,
+// and returns them.
+func (f *Filter) addAnswer(entry shared.Domain, qname string, raw []byte) ([]netip.Addr, error) {
 	rrs, err := parseAnswers(raw)
 	if err != nil {
-		return fmt.Errorf("reading upstream answer: %w", err)
+		return nil, fmt.Errorf("reading upstream answer: %w", err)
 	}
 	addrs, ttl := chainAddrs(qname, rrs)
 	if len(addrs) == 0 {
-		return nil
+		return nil, nil
 	}
 	if _, err := f.adder.Add(entry, addrs, ttl); err != nil {
-		return fmt.Errorf("adding addresses of %s: %w", entry, err)
+		return nil, fmt.Errorf("adding addresses of %s: %w", entry, err)
 	}
-	return nil
+	return addrs, nil
 }
 
 func (f *Filter) warnAdd(entry shared.Domain, err error) {

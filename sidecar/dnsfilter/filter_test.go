@@ -205,9 +205,9 @@ func TestServeDNS(t *testing.T) {
 			require.Equal(t, tt.wantAsked, up.Asked())
 			require.Equal(t, tt.wantAdds, nilIfEmpty(s.adder.Calls()))
 			if tt.wantEvent != nil {
-				require.Equal(t, []shared.Event{*tt.wantEvent}, s.events.List())
+				require.Equal(t, []shared.Event{*tt.wantEvent}, s.events.Blocked())
 			} else {
-				require.Empty(t, s.events.List())
+				require.Empty(t, s.events.Blocked())
 			}
 			require.Equal(t, tt.wantOPT, r.IsEdns0() != nil, "OPT in the answer")
 			if tt.wantEDE {

@@ -43,5 +43,6 @@ func (f *Filter) resolve(ctx context.Context, entry shared.Domain, qtype uint16)
 	if rc := rcode(raw); rc != dns.RcodeSuccess && rc != dns.RcodeNameError {
 		return fmt.Errorf("resolving %s %s: upstream answered %s", entry, dns.Type(qtype), dns.RcodeToString[rc])
 	}
-	return f.addAnswer(entry, name, raw)
+	_, err = f.addAnswer(entry, name, raw)
+	return err
 }

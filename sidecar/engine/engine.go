@@ -67,6 +67,7 @@ func New(cfg Config, log *slog.Logger) (*Engine, error) {
 		return nil, fmt.Errorf("preparing firewall: %w", err)
 	}
 	e.fw = fw
+	e.events.SetHostAddrs(cfg.Firewall.HostGateways)
 	cfg.Sets.IPv6 = fw.IPv6()
 	e.sets = addrset.New(cfg.Sets, log)
 	dns, err := dnsfilter.New(cfg.DNS, e, e.events.Record, log)

@@ -1,5 +1,7 @@
-// Package events keeps the sidecar's recent blocked attempts and hands new
-// ones to live subscribers.
+// Package events keeps the sidecar's recent blocked attempts, and its first
+// contacts with allowed names (dns-allowed), counts them by kind, and hands
+// new ones to live subscribers. A rejected connection to one of the host's
+// addresses (SetHostAddrs) gets the reason "host port".
 //
 //	DNS filter (dns-refused) ─┐
 //	                          ├─► Log.Record ─► ring of the last N events ─► Recent (GET /v1/events)

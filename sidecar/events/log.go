@@ -21,6 +21,9 @@ type Log struct {
 	recorded uint64
 	dropped  uint64
 	subs     map[*subscriber]struct{}
+	hosts    map[string]bool // the host's addresses (SetHostAddrs)
+	counts   shared.EventCounters
+	connSeen map[string]struct{} // names RecordConnContact recorded
 }
 
 // New returns a log that keeps the last capacity events (at least one).
@@ -43,6 +46,8 @@ func (l *Log) Record(e shared.Event) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.classify(&e)
+	l.count(e)
 	l.ring[l.next] = e
 	l.next = (l.next + 1) % len(l.ring)
 	if l.held < len(l.ring) {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"reflect"
 	"strconv"
 	"strings"
 	"syscall"
@@ -248,7 +249,7 @@ func (w *World) requireEvent(want shared.Event) {
 		seen = evs
 		for _, e := range evs {
 			e.Time = time.Time{}
-			if e == want {
+			if reflect.DeepEqual(e, want) {
 				return true
 			}
 		}

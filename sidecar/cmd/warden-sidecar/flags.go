@@ -67,6 +67,7 @@ func parseFlags(args []string) (options, error) {
 	mark := set.Uint("mark", uint(o.cfg.Firewall.Mark), "firewall mark on the sidecar's own upstream sockets")
 	group := set.Uint("nflog-group", uint(o.cfg.Firewall.NFLogGroup), "NFLOG group for rejected packets")
 	set.DurationVar(&o.cfg.Sets.TTLFloor, "ttl-floor", o.cfg.Sets.TTLFloor, "shortest time an allowed address stays in the set")
+	set.BoolVar(&o.cfg.DNS.NoFirstContacts, "no-first-contacts", false, "do not report each allowed name's first answer to the audit log (for benchmarks)")
 	set.IntVar(&o.cfg.Sets.PerNameCap, "per-name-cap", o.cfg.Sets.PerNameCap, "most addresses one allowlist entry may hold")
 	if err := set.Parse(args); err != nil {
 		return o, err

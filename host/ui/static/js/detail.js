@@ -7,6 +7,7 @@ import { store, soon } from './store.js';
 import { stateOf, portsOf, agentName } from './model.js';
 import { modeBadge, stateLine, progressBar, portChips, actionButtons } from './widgets.js';
 import { startFeed, stopFeed, renderFeed } from './feed.js';
+import { suggestionsPanel, startSuggestions, stopSuggestions } from './suggest.js';
 import { ms, clock, plural, timeLeft, pushMessage } from './format.js';
 import { notify } from './notices.js';
 import { mountTerminal, unmountTerminal } from './terminal.js';
@@ -24,11 +25,13 @@ export function showDetail(id) {
   const sections = h('div', { class: 'detail-grid' });
   const feedList = h('ol', { class: 'feed', 'aria-label': 'Blocked attempts, newest first' });
   const feedState = h('span', { class: 'feed-state' });
+  const suggestions = suggestionsPanel();
   root.replaceChildren(
     h('nav', { class: 'crumbs' }, h('a', { href: '#/', text: '← All projects' })),
     head,
     sections,
     mountTerminal(id),
+    suggestions.panel,
     h('section', { class: 'panel feed-panel', 'aria-labelledby': 'feed-title' },
       h('div', { class: 'panel-head' },
         h('h3', { id: 'feed-title', text: 'Blocked attempts' }),
@@ -41,6 +44,7 @@ export function showDetail(id) {
   document.getElementById('list-view').hidden = true;
   renderDetail();
   startFeed(id, feedList, feedState);
+  startSuggestions(id, suggestions.list);
   const title = root.querySelector('#detail-title');
   if (title) title.focus();
 }
@@ -52,6 +56,7 @@ export function hideDetail() {
   parts = null;
   stopFeed();
   unmountTerminal();
+  stopSuggestions();
   view().hidden = true;
   view().replaceChildren();
   document.getElementById('list-view').hidden = false;

@@ -3,6 +3,7 @@
 import { call, seg, ApiError } from './api.js';
 import { store, soon, loadPresets } from './store.js';
 import { notify } from './notices.js';
+import { confirmAction } from './confirm.js';
 import { pushMessage } from './format.js';
 import { input, lines, ports, FormError, modeChoice, setMode, getMode, showError, clearErrors, busy, closeButtons, limitInputs, limitsOf, hostInputs, hostOf } from './forms.js';
 
@@ -65,6 +66,19 @@ async function submit() {
   busy(f, true, 'Saving…');
   let res;
   try {
+    // First what the edit would break: the recent contacts with allowed
+    // names that it would refuse. Nothing changes until the user agrees.
+    const dry = await call('PATCH', `/projects/${seg(editing)}?dryRun=1`, patch);
+    const broken = (dry && dry.wouldRefuse) || [];
+    if (broken.length) {
+      const names = broken.map((r) => r.name).join(', ');
+      const ok = await confirmAction({
+        title: 'This edit refuses names the agent reached',
+        text: `The agent recently reached ${names}. After this edit the sidecar refuses ${broken.length === 1 ? 'it' : 'them'}.`,
+        ok: 'Save anyway',
+      });
+      if (!ok) return;
+    }
     res = await call('PATCH', `/projects/${seg(editing)}`, patch);
   } catch (e) {
     showError(f, e instanceof ApiError ? e.field : '', e.message);

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Measures what the audit log's first contacts cost the DNS path: two
+# sidecars side by side, one reporting each allowed name's first answer
+# (the default) and one started with --no-first-contacts, each followed by
+# an event stream reader as the daemon follows a real sidecar, both asked
+# by dnsperf for 100000 distinct allowed names, so every query of the first
+# pass is a first contact (the worst case). run.sh calls it; it also runs
+# alone:
+#
+#   sudo bench/audit.sh       # after `make build`; needs dnsperf and dnsmasq
+#
+# It appends "name value unit [peer peer_value]" lines to $FIGURES (default
+# bench/out/audit-figures.txt): dns_forward_qps_audit (peer: the sidecar
+# without first contacts) and audit_dns_forward_qps_change_pct (how much
+# lower the first is, in percent of the second).
+#
+# Settings (environment):
+#   BENCH_DURATION=10      seconds per dnsperf run
+#   BENCH_RUNS=3           runs per side, interleaved; the median is reported
+#   BENCH_CLIENTS=4        dnsperf -c
+#   BENCH_OUTSTANDING=100  dnsperf -q
+#   BENCH_QUIET_WAIT=120   seconds to wait, before each run, for the machine to go quiet
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
+
+DURATION=${BENCH_DURATION:-10}
+RUNS=${BENCH_RUNS:-3}
+CLIENTS=${BENCH_CLIENTS:-4}
+OUTSTANDING=${BENCH_OUTSTANDING:-100}
+QUIET_WAIT=${BENCH_QUIET_WAIT:-120}
+
+ROOT=$PWD
+OUT=$ROOT/bench/out
+RUN=$OUT/audit-run
+FIGURES=${FIGURES:-$OUT/audit-figures.txt}
+SIDECAR=${BENCH_SIDECAR:-$ROOT/bin/warden-sidecar}
+UPSTREAM=192.0.2.53
+TAG=wba$$
+NS_UP=$TAG-up NS_ON=$TAG-on NS_OFF=$TAG-off
+PIDS=()
+
+say() { printf '%s\n' "bench audit: $*" >&2; }
+die() { say "$*"; exit 1; }
+figure() { echo "$*" >>"$FIGURES"; }
+
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+	for ns in "$NS_ON" "$NS_OFF" "$NS_UP"; do ip netns delete "$ns" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ "$(id -u)" = 0 ] || die "needs root: it builds network namespaces"
+[ -x "$SIDECAR" ] || die "$SIDECAR missing; run 'make build'"
+for cmd in dnsperf dnsmasq jq curl ip; do command -v "$cmd" >/dev/null || die "$cmd not found; 'make deps-bench' installs it"; done
+
+# shellcheck source=bench/quiet.sh
+. bench/quiet.sh # the scripts run from the repository root
+
+mkdir -p "$RUN"
+rm -f "$RUN"/*.sock "$RUN"/loads.txt
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+
+# Topology: "up" holds the upstream; "on" and "off" each hold a sidecar and
+# its dnsperf, each with its own veth to "up".
+ip netns add "$NS_UP"
+ip -n "$NS_UP" link set lo up
+ip -n "$NS_UP" addr add "$UPSTREAM/32" dev lo
+i=0
+for ns in "$NS_ON" "$NS_OFF"; do
+	ip netns add "$ns"
+	ip -n "$ns" link set lo up
+	ip -n "$NS_UP" link add "up$i" type veth peer name eth0 netns "$ns"
+	ip -n "$NS_UP" addr add "198.51.100.$((4 * i + 1))/30" dev "up$i"
+	ip -n "$ns" addr add "198.51.100.$((4 * i + 2))/30" dev eth0
+	ip -n "$NS_UP" link set "up$i" up
+	ip -n "$ns" link set eth0 up
+	ip -n "$ns" route add "$UPSTREAM/32" via "198.51.100.$((4 * i + 1))"
+	i=$((i + 1))
+done
+
+ip netns exec "$NS_UP" dnsmasq --keep-in-foreground --conf-file=/dev/null --pid-file= --no-hosts --no-resolv \
+	--log-facility=- --bind-interfaces --listen-address="$UPSTREAM" --address=/bench.example/192.0.2.80 \
+	--local-ttl=300 >"$RUN/upstream.log" 2>&1 &
+PIDS+=($!)
+
+start_sidecar() { # NAME NS GATEWAY [FLAGS...]
+	local name=$1 ns=$2 gw=$3 sock=$RUN/$1.sock
+	shift 3
+	ip netns exec "$ns" "$SIDECAR" --mode restricted --domain bench.example --upstream "$UPSTREAM:53" \
+		--host-gateway "$gw" --control-socket "$sock" --log-level warn "$@" >"$RUN/$name.log" 2>&1 &
+	PIDS+=($!)
+	for _ in $(seq 100); do
+		curl -fsS --unix-socket "$sock" http://sidecar/v1/status 2>/dev/null | jq -e .ready >/dev/null && break
+		sleep 0.1
+	done
+	curl -fsS --unix-socket "$sock" http://sidecar/v1/status | jq -e .ready >/dev/null || die "sidecar $name not ready; see $RUN/$name.log"
+	# The daemon follows every sidecar's events; so does the benchmark.
+	curl -fsSN --unix-socket "$sock" 'http://sidecar/v1/events?follow=1' >"$RUN/$name-events.ndjson" 2>/dev/null &
+	PIDS+=($!)
+}
+start_sidecar on "$NS_ON" 198.51.100.1
+start_sidecar off "$NS_OFF" 198.51.100.5 --no-first-contacts
+
+seq -f 'q%06g.bench.example A' 0 99999 >"$RUN/names.txt"
+
+dnsperf_run() { # NS LABEL
+	local log=$RUN/dnsperf-$2.txt busy
+	busy=$(wait_quiet)
+	echo "$busy" >>"$RUN/loads.txt"
+	[ "$busy" -le 15 ] || echo "Warning: audit: the machine was ${busy}% busy at the start of run $2" >>"$OUT/warnings.txt"
+	ip netns exec "$1" dnsperf -s 127.0.0.1 -d "$RUN/names.txt" -l "$DURATION" -c "$CLIENTS" -q "$OUTSTANDING" -t 2 \
+		>"$log" 2>&1 || { cat "$log" >&2; die "dnsperf $2 failed"; }
+	awk '/Queries per second/ { printf "%.0f\n", $4 }' "$log"
+}
+
+on=() off=()
+# The order alternates, so neither side always runs first after the wait.
+for r in $(seq "$RUNS"); do
+	if [ $((r % 2)) = 1 ]; then
+		on+=("$(dnsperf_run "$NS_ON" "on-$r")")
+		off+=("$(dnsperf_run "$NS_OFF" "off-$r")")
+	else
+		off+=("$(dnsperf_run "$NS_OFF" "off-$r")")
+		on+=("$(dnsperf_run "$NS_ON" "on-$r")")
+	fi
+	say "run $r: ${on[-1]} qps with first contacts, ${off[-1]} without"
+done
+med_on=$(printf '%s\n' "${on[@]}" | median)
+med_off=$(printf '%s\n' "${off[@]}" | median)
+contacts=$(curl -fsS --unix-socket "$RUN/on.sock" http://sidecar/v1/status | jq .events.dnsFirstContacts)
+[ "$contacts" -gt 0 ] || die "the sidecar with first contacts reported none; the comparison would mean nothing"
+figure dns_forward_qps_audit "$med_on" qps no-first-contacts "$med_off"
+figure audit_dns_forward_qps_change_pct "$(awk -v a="$med_on" -v b="$med_off" 'BEGIN { v = (b - a) * 100 / b; if (v < 0) v = 0; printf "%.2f\n", v }')" %
+say "with first contacts: ${on[*]} qps ($contacts first contacts reported, $(wc -l <"$RUN/on-events.ndjson") events streamed); without: ${off[*]} qps; machine load at each run's start: $(tr '\n' ' ' <"$RUN/loads.txt")"
