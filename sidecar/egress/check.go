@@ -19,9 +19,10 @@ import (
 // their first bytes carry. Packet and Tick run on the queue's reading
 // goroutine; the other methods are safe for concurrent use.
 type Check struct {
-	cfg    Config
-	log    *slog.Logger
-	record func(shared.Event)
+	cfg     Config
+	log     *slog.Logger
+	record  func(shared.Event)
+	contact func(shared.Event)
 
 	matcher atomic.Pointer[shared.Matcher]
 
@@ -48,8 +49,9 @@ type Check struct {
 }
 
 // New prepares a check that refuses every name until SetPolicy is called.
-// record receives one event per refused connection.
-func New(cfg Config, record func(shared.Event), log *slog.Logger) (*Check, error) {
+// record receives one event per refused connection, contact one
+// (conn-allowed) per connection let through bound to a name.
+func New(cfg Config, record, contact func(shared.Event), log *slog.Logger) (*Check, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
@@ -59,12 +61,16 @@ func New(cfg Config, record func(shared.Event), log *slog.Logger) (*Check, error
 	if record == nil {
 		record = func(shared.Event) {}
 	}
+	if contact == nil {
+		contact = func(shared.Event) {}
+	}
 	c := &Check{
-		cfg:    cfg,
-		log:    log.With("component", "egress"),
-		record: record,
-		flows:  map[flowKey]*flow{},
-		bound:  map[flowKey]binding{},
+		cfg:     cfg,
+		log:     log.With("component", "egress"),
+		record:  record,
+		contact: contact,
+		flows:   map[flowKey]*flow{},
+		bound:   map[flowKey]binding{},
 	}
 	c.matcher.Store(shared.NewMatcher(nil))
 	return c, nil
@@ -248,6 +254,9 @@ func (c *Check) bind(f *flow, name string) {
 	c.mu.Lock()
 	c.bound[f.key] = binding{name: name, since: f.opened}
 	c.mu.Unlock()
+	if name != "" {
+		c.contact(shared.Event{Kind: shared.EventConnAllowed, Name: name, Address: f.key.dst.Addr().String(), Port: int(f.key.dst.Port()), Protocol: "tcp"})
+	}
 }
 
 // Tick refuses connections whose ClientHello or request head stalls, and

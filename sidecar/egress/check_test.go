@@ -39,7 +39,8 @@ var (
 func newTestCheck(t testing.TB, allowed ...string) (*Check, *[]shared.Event) {
 	t.Helper()
 	var events []shared.Event
-	c, err := New(DefaultConfig(), func(e shared.Event) { events = append(events, e) }, nil)
+	record := func(e shared.Event) { events = append(events, e) }
+	c, err := New(DefaultConfig(), record, record, nil)
 	require.NoError(t, err)
 	domains, err := shared.ParseDomains(allowed)
 	require.NoError(t, err)
@@ -143,6 +144,8 @@ func TestCheckTLS(t *testing.T) {
 			name, bound := c.Bound(flowOf(k))
 			require.True(t, bound)
 			require.Equal(t, "a.example.net", name)
+			require.Equal(t, shared.Event{Kind: shared.EventConnAllowed, Name: "a.example.net", Address: fam.dst.String(), Port: 443, Protocol: "tcp"}, k.lastEvent(),
+				"a connection let through is a contact for the audit log")
 		})
 		t.Run("another name on the same address is refused "+fam.dst.String(), func(t *testing.T) {
 			k := open(t, c, events, fam.src, fam.dst, 443)

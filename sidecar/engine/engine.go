@@ -75,7 +75,7 @@ func New(cfg Config, log *slog.Logger) (*Engine, error) {
 		return nil, fmt.Errorf("preparing DNS filter: %w", err)
 	}
 	e.dns = dns
-	check, err := egress.New(cfg.Egress, e.events.Record, log)
+	check, err := egress.New(cfg.Egress, e.events.Record, e.events.RecordConnContact, log)
 	if err != nil {
 		return nil, fmt.Errorf("preparing name check: %w", err)
 	}

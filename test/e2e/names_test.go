@@ -52,6 +52,14 @@ func TestDockerNameBinding(t *testing.T) {
 		}
 	}
 	require.Equal(t, map[int]bool{80: true, 443: true}, ports, "name-refused events for shared-b.example.org over HTTP and TLS among %+v", events)
+	contacts := 0
+	for _, e := range events {
+		if e.Kind == shared.EventConnAllowed && e.Name == "shared-a.example.net" {
+			require.Equal(t, shared4, e.Address)
+			contacts++
+		}
+	}
+	require.Equal(t, 1, contacts, "the audit log holds the name check's first connection for the allowed name, once, among %+v", events)
 
 	status, body := w.api(t, http.MethodPost, "/projects/"+id+"/grants", map[string]any{"domain": "shared-b.example.org", "ttlSeconds": 3600})
 	require.Equal(t, http.StatusCreated, status, string(body))
