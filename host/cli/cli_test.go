@@ -244,3 +244,17 @@ func TestServeRefusesANetworkAddressUnlessAsked(t *testing.T) {
 	_, err := os.Stat(data)
 	require.True(t, os.IsNotExist(err), "nothing was created")
 }
+
+func TestProjectEditPreviewCSPSwitch(t *testing.T) {
+	f, addr, data := newFake(t)
+	_, errOut, code := run(t, addr, data, "project", "edit", "web", "--preview-csp=false")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, f.bodies, `{"previewCspOff":true}`)
+	require.Contains(t, errOut, "WARNING: previews without Warden's Content-Security-Policy")
+	_, errOut, code = run(t, addr, data, "project", "edit", "web", "--preview-csp")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, f.bodies, `{"previewCspOff":false}`)
+	_, errOut, code = run(t, addr, data, "project", "edit", "web", "--name", "site")
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, `{"name":"site"}`, f.bodies[len(f.bodies)-1], "left as it is unless given")
+}

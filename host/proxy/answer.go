@@ -17,7 +17,7 @@ import (
 // forward sends a plain request to the dev server and writes its answer
 // (or the proxy's page when it cannot be reached) to the browser. It
 // reports whether the connection may carry another request.
-func (fc *fastConn) forward(req *http.Request, h Host) bool {
+func (fc *fastConn) forward(req *http.Request, h Host, t Target) bool {
 	keep := !req.Close
 	req.Header = outboundFor(req, fc.remoteIP)
 	req.URL.Scheme = "http"
@@ -26,13 +26,13 @@ func (fc *fastConn) forward(req *http.Request, h Host) bool {
 	req.RequestURI = ""
 	req = req.WithContext(fc.p.ctx)
 	resp, err := fc.p.tr.RoundTrip(req)
-	return fc.reply(req, resp, err, keep)
+	return fc.reply(req, h, t, resp, err, keep)
 }
 
 // reply writes the dev server's answer to req, or the proxy's page when
 // err says there is none. It reports whether the connection may carry
 // another request.
-func (fc *fastConn) reply(req *http.Request, resp *http.Response, err error, keep bool) bool {
+func (fc *fastConn) reply(req *http.Request, h Host, t Target, resp *http.Response, err error, keep bool) bool {
 	if err != nil {
 		if fc.p.ctx.Err() != nil {
 			return false // closing
@@ -41,7 +41,7 @@ func (fc *fastConn) reply(req *http.Request, resp *http.Response, err error, kee
 		fc.p.backendError(pw, req, err)
 		return fc.writePage(req, pw, keep)
 	}
-	return fc.writeResponse(req, resp, keep)
+	return fc.writeResponse(req, resp, fc.p.policyNow(fc.p.ctx, h, t, fc.p.projects.Preview), keep)
 }
 
 // framing is how an answer's body reaches the browser.
@@ -54,11 +54,13 @@ const (
 )
 
 // prepareAnswer readies the dev server's answer head for the browser:
-// the CORS grants of another origin and the hop-by-hop headers go, the
-// framing headers are set; it returns the body's framing.
-func prepareAnswer(req *http.Request, resp *http.Response) framing {
+// the CORS grants of another origin and the hop-by-hop headers go,
+// Warden's policy csp is added, the framing headers are set; it returns
+// the body's framing.
+func prepareAnswer(req *http.Request, resp *http.Response, csp string) framing {
 	_ = unreadableElsewhere(resp)
 	hdr := resp.Header
+	addPolicy(hdr, csp)
 	removeHopHeaders(hdr)
 	switch code := resp.StatusCode; {
 	case code == http.StatusNoContent:
@@ -94,9 +96,9 @@ func outboundFor(req *http.Request, remoteIP string) http.Header {
 // writeResponse writes the dev server's answer: its status and headers
 // less the hop-by-hop ones, then its body, framed by its length when known
 // and chunked (each part sent as it comes) when not.
-func (fc *fastConn) writeResponse(req *http.Request, resp *http.Response, keep bool) bool {
+func (fc *fastConn) writeResponse(req *http.Request, resp *http.Response, csp string, keep bool) bool {
 	defer resp.Body.Close()
-	body := prepareAnswer(req, resp)
+	body := prepareAnswer(req, resp, csp)
 	writeHead(fc.bw, resp.StatusCode, resp.Status, resp.Header, keep)
 	switch body {
 	case bodyNone:

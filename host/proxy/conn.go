@@ -289,7 +289,7 @@ func (fc *fastConn) serve(first bool) int {
 		}
 		fc.head = append(fc.head[:0], head...)
 		before := fc.br.Buffered()
-		req, h, ok := fc.p.admit(fc.br, fc.p.projects.Preview)
+		req, h, t, ok := fc.p.admit(fc.br, fc.p.projects.Preview)
 		if used := before - fc.br.Buffered(); used < len(fc.head) {
 			// A malformed head may be read only in part; the server reads
 			// it again from the copy.
@@ -300,7 +300,7 @@ func (fc *fastConn) serve(first bool) int {
 		}
 		fc.head = fc.head[:0]
 		fc.p.fastServed.Add(1)
-		if !fc.forward(req, h) {
+		if !fc.forward(req, h, t) {
 			return connDone
 		}
 		if fc.moveToLoop(backendAddr(h.ProjectID, h.Port)) {
@@ -365,13 +365,13 @@ func headEnd(buf []byte) int {
 // admit reads a request head from br and reports whether the fast path
 // answers it: a plain request that passes every check, its project looked
 // up with preview.
-func (p *Proxy) admit(br *bufio.Reader, preview func(context.Context, string) (Target, error)) (*http.Request, Host, bool) {
+func (p *Proxy) admit(br *bufio.Reader, preview func(context.Context, string) (Target, error)) (*http.Request, Host, Target, bool) {
 	req, err := http.ReadRequest(br)
 	if err != nil || !plainRequest(req) {
-		return nil, Host{}, false
+		return nil, Host{}, Target{}, false
 	}
-	h, _, no := p.check(p.ctx, req, preview)
-	return req, h, no == nil
+	h, t, no := p.check(p.ctx, req, preview)
+	return req, h, t, no == nil
 }
 
 // plainRequest reports a request the fast path answers: HTTP/1.1 GET or

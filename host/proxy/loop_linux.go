@@ -113,8 +113,11 @@ type pair struct {
 	keep            bool   // the connection stays open after the answer
 	// The request in flight: nil when idle.
 	req *http.Request
-	raw []byte // its head as the browser sent it
-	ans []byte // what the dev server sent of its answer
+	// host and target are what its checks found.
+	host   Host
+	target Target
+	raw    []byte // its head as the browser sent it
+	ans    []byte // what the dev server sent of its answer
 	// The answer's head once parsed, its length, and the answer's.
 	resp           *http.Response
 	headLen, total int
@@ -423,7 +426,7 @@ func (l *loop) next(pr *pair) {
 		l.handBack(pr, "a large or bare-LF request head") // too large, or bare LF lines: the server reads it
 		return
 	}
-	req, h, ok := l.plain(pr.in[:end])
+	req, h, t, ok := l.plain(pr.in[:end])
 	if !ok || pr.backend < 0 || backendAddr(h.ProjectID, h.Port) != pr.key {
 		l.handBack(pr, "a request the loop does not answer")
 		return
@@ -449,13 +452,14 @@ func (l *loop) next(pr *pair) {
 	pr.keep = !req.Close
 	req.Close = false
 	pr.req = req // its context is set if it goes back to a goroutine
+	pr.host, pr.target = h, t
 	l.p.fastServed.Add(1)
 	l.p.loopServed.Add(1)
 }
 
 // plain parses head and runs the fast path's test and checks, with the
 // project read from memory only.
-func (l *loop) plain(head []byte) (*http.Request, Host, bool) {
+func (l *loop) plain(head []byte) (*http.Request, Host, Target, bool) {
 	l.src.Reset(head)
 	l.parse.Reset(&l.src)
 	return l.p.admit(l.parse, l.cached)
@@ -547,6 +551,13 @@ func (l *loop) answer(pr *pair) bool {
 			l.handBackMid(pr, "a large or bare-LF answer head")
 			return true
 		}
+		// The policy is the project's as it is now; a goroutine reads it
+		// when memory has none fresh.
+		t, err := l.cached(l.p.ctx, pr.host.ProjectID)
+		if err != nil {
+			l.handBackMid(pr, "a project not in memory")
+			return true
+		}
 		l.src.Reset(pr.ans[:end])
 		l.parse.Reset(&l.src)
 		resp, err := http.ReadResponse(l.parse, pr.req)
@@ -555,7 +566,7 @@ func (l *loop) answer(pr *pair) bool {
 			return true
 		}
 		total := end
-		switch prepareAnswer(pr.req, resp) {
+		switch prepareAnswer(pr.req, resp, l.p.policies.get(pr.host, t)) {
 		case bodyChunked:
 			l.handBackMid(pr, "an answer of unknown length")
 			return true
@@ -657,7 +668,7 @@ func (l *loop) handBackMid(pr *pair, why string) {
 		if err != nil {
 			bc.conn.Close()
 		}
-		return fc.reply(req, resp, err, keep), bc.key
+		return fc.reply(req, pr.host, pr.target, resp, err, keep), bc.key
 	})
 }
 

@@ -59,6 +59,7 @@ func writePage(w http.ResponseWriter, code int, pg page) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set(PageHeader, pg.Kind)
+	h.Set(cspHeader, pageCSP)
 	w.WriteHeader(code)
 	_ = pageTemplate.Execute(w, pg)
 }

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/warden-sh/warden/shared"
 )
 
 // ErrUnknownProject marks a project id that names no project; Projects
@@ -33,6 +35,13 @@ type Target struct {
 	Addr    netip.Addr
 	// Socket is the host path of the sidecar's control socket.
 	Socket string
+	// Mode and Allowed are the project's network mode and the names it
+	// may reach (allowlist and grants, deny entries left out): the
+	// previews' Content-Security-Policy (csp.go) is made of them, unless
+	// CSPOff.
+	Mode    shared.Mode
+	Allowed []string
+	CSPOff  bool
 }
 
 // Projects is what the proxy asks of the daemon. Preview is called on every
@@ -55,6 +64,7 @@ type Proxy struct {
 	rp       *httputil.ReverseProxy
 	tr       *backendTransport
 	tunnels  tunnels
+	policies policyCache
 	fast     fastConns
 	loops    loopSet
 	// fastServed counts the requests the fast path answered, loopServed
@@ -91,7 +101,7 @@ func New(cfg Config, projects Projects, log *slog.Logger) (*Proxy, error) {
 		// fast path (Intercept) instead.
 		FlushInterval:  -1,
 		BufferPool:     bufferPool{},
-		ModifyResponse: unreadableElsewhere,
+		ModifyResponse: p.modifyResponse,
 		ErrorHandler:   p.backendError,
 		ErrorLog:       slog.NewLogLogger(p.log.Handler(), slog.LevelDebug),
 	}
@@ -128,7 +138,25 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.serveUpgrade(w, r, h, t)
 		return
 	}
-	p.rp.ServeHTTP(w, r)
+	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), checkedKey{}, checked{h, t})))
+}
+
+// checked is what a request's checks found, for its answer.
+type checked struct {
+	h Host
+	t Target
+}
+
+type checkedKey struct{}
+
+// modifyResponse readies the dev server's answer on the HTTP server's
+// path: no CORS grants to another origin, Warden's policy added.
+func (p *Proxy) modifyResponse(resp *http.Response) error {
+	_ = unreadableElsewhere(resp)
+	if c, ok := resp.Request.Context().Value(checkedKey{}).(checked); ok {
+		addPolicy(resp.Header, p.policyNow(resp.Request.Context(), c.h, c.t, p.projects.Preview))
+	}
+	return nil
 }
 
 // refusal is the proxy's own answer to a request it does not pass on; a

@@ -47,7 +47,7 @@ func (p *Proxy) serveUpgrade(w http.ResponseWriter, r *http.Request, h Host, t T
 	}
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		defer backend.Close()
-		passOn(w, resp)
+		passOn(w, resp, p.policyNow(r.Context(), h, t, p.projects.Preview))
 		return
 	}
 	defer resp.Body.Close()
@@ -63,7 +63,7 @@ func (p *Proxy) serveUpgrade(w http.ResponseWriter, r *http.Request, h Host, t T
 		p.log.Warn("taking over a connection for a WebSocket", "err", err)
 		return
 	}
-	if err := finishSwitch(client, brw, backend, br, resp); err != nil {
+	if err := finishSwitch(client, brw, backend, br, resp, p.policyNow(r.Context(), h, t, p.projects.Preview)); err != nil {
 		client.Close()
 		backend.Close()
 		return
@@ -164,11 +164,12 @@ func handshake(ctx context.Context, c net.Conn, out *http.Request, timeout time.
 }
 
 // passOn gives the browser the dev server's refusal of the upgrade.
-func passOn(w http.ResponseWriter, resp *http.Response) {
+func passOn(w http.ResponseWriter, resp *http.Response, csp string) {
 	defer resp.Body.Close()
 	for _, k := range hopHeaders {
 		resp.Header.Del(k)
 	}
+	addPolicy(resp.Header, csp)
 	for k, vs := range resp.Header {
 		w.Header()[k] = vs
 	}
@@ -178,7 +179,7 @@ func passOn(w http.ResponseWriter, resp *http.Response) {
 
 // finishSwitch writes the 101 to the browser and passes on what either
 // side sent early, already read into a buffer.
-func finishSwitch(client net.Conn, brw *bufio.ReadWriter, backend net.Conn, br *bufio.Reader, resp *http.Response) error {
+func finishSwitch(client net.Conn, brw *bufio.ReadWriter, backend net.Conn, br *bufio.Reader, resp *http.Response, csp string) error {
 	bw := bufio.NewWriterSize(client, 1024)
 	fmt.Fprintf(bw, "HTTP/1.1 101 %s\r\n", http.StatusText(http.StatusSwitchingProtocols))
 	keep := resp.Header.Clone()
@@ -187,6 +188,7 @@ func finishSwitch(client net.Conn, brw *bufio.ReadWriter, backend net.Conn, br *
 	}
 	keep.Set("Connection", "Upgrade")
 	keep.Set("Upgrade", resp.Header.Get("Upgrade"))
+	addPolicy(keep, csp)
 	if err := keep.Write(bw); err != nil {
 		return err
 	}

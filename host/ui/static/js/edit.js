@@ -41,6 +41,7 @@ export async function openEdit(id) {
   input(f, 'ports').value = (p.ports || []).join(', ');
   limitInputs(f, p.limits, presets && presets.limits);
   input(f, 'gitConfigWritable').checked = !!p.gitConfigWritable;
+  input(f, 'previewCspOff').checked = !!p.previewCspOff;
   hostInputs(f, p.hostAccess, p.hostPorts);
   dialog().showModal();
   input(f, 'domains').focus();
@@ -54,6 +55,7 @@ async function submit() {
     patch = {
       mode: getMode(f), domains: lines(input(f, 'domains').value), ports: ports(input(f, 'ports').value),
       limits: limitsOf(f), gitConfigWritable: input(f, 'gitConfigWritable').checked,
+      previewCspOff: input(f, 'previewCspOff').checked,
       ...hostOf(f),
     };
     if (input(f, 'cutConnections').checked) patch.cutConnections = true;
