@@ -25,7 +25,7 @@ func (fc *fastConn) forward(req *http.Request, h Host, t Target) bool {
 	req.Close = false // the browser's wish, not the dev server's
 	req.RequestURI = ""
 	req = req.WithContext(fc.p.ctx)
-	resp, err := fc.p.tr.RoundTrip(req)
+	resp, err := fc.p.tr.roundTrip(req, fc.waitHook())
 	return fc.reply(req, h, t, resp, err, keep)
 }
 
@@ -34,8 +34,8 @@ func (fc *fastConn) forward(req *http.Request, h Host, t Target) bool {
 // another request.
 func (fc *fastConn) reply(req *http.Request, h Host, t Target, resp *http.Response, err error, keep bool) bool {
 	if err != nil {
-		if fc.p.ctx.Err() != nil {
-			return false // closing
+		if fc.p.ctx.Err() != nil || errors.Is(err, errBrowserLeft) {
+			return false // closing, or nobody reads an answer
 		}
 		pw := &pageWriter{header: make(http.Header)}
 		fc.p.backendError(pw, req, err)
@@ -207,6 +207,15 @@ func (fc *fastConn) stream(resp *http.Response) bool {
 	_ = resp.Trailer.Write(fc.bw)
 	fc.bw.WriteString("\r\n")
 	return fc.bw.Flush() == nil
+}
+
+// waitHook is the fast path's watch for a browser that leaves while an
+// answer is slow.
+func (fc *fastConn) waitHook() waitHook {
+	if fc.p.blindWaits {
+		return nil
+	}
+	return fc.watch
 }
 
 // watch reads the browser's side of the connection while a stream runs,

@@ -9,6 +9,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -27,15 +28,35 @@ const max1xx = 5
 // new connection.
 var errDeadConn = errors.New("kept connection was closed by the dev server")
 
+var (
+	// errNoAnswer: the dev server sent no answer head within
+	// Config.AnswerTimeout.
+	errNoAnswer = errors.New("the dev server sent no answer in time")
+	// errBrowserLeft: the browser left while the answer was awaited.
+	errBrowserLeft = errors.New("the browser left before the answer")
+)
+
+// headGrace is how long an answer head is awaited before the browser's
+// side is watched too (waitHook): most answers come sooner, and need no
+// goroutine.
+const headGrace = 100 * time.Millisecond
+
+// waitHook is given by a caller that learns of a departed browser from no
+// context (the fast path): called once an answer is slow, it watches the
+// browser, ending backend's reads should it leave; stop ends the watch and
+// reports whether the browser is still there.
+type waitHook func(backend net.Conn) (stop func() bool)
+
 // backendTransport is the proxy's http.RoundTripper: HTTP/1.1 with
 // keep-alive to each project's port (pooled by backendAddr, never by
 // address), each exchange done on the calling goroutine. net/http's
 // Transport hands every request to two goroutines of its own; on a
 // two-CPU machine those hand-offs cost about a third of the throughput.
 type backendTransport struct {
-	dial        func(ctx context.Context, network, addr string) (net.Conn, error)
-	maxIdle     int
-	idleTimeout time.Duration
+	dial          func(ctx context.Context, network, addr string) (net.Conn, error)
+	maxIdle       int
+	idleTimeout   time.Duration
+	answerTimeout time.Duration
 
 	mu     sync.Mutex
 	idle   map[string][]*backendConn // most recently used last
@@ -44,7 +65,8 @@ type backendTransport struct {
 }
 
 func newBackendTransport(cfg Config, dial func(ctx context.Context, network, addr string) (net.Conn, error)) *backendTransport {
-	return &backendTransport{dial: dial, maxIdle: cfg.MaxIdlePerPort, idleTimeout: cfg.IdleTimeout, idle: make(map[string][]*backendConn)}
+	return &backendTransport{dial: dial, maxIdle: cfg.MaxIdlePerPort, idleTimeout: cfg.IdleTimeout,
+		answerTimeout: cfg.AnswerTimeout, idle: make(map[string][]*backendConn)}
 }
 
 // backendConn is one connection to a dev server with its buffers.
@@ -67,8 +89,14 @@ func newBackendConn(key string, c net.Conn) *backendConn {
 
 // RoundTrip sends req to the port req.URL.Host names (backendAddr) and
 // returns the answer; its body hands the connection back once read to the
-// end.
+// end. req's context ends the wait when the browser leaves.
 func (t *backendTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return t.roundTrip(req, nil)
+}
+
+// roundTrip is RoundTrip; slow, when set, learns of a browser that leaves
+// while the answer is slow.
+func (t *backendTransport) roundTrip(req *http.Request, slow waitHook) (*http.Response, error) {
 	hasBody := req.Body != nil && req.Body != http.NoBody
 	// Only a request that may be sent twice is sent on a kept connection
 	// untested; any other first checks that the dev server has not closed
@@ -79,7 +107,7 @@ func (t *backendTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		if err != nil {
 			return nil, err
 		}
-		resp, err := t.exchange(c, req, hasBody)
+		resp, err := t.exchange(c, req, hasBody, slow)
 		if err == nil {
 			return resp, nil
 		}
@@ -102,7 +130,7 @@ func idempotent(method string) bool {
 // exchange writes req on c and reads the answer's head. A body is written
 // by a goroutine of its own, so a dev server that answers before reading
 // all of it is heard.
-func (t *backendTransport) exchange(c *backendConn, req *http.Request, hasBody bool) (*http.Response, error) {
+func (t *backendTransport) exchange(c *backendConn, req *http.Request, hasBody bool, slow waitHook) (*http.Response, error) {
 	stop := c.endWith(req.Context())
 	var wrote chan error
 	if hasBody {
@@ -112,7 +140,7 @@ func (t *backendTransport) exchange(c *backendConn, req *http.Request, hasBody b
 		stop()
 		return nil, fmt.Errorf("%w: %w", errDeadConn, err)
 	}
-	return t.answer(c, req, stop, wrote)
+	return t.answer(c, req, stop, wrote, slow)
 }
 
 // endWith ends c's reads and writes when ctx ends; stop stops that.
@@ -122,8 +150,8 @@ func (c *backendConn) endWith(ctx context.Context) (stop func() bool) {
 
 // answer reads the answer to req, already sent on c; its body hands c
 // back. stop ends the watch of req's context.
-func (t *backendTransport) answer(c *backendConn, req *http.Request, stop func() bool, wrote chan error) (*http.Response, error) {
-	resp, err := c.readResponse(req)
+func (t *backendTransport) answer(c *backendConn, req *http.Request, stop func() bool, wrote chan error, slow waitHook) (*http.Response, error) {
+	resp, err := c.readResponse(req, t.answerTimeout, slow)
 	if err != nil {
 		stop()
 		if ctx := req.Context(); ctx.Err() != nil {
@@ -150,13 +178,57 @@ func (c *backendConn) write(req *http.Request) error {
 	return c.bw.Flush()
 }
 
-// readResponse reads the final answer's head, skipping informational ones.
-func (c *backendConn) readResponse(req *http.Request) (*http.Response, error) {
-	// A connection the dev server closed while it was kept ends before
-	// the first byte; ReadResponse would not say so.
-	if _, err := c.br.Peek(1); errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
-		return nil, fmt.Errorf("%w: %w", errDeadConn, err)
+// readResponse reads the final answer's head, skipping informational
+// ones, within timeout; slow, when set, is called once the answer is
+// slow (waitHook).
+func (c *backendConn) readResponse(req *http.Request, timeout time.Duration, slow waitHook) (*http.Response, error) {
+	ctx := req.Context()
+	limit := time.Now().Add(timeout)
+	first := limit
+	if grace := time.Now().Add(headGrace); slow != nil && grace.Before(limit) {
+		first = grace
 	}
+	c.readBy(ctx, first)
+	_, err := c.br.Peek(1)
+	if slow != nil && isTimeout(err) && ctx.Err() == nil && first.Before(limit) {
+		c.readBy(ctx, limit) // before the watch, which may end it sooner
+		stop := slow(c.conn)
+		_, err = c.br.Peek(1)
+		if !stop() {
+			return nil, errBrowserLeft
+		}
+	}
+	switch {
+	case errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
+		// A connection the dev server closed while it was kept ends
+		// before the first byte; ReadResponse would not say so.
+		return nil, fmt.Errorf("%w: %w", errDeadConn, err)
+	case isTimeout(err) && ctx.Err() == nil:
+		return nil, fmt.Errorf("%w (waited %s)", errNoAnswer, timeout)
+	}
+	resp, err := c.readHeads(req)
+	if isTimeout(err) && ctx.Err() == nil {
+		return nil, fmt.Errorf("%w (waited %s)", errNoAnswer, timeout)
+	}
+	if err == nil {
+		c.readBy(ctx, time.Time{}) // the body has no limit but the request's
+	}
+	return resp, err
+}
+
+// readBy sets c's read deadline, unless ctx has ended (endWith set one in
+// the past, which stays).
+func (c *backendConn) readBy(ctx context.Context, t time.Time) {
+	_ = c.conn.SetReadDeadline(t)
+	if ctx.Err() != nil {
+		_ = c.conn.SetReadDeadline(time.Unix(1, 0))
+	}
+}
+
+func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
+
+// readHeads reads answer heads until the final one.
+func (c *backendConn) readHeads(req *http.Request) (*http.Response, error) {
 	for n := 0; ; n++ {
 		c.head.N = maxResponseHead
 		resp, err := http.ReadResponse(c.br, req)

@@ -86,12 +86,18 @@ func newEnvOn(t *testing.T, fast bool, ports ...int) *env {
 // newEnvWith is newEnvOn with the fast path's limits.
 func newEnvWith(t *testing.T, fast bool, opts ConnOptions, ports ...int) *env {
 	t.Helper()
+	return newEnvConfig(t, fast, Config{}, opts, ports...)
+}
+
+// newEnvConfig is newEnvWith with the proxy's configuration.
+func newEnvConfig(t *testing.T, fast bool, cfg Config, opts ConnOptions, ports ...int) *env {
+	t.Helper()
 	e := &env{projects: &fakeProjects{targets: map[string]Target{testID: {
 		ID: testID, Name: "web", AgentType: "claude-code", Ports: ports, Running: true,
 		Addr: netip.MustParseAddr("127.0.0.1"), Socket: "/nonexistent/control.sock",
 	}}}}
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
-	p, err := New(Config{}, e.projects, log)
+	p, err := New(cfg, e.projects, log)
 	require.NoError(t, err)
 	p.dial.dialRelay = func(ctx context.Context, socket string, port int) (net.Conn, error) {
 		e.relayed.Add(1)

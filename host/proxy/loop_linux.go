@@ -39,6 +39,10 @@ import (
 // loopAnswerMax bounds an answer a loop holds: head and body.
 const loopAnswerMax = 64 << 10
 
+// loopWaitMax is how long a loop waits for an answer before a goroutine
+// takes the pair (the sweep runs every second).
+const loopWaitMax = time.Second
+
 // maxLoops bounds the number of event loops.
 const maxLoops = 4
 
@@ -116,6 +120,7 @@ type pair struct {
 	// host and target are what its checks found.
 	host   Host
 	target Target
+	sent   time.Time
 	raw    []byte // its head as the browser sent it
 	ans    []byte // what the dev server sent of its answer
 	// The answer's head once parsed, its length, and the answer's.
@@ -325,11 +330,18 @@ func (l *loop) shut() {
 }
 
 // sweep closes pairs idle past the idle timeout, or stuck in a partial
-// head past the header timeout.
+// head past the header timeout, and hands a slow answer to a goroutine,
+// which bounds the wait (Config.AnswerTimeout).
 func (l *loop) sweep(now time.Time) {
 	l.swept = now
 	for fd, pr := range l.byFD {
-		if int(fd) != pr.client || pr.req != nil || len(pr.pending) > 0 {
+		if int(fd) != pr.client || len(pr.pending) > 0 {
+			continue
+		}
+		if pr.req != nil {
+			if now.Sub(pr.sent) > loopWaitMax {
+				l.handBackMid(pr, "a slow answer")
+			}
 			continue
 		}
 		limit := pr.ic.opts.IdleTimeout
@@ -452,7 +464,7 @@ func (l *loop) next(pr *pair) {
 	pr.keep = !req.Close
 	req.Close = false
 	pr.req = req // its context is set if it goes back to a goroutine
-	pr.host, pr.target = h, t
+	pr.host, pr.target, pr.sent = h, t, time.Now()
 	l.p.fastServed.Add(1)
 	l.p.loopServed.Add(1)
 }
@@ -664,7 +676,7 @@ func (l *loop) handBackMid(pr *pair, why string) {
 	bc := newBackendConn(pr.key, &earlyConn{Conn: backend, early: bytes.Clone(pr.ans)})
 	fc := l.p.newFastConn(client, pr.ic, bytes.Clone(pr.in))
 	go l.p.runConn(fc, false, func() (bool, string) {
-		resp, err := l.p.tr.answer(bc, req, bc.endWith(req.Context()), nil)
+		resp, err := l.p.tr.answer(bc, req, bc.endWith(req.Context()), nil, fc.waitHook())
 		if err != nil {
 			bc.conn.Close()
 		}

@@ -74,6 +74,9 @@ type Proxy struct {
 	// adoptHook, when set (by tests), sees each browser connection an
 	// event loop takes.
 	adoptHook func(fd int)
+	// blindWaits, set by tests only, turns off the watch for a browser
+	// that leaves while an answer is awaited (waitHook).
+	blindWaits bool
 	// ctx is the fast path's requests' context; Close ends it.
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -213,7 +216,7 @@ func rewrite(pr *httputil.ProxyRequest) {
 
 // backendError answers a request the dev server could not be reached for.
 func (p *Proxy) backendError(w http.ResponseWriter, r *http.Request, err error) {
-	if r.Context().Err() != nil {
+	if r.Context().Err() != nil || errors.Is(err, errBrowserLeft) {
 		return // the browser left; nobody reads an answer
 	}
 	h, _ := ParseHost(r.Host)
@@ -226,6 +229,9 @@ func (p *Proxy) backendError(w http.ResponseWriter, r *http.Request, err error) 
 		writePage(w, http.StatusBadGateway, notListeningPage(h, t))
 	case errors.Is(err, errNotRunning):
 		writePage(w, http.StatusBadGateway, notRunningPage(t))
+	case errors.Is(err, errNoAnswer):
+		p.log.Info("dev server sent no answer in time", "project", h.ProjectID, "port", h.Port, "wait", p.cfg.AnswerTimeout)
+		writePage(w, http.StatusGatewayTimeout, noAnswerPage(h, t, p.cfg.AnswerTimeout))
 	default:
 		p.log.Info("dev server unreachable", "project", h.ProjectID, "port", h.Port, "err", err)
 		writePage(w, http.StatusBadGateway, unreachablePage(h, t, err))
