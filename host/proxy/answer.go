@@ -99,7 +99,7 @@ func outboundFor(req *http.Request, remoteIP string) http.Header {
 func (fc *fastConn) writeResponse(req *http.Request, resp *http.Response, csp string, keep bool) bool {
 	defer resp.Body.Close()
 	body := prepareAnswer(req, resp, csp)
-	writeHead(fc.bw, resp.StatusCode, resp.Status, resp.Header, keep)
+	writeHead(fc.bw, resp.StatusCode, resp.Header, keep)
 	switch body {
 	case bodyNone:
 		return fc.bw.Flush() == nil && keep
@@ -119,7 +119,7 @@ type headWriter interface {
 
 // writeHead writes the status line and hdr, with a Date when the dev
 // server sent none and Connection: close when the browser asked for it.
-func writeHead(w headWriter, code int, status string, hdr http.Header, keep bool) {
+func writeHead(w headWriter, code int, hdr http.Header, keep bool) {
 	if _, ok := hdr["Date"]; !ok {
 		hdr["Date"] = []string{time.Now().UTC().Format(http.TimeFormat)}
 	}
@@ -129,20 +129,19 @@ func writeHead(w headWriter, code int, status string, hdr http.Header, keep bool
 	_, _ = w.WriteString("HTTP/1.1 ")
 	_, _ = w.WriteString(strconv.Itoa(code))
 	_ = w.WriteByte(' ')
-	_, _ = w.WriteString(reason(code, status))
+	_, _ = w.WriteString(reason(code))
 	_, _ = w.WriteString("\r\n")
 	_ = hdr.Write(w)
 	_, _ = w.WriteString("\r\n")
 }
 
-// reason is the status line's text: the standard one, else the dev
-// server's.
-func reason(code int, status string) string {
+// reason is the status line's text, as net/http's server writes it on
+// the other path: the standard text, or "status code N" for a code that
+// has none. The dev server's own phrase is never passed on: it may hold
+// any byte but CR and LF, up to the head's limit.
+func reason(code int) string {
 	if text := http.StatusText(code); text != "" {
 		return text
-	}
-	if _, text, ok := bytes.Cut([]byte(status), []byte(" ")); ok && len(text) > 0 {
-		return string(text)
 	}
 	return "status code " + strconv.Itoa(code)
 }
@@ -278,7 +277,7 @@ func (fc *fastConn) writePage(req *http.Request, pw *pageWriter, keep bool) bool
 		return false
 	}
 	pw.header["Content-Length"] = []string{strconv.Itoa(pw.body.Len())}
-	writeHead(fc.bw, pw.code, "", pw.header, keep)
+	writeHead(fc.bw, pw.code, pw.header, keep)
 	if req.Method != http.MethodHead {
 		fc.bw.Write(pw.body.Bytes())
 	}

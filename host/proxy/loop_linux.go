@@ -601,7 +601,7 @@ func (l *loop) answer(pr *pair) bool {
 		l.dropBackend(pr) // bytes past the answer were never asked for
 	}
 	l.head.Reset()
-	writeHead(&l.head, resp.StatusCode, resp.Status, resp.Header, pr.keep)
+	writeHead(&l.head, resp.StatusCode, resp.Header, pr.keep)
 	head, body := l.head.Bytes(), pr.ans[end:total]
 	n, err := rawWritev(pr.client, head, body)
 	if err != nil && !errors.Is(err, unix.EAGAIN) {
