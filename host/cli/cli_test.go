@@ -40,6 +40,8 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == "GET" && path == "/projects":
 		_ = json.NewEncoder(w).Encode(f.projects)
+	case r.Method == "GET" && path == "/status":
+		_, _ = io.WriteString(w, `{"previews":{"fast":false,"fastPath":0,"eventLoop":0,"server":7}}`)
 	case r.Method == "GET" && strings.HasPrefix(path, "/projects/"):
 		id := strings.TrimPrefix(path, "/projects/")
 		for _, p := range f.projects {
@@ -257,4 +259,12 @@ func TestProjectEditPreviewCSPSwitch(t *testing.T) {
 	_, errOut, code = run(t, addr, data, "project", "edit", "web", "--name", "site")
 	require.Equal(t, 0, code, errOut)
 	require.Equal(t, `{"name":"site"}`, f.bodies[len(f.bodies)-1], "left as it is unless given")
+}
+
+func TestDaemonStatusShowsPreviewCounts(t *testing.T) {
+	_, addr, data := newFake(t)
+	out, errOut, code := run(t, addr, data, "status")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "preview fast paths  off (warden serve --preview-fast=false)")
+	require.Contains(t, out, "preview requests    fast path 0, event loop 0, server 7")
 }

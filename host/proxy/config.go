@@ -31,6 +31,11 @@ type Config struct {
 	MaxIdlePerPort int `json:"maxIdlePerPort"`
 	// IdleTimeout closes a kept connection unused this long. Default 90s.
 	IdleTimeout time.Duration `json:"idleTimeout"`
+	// Fast runs the fast paths (Front): plain requests answered on the
+	// connection's goroutine and in event loops, in front of net/http's
+	// server and httputil.ReverseProxy, which answer everything when it is
+	// off. Default true.
+	Fast bool `json:"fast"`
 	// AnswerTimeout bounds the wait for a dev server's answer head, from
 	// the request's sending: long enough for a first compile. A browser
 	// that leaves ends the wait sooner. Default 5m.
@@ -46,6 +51,7 @@ func DefaultConfig() Config {
 		MaxIdlePerPort:   128,
 		IdleTimeout:      90 * time.Second,
 		AnswerTimeout:    5 * time.Minute,
+		Fast:             true,
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/netip"
@@ -68,9 +69,11 @@ type Proxy struct {
 	fast     fastConns
 	loops    loopSet
 	// fastServed counts the requests the fast path answered, loopServed
-	// those of them an event loop answered.
-	fastServed atomic.Int64
-	loopServed atomic.Int64
+	// those of them an event loop answered, serverServed those passed on
+	// through the HTTP server's handler (ServeHTTP).
+	fastServed   atomic.Int64
+	loopServed   atomic.Int64
+	serverServed atomic.Int64
 	// adoptHook, when set (by tests), sees each browser connection an
 	// event loop takes.
 	adoptHook func(fd int)
@@ -111,6 +114,35 @@ func New(cfg Config, projects Projects, log *slog.Logger) (*Proxy, error) {
 	return p, nil
 }
 
+// Stats counts the requests passed on to dev servers since the proxy
+// started, by the path that served them.
+type Stats struct {
+	// Fast reports whether the fast paths run (Config.Fast).
+	Fast bool `json:"fast"`
+	// FastPath: on a browser connection's goroutine (Intercept).
+	FastPath int64 `json:"fastPath"`
+	// EventLoop: in an event loop, with no goroutine per request.
+	EventLoop int64 `json:"eventLoop"`
+	// Server: through the HTTP server's handler (ServeHTTP): requests
+	// with bodies, WebSockets, and everything when the fast paths are off.
+	Server int64 `json:"server"`
+}
+
+// Stats returns the counts so far.
+func (p *Proxy) Stats() Stats {
+	loop := p.loopServed.Load()
+	return Stats{Fast: p.cfg.Fast, FastPath: p.fastServed.Load() - loop, EventLoop: loop, Server: p.serverServed.Load()}
+}
+
+// Front returns the listener the daemon's HTTP server accepts on: ln
+// behind Intercept's fast paths, or ln itself when Config.Fast is off.
+func (p *Proxy) Front(ln net.Listener, opts ConnOptions) net.Listener {
+	if !p.cfg.Fast {
+		return ln
+	}
+	return p.Intercept(ln, opts)
+}
+
 // Close ends every WebSocket tunnel, the connections on the fast path
 // (Intercept) with their requests, and closes idle connections to dev
 // servers. Requests the HTTP server holds are its to end.
@@ -137,6 +169,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// there for the API; past it, the server would also end the request's
 	// context, and with it a quiet event stream.
 	_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
+	p.serverServed.Add(1)
 	if isUpgrade(r) {
 		p.serveUpgrade(w, r, h, t)
 		return
