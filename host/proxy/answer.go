@@ -7,7 +7,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -25,7 +27,7 @@ func (fc *fastConn) forward(req *http.Request, h Host, t Target) bool {
 	req.Close = false // the browser's wish, not the dev server's
 	req.RequestURI = ""
 	req = req.WithContext(fc.p.ctx)
-	resp, err := fc.p.tr.roundTrip(req, fc.waitHook())
+	resp, err := fc.p.tr.roundTrip(req, fc.waiter())
 	return fc.reply(req, h, t, resp, err, keep)
 }
 
@@ -53,33 +55,40 @@ const (
 	bodyChunked                // length unknown: chunked, each part sent as read
 )
 
-// prepareAnswer readies the dev server's answer head for the browser:
-// the CORS grants of another origin and the hop-by-hop headers go,
-// Warden's policy csp is added, the framing headers are set; it returns
-// the body's framing.
+// prepareAnswer readies the dev server's answer head for the browser as
+// net/http's server and httputil.ReverseProxy would on the other path
+// (the conformance test holds them to it): the CORS grants of another
+// origin and the hop-by-hop headers go, Warden's policy csp is added, the
+// headers a status has no use for go; it returns the body's framing
+// (writeHead adds the framing headers).
 func prepareAnswer(req *http.Request, resp *http.Response, csp string) framing {
 	_ = unreadableElsewhere(resp)
 	hdr := resp.Header
 	addPolicy(hdr, csp)
 	removeHopHeaders(hdr)
 	switch code := resp.StatusCode; {
+	case code == http.StatusNotModified:
+		delete(hdr, "Content-Type")
+		delete(hdr, "Content-Length")
+		return bodyNone
 	case code == http.StatusNoContent:
 		delete(hdr, "Content-Length")
 		return bodyNone
-	case req.Method == http.MethodHead || code == http.StatusNotModified:
+	case req.Method == http.MethodHead:
 		// Content-Length, when sent, describes the body not sent.
 		return bodyNone
 	case resp.ContentLength >= 0:
 		hdr["Content-Length"] = []string{strconv.FormatInt(resp.ContentLength, 10)}
 		return bodyLength
 	}
-	hdr["Transfer-Encoding"] = []string{"chunked"}
+	delete(hdr, "Content-Length")
 	if len(resp.Trailer) > 0 {
 		names := make([]string, 0, len(resp.Trailer))
 		for k := range resp.Trailer {
 			names = append(names, k)
 		}
-		hdr["Trailer"] = names
+		slices.Sort(names)
+		hdr["Trailer"] = []string{strings.Join(names, ", ")}
 	}
 	return bodyChunked
 }
@@ -99,7 +108,7 @@ func outboundFor(req *http.Request, remoteIP string) http.Header {
 func (fc *fastConn) writeResponse(req *http.Request, resp *http.Response, csp string, keep bool) bool {
 	defer resp.Body.Close()
 	body := prepareAnswer(req, resp, csp)
-	writeHead(fc.bw, resp.StatusCode, resp.Header, keep)
+	writeHead(fc.bw, resp.StatusCode, resp.Header, body, keep)
 	switch body {
 	case bodyNone:
 		return fc.bw.Flush() == nil && keep
@@ -117,21 +126,28 @@ type headWriter interface {
 	io.ByteWriter
 }
 
-// writeHead writes the status line and hdr, with a Date when the dev
-// server sent none and Connection: close when the browser asked for it.
-func writeHead(w headWriter, code int, hdr http.Header, keep bool) {
-	if _, ok := hdr["Date"]; !ok {
-		hdr["Date"] = []string{time.Now().UTC().Format(http.TimeFormat)}
-	}
-	if !keep {
-		hdr["Connection"] = []string{"close"}
-	}
+// writeHead writes the status line and hdr, then, in net/http's server's
+// order, a Date when the dev server sent none, Connection: close when the
+// browser asked for it, and Transfer-Encoding: chunked for a body of
+// unknown length.
+func writeHead(w headWriter, code int, hdr http.Header, body framing, keep bool) {
 	_, _ = w.WriteString("HTTP/1.1 ")
 	_, _ = w.WriteString(strconv.Itoa(code))
 	_ = w.WriteByte(' ')
 	_, _ = w.WriteString(reason(code))
 	_, _ = w.WriteString("\r\n")
 	_ = hdr.Write(w)
+	if _, ok := hdr["Date"]; !ok {
+		_, _ = w.WriteString("Date: ")
+		_, _ = w.WriteString(time.Now().UTC().Format(http.TimeFormat))
+		_, _ = w.WriteString("\r\n")
+	}
+	if !keep {
+		_, _ = w.WriteString("Connection: close\r\n")
+	}
+	if body == bodyChunked {
+		_, _ = w.WriteString("Transfer-Encoding: chunked\r\n")
+	}
 	_, _ = w.WriteString("\r\n")
 }
 
@@ -208,13 +224,34 @@ func (fc *fastConn) stream(resp *http.Response) bool {
 	return fc.bw.Flush() == nil
 }
 
-// waitHook is the fast path's watch for a browser that leaves while an
-// answer is slow.
-func (fc *fastConn) waitHook() waitHook {
-	if fc.p.blindWaits {
-		return nil
+// waiter is what the fast path is told while it waits: a slow answer, to
+// watch for a browser that leaves meanwhile, and informational answers,
+// which it passes on.
+func (fc *fastConn) waiter() *waiter {
+	if fc.wait.informational == nil {
+		fc.wait.informational = fc.writeInformational
+		if !fc.p.blindWaits {
+			fc.wait.slow = fc.watch
+		}
 	}
-	return fc.watch
+	return &fc.wait
+}
+
+// noBodyHeaders are left out of an informational answer, as net/http's
+// server leaves them out.
+var noBodyHeaders = map[string]bool{"Content-Length": true, "Transfer-Encoding": true}
+
+// writeInformational passes an informational answer on, as net/http's
+// server writes one.
+func (fc *fastConn) writeInformational(code int, hdr http.Header) error {
+	_, _ = fc.bw.WriteString("HTTP/1.1 ")
+	_, _ = fc.bw.WriteString(strconv.Itoa(code))
+	_ = fc.bw.WriteByte(' ')
+	_, _ = fc.bw.WriteString(reason(code))
+	_, _ = fc.bw.WriteString("\r\n")
+	_ = hdr.WriteSubset(fc.bw, noBodyHeaders)
+	_, _ = fc.bw.WriteString("\r\n")
+	return fc.bw.Flush()
 }
 
 // watch reads the browser's side of the connection while a stream runs,
@@ -277,7 +314,7 @@ func (fc *fastConn) writePage(req *http.Request, pw *pageWriter, keep bool) bool
 		return false
 	}
 	pw.header["Content-Length"] = []string{strconv.Itoa(pw.body.Len())}
-	writeHead(fc.bw, pw.code, pw.header, keep)
+	writeHead(fc.bw, pw.code, pw.header, bodyLength, keep)
 	if req.Method != http.MethodHead {
 		fc.bw.Write(pw.body.Bytes())
 	}

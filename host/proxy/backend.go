@@ -9,6 +9,8 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/http/httptrace"
+	"net/textproto"
 	"os"
 	"sync"
 	"syscall"
@@ -41,11 +43,18 @@ var (
 // goroutine.
 const headGrace = 100 * time.Millisecond
 
-// waitHook is given by a caller that learns of a departed browser from no
-// context (the fast path): called once an answer is slow, it watches the
-// browser, ending backend's reads should it leave; stop ends the watch and
-// reports whether the browser is still there.
-type waitHook func(backend net.Conn) (stop func() bool)
+// waiter is what the caller of an exchange is told while it waits for the
+// answer; nil fields, or a nil waiter, are not told.
+type waiter struct {
+	// slow is given by a caller that learns of a departed browser from no
+	// context (the fast path): called once an answer is slow, it watches
+	// the browser, ending backend's reads should it leave; stop ends the
+	// watch and reports whether the browser is still there.
+	slow func(backend net.Conn) (stop func() bool)
+	// informational passes an informational answer (100 Continue, 103
+	// Early Hints) on to the browser, as ReverseProxy does.
+	informational func(code int, hdr http.Header) error
+}
 
 // backendTransport is the proxy's http.RoundTripper: HTTP/1.1 with
 // keep-alive to each project's port (pooled by backendAddr, never by
@@ -91,12 +100,17 @@ func newBackendConn(key string, c net.Conn) *backendConn {
 // returns the answer; its body hands the connection back once read to the
 // end. req's context ends the wait when the browser leaves.
 func (t *backendTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	return t.roundTrip(req, nil)
+	var w *waiter
+	if trace := httptrace.ContextClientTrace(req.Context()); trace != nil && trace.Got1xxResponse != nil {
+		w = &waiter{informational: func(code int, hdr http.Header) error {
+			return trace.Got1xxResponse(code, textproto.MIMEHeader(hdr))
+		}}
+	}
+	return t.roundTrip(req, w)
 }
 
-// roundTrip is RoundTrip; slow, when set, learns of a browser that leaves
-// while the answer is slow.
-func (t *backendTransport) roundTrip(req *http.Request, slow waitHook) (*http.Response, error) {
+// roundTrip is RoundTrip, with w told while the answer is awaited.
+func (t *backendTransport) roundTrip(req *http.Request, w *waiter) (*http.Response, error) {
 	hasBody := req.Body != nil && req.Body != http.NoBody
 	// Only a request that may be sent twice is sent on a kept connection
 	// untested; any other first checks that the dev server has not closed
@@ -107,7 +121,7 @@ func (t *backendTransport) roundTrip(req *http.Request, slow waitHook) (*http.Re
 		if err != nil {
 			return nil, err
 		}
-		resp, err := t.exchange(c, req, hasBody, slow)
+		resp, err := t.exchange(c, req, hasBody, w)
 		if err == nil {
 			return resp, nil
 		}
@@ -130,7 +144,7 @@ func idempotent(method string) bool {
 // exchange writes req on c and reads the answer's head. A body is written
 // by a goroutine of its own, so a dev server that answers before reading
 // all of it is heard.
-func (t *backendTransport) exchange(c *backendConn, req *http.Request, hasBody bool, slow waitHook) (*http.Response, error) {
+func (t *backendTransport) exchange(c *backendConn, req *http.Request, hasBody bool, w *waiter) (*http.Response, error) {
 	stop := c.endWith(req.Context())
 	var wrote chan error
 	if hasBody {
@@ -140,7 +154,7 @@ func (t *backendTransport) exchange(c *backendConn, req *http.Request, hasBody b
 		stop()
 		return nil, fmt.Errorf("%w: %w", errDeadConn, err)
 	}
-	return t.answer(c, req, stop, wrote, slow)
+	return t.answer(c, req, stop, wrote, w)
 }
 
 // endWith ends c's reads and writes when ctx ends; stop stops that.
@@ -150,8 +164,8 @@ func (c *backendConn) endWith(ctx context.Context) (stop func() bool) {
 
 // answer reads the answer to req, already sent on c; its body hands c
 // back. stop ends the watch of req's context.
-func (t *backendTransport) answer(c *backendConn, req *http.Request, stop func() bool, wrote chan error, slow waitHook) (*http.Response, error) {
-	resp, err := c.readResponse(req, t.answerTimeout, slow)
+func (t *backendTransport) answer(c *backendConn, req *http.Request, stop func() bool, wrote chan error, w *waiter) (*http.Response, error) {
+	resp, err := c.readResponse(req, t.answerTimeout, w)
 	if err != nil {
 		stop()
 		if ctx := req.Context(); ctx.Err() != nil {
@@ -178,11 +192,15 @@ func (c *backendConn) write(req *http.Request) error {
 	return c.bw.Flush()
 }
 
-// readResponse reads the final answer's head, skipping informational
-// ones, within timeout; slow, when set, is called once the answer is
-// slow (waitHook).
-func (c *backendConn) readResponse(req *http.Request, timeout time.Duration, slow waitHook) (*http.Response, error) {
+// readResponse reads the final answer's head within timeout, telling w
+// of a slow answer and of informational ones.
+func (c *backendConn) readResponse(req *http.Request, timeout time.Duration, w *waiter) (*http.Response, error) {
 	ctx := req.Context()
+	var slow func(net.Conn) func() bool
+	var informational func(int, http.Header) error
+	if w != nil {
+		slow, informational = w.slow, w.informational
+	}
 	limit := time.Now().Add(timeout)
 	first := limit
 	if grace := time.Now().Add(headGrace); slow != nil && grace.Before(limit) {
@@ -206,7 +224,7 @@ func (c *backendConn) readResponse(req *http.Request, timeout time.Duration, slo
 	case isTimeout(err) && ctx.Err() == nil:
 		return nil, fmt.Errorf("%w (waited %s)", errNoAnswer, timeout)
 	}
-	resp, err := c.readHeads(req)
+	resp, err := c.readHeads(req, informational)
 	if isTimeout(err) && ctx.Err() == nil {
 		return nil, fmt.Errorf("%w (waited %s)", errNoAnswer, timeout)
 	}
@@ -227,8 +245,9 @@ func (c *backendConn) readBy(ctx context.Context, t time.Time) {
 
 func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
 
-// readHeads reads answer heads until the final one.
-func (c *backendConn) readHeads(req *http.Request) (*http.Response, error) {
+// readHeads reads answer heads until the final one, passing informational
+// ones to informational, when set.
+func (c *backendConn) readHeads(req *http.Request, informational func(int, http.Header) error) (*http.Response, error) {
 	for n := 0; ; n++ {
 		c.head.N = maxResponseHead
 		resp, err := http.ReadResponse(c.br, req)
@@ -251,6 +270,11 @@ func (c *backendConn) readHeads(req *http.Request) (*http.Response, error) {
 		}
 		if n >= max1xx {
 			return nil, fmt.Errorf("the dev server sent more than %d informational answers", max1xx)
+		}
+		if informational != nil {
+			if err := informational(resp.StatusCode, resp.Header); err != nil {
+				return nil, fmt.Errorf("passing an informational answer on: %w", err)
+			}
 		}
 	}
 }

@@ -167,6 +167,8 @@ type fastConn struct {
 	head []byte
 	// remoteIP is the browser's address, for X-Forwarded-For.
 	remoteIP string
+	// wait is what an exchange tells the connection (waiter).
+	wait waiter
 }
 
 // connReader reads the connection, after what was read of it early (by

@@ -36,10 +36,14 @@ func (r *rawConn) send(t *testing.T, s string) {
 	require.NoError(t, err)
 }
 
-// read reads one answer to method, body included.
+// read reads one final answer to method, body included, past any
+// informational ones, as a browser does.
 func (r *rawConn) read(t *testing.T, method string) (*http.Response, string) {
 	t.Helper()
 	resp, err := http.ReadResponse(r.br, &http.Request{Method: method})
+	for err == nil && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
+		resp, err = http.ReadResponse(r.br, &http.Request{Method: method})
+	}
 	require.NoError(t, err)
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)

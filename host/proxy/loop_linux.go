@@ -543,7 +543,9 @@ func (l *loop) backendEvent(pr *pair, events uint32) {
 		return
 	}
 	if !l.answer(pr) && eof {
-		l.drop(pr) // cut short: closing is all the browser can be told
+		// Cut short: a goroutine passes on what came, as the other paths
+		// do, then closes, which is all the browser can be told.
+		l.handBackMid(pr, "an answer cut short")
 		return
 	}
 	if eof && l.byFD[int32(pr.client)] == pr && pr.backend >= 0 {
@@ -601,7 +603,7 @@ func (l *loop) answer(pr *pair) bool {
 		l.dropBackend(pr) // bytes past the answer were never asked for
 	}
 	l.head.Reset()
-	writeHead(&l.head, resp.StatusCode, resp.Header, pr.keep)
+	writeHead(&l.head, resp.StatusCode, resp.Header, bodyLength, pr.keep)
 	head, body := l.head.Bytes(), pr.ans[end:total]
 	n, err := rawWritev(pr.client, head, body)
 	if err != nil && !errors.Is(err, unix.EAGAIN) {
@@ -676,7 +678,7 @@ func (l *loop) handBackMid(pr *pair, why string) {
 	bc := newBackendConn(pr.key, &earlyConn{Conn: backend, early: bytes.Clone(pr.ans)})
 	fc := l.p.newFastConn(client, pr.ic, bytes.Clone(pr.in))
 	go l.p.runConn(fc, false, func() (bool, string) {
-		resp, err := l.p.tr.answer(bc, req, bc.endWith(req.Context()), nil, fc.waitHook())
+		resp, err := l.p.tr.answer(bc, req, bc.endWith(req.Context()), nil, fc.waiter())
 		if err != nil {
 			bc.conn.Close()
 		}

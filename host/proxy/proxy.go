@@ -174,8 +174,23 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.serveUpgrade(w, r, h, t)
 		return
 	}
-	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), checkedKey{}, checked{h, t})))
+	p.rp.ServeHTTP(noSniff{w}, r.WithContext(context.WithValue(r.Context(), checkedKey{}, checked{h, t})))
 }
+
+// noSniff keeps net/http's server from adding a Content-Type the dev
+// server did not send: it sniffs one from the first bytes of a body when
+// they are written before the head, which ReverseProxy's flush timer
+// makes a matter of timing for a body of unknown length.
+type noSniff struct{ http.ResponseWriter }
+
+func (w noSniff) WriteHeader(code int) {
+	if h := w.Header(); h["Content-Type"] == nil {
+		h["Content-Type"] = []string{} // present, so not sniffed; writes nothing
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w noSniff) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // checked is what a request's checks found, for its answer.
 type checked struct {
