@@ -112,17 +112,9 @@ func confBackend(t *testing.T, tc confCase) int {
 			}
 		}
 	})
-	_, port, _ := net.SplitHostPort(addr)
-	n, _ := parsePort(port)
-	return n
-}
-
-func parsePort(s string) (int, error) {
-	n := 0
-	for _, c := range s {
-		n = n*10 + int(c-'0')
-	}
-	return n, nil
+	tcp, err := net.ResolveTCPAddr("tcp", addr)
+	require.NoError(t, err)
+	return tcp.Port
 }
 
 // reference serves the way net/http alone would: httputil.ReverseProxy
@@ -138,7 +130,6 @@ func reference(t *testing.T, port int) string {
 		},
 		Transport:     &http.Transport{},
 		FlushInterval: -1,
-		ErrorLog:      nil,
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -251,4 +242,3 @@ func clipConf(s string) string {
 	}
 	return s
 }
-
