@@ -136,15 +136,24 @@ func (c *policyCache) get(h Host, t Target) string {
 	return csp
 }
 
-// policyNow returns Warden's policy for an answer on preview h, read from
-// the project as it is now (an edit of its mode or allowlist applies to the
-// next answer); t, what the request's checks saw, stands in when the
-// project cannot be read now.
-func (p *Proxy) policyNow(ctx context.Context, h Host, t Target, preview func(context.Context, string) (Target, error)) string {
-	if now, err := preview(ctx, h.ProjectID); err == nil {
-		t = now
+// answerPolicy returns Warden's policy for an answer to req, read from the
+// project as it is now (an edit of its mode or allowlist applies to the
+// next answer). A project that cannot be read gets the strictest policy,
+// mode none's; with memoryOnly, false is returned instead when memory
+// holds nothing fresh.
+func (p *Proxy) answerPolicy(ctx context.Context, req *http.Request, memoryOnly bool) (string, bool) {
+	h, err := ParseHost(req.Host)
+	if err != nil {
+		return pageCSP, true // never passed on: checked already
 	}
-	return p.policies.get(h, t)
+	t, err := p.lookup(memoryOnly)(ctx, h.ProjectID)
+	switch {
+	case err != nil && memoryOnly:
+		return "", false
+	case err != nil:
+		t = Target{Mode: shared.ModeNone}
+	}
+	return p.policies.get(h, t), true
 }
 
 // addPolicy adds csp to an answer's header, after the dev server's own.

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/warden-sh/warden/host/proxy/internal/fast"
+
 	"github.com/warden-sh/warden/shared"
 )
 
@@ -77,8 +79,8 @@ func policyBackend(t *testing.T) int {
 		case "/ws-refused":
 			http.Error(w, "no sockets here", http.StatusForbidden)
 		case "/large":
-			w.Header().Set("Content-Length", fmt.Sprint(3*loopAnswerMax))
-			_, _ = w.Write([]byte(strings.Repeat("x", 3*loopAnswerMax)))
+			w.Header().Set("Content-Length", fmt.Sprint(3*fast.LoopAnswerMax))
+			_, _ = w.Write([]byte(strings.Repeat("x", 3*fast.LoopAnswerMax)))
 		case "/stream":
 			fmt.Fprint(w, "one,")
 			w.(http.Flusher).Flush()

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"log/slog"
@@ -119,6 +120,35 @@ func newEnvConfig(t *testing.T, fast bool, cfg Config, opts ConnOptions, ports .
 	})
 	e.listen = e.server.Listener.Addr().(*net.TCPAddr).Port
 	return e
+}
+
+// fastServed counts the requests the fast paths answered, loops included;
+// loopServed those the event loops answered.
+func (e *env) fastServed() int64 { f, l := e.proxy.fast.Served(); return f + l }
+func (e *env) loopServed() int64 { _, l := e.proxy.fast.Served(); return l }
+
+// rawBackend answers each connection with script, which reads requests
+// from br and writes whatever it likes to c.
+func rawBackend(t *testing.T, script func(c net.Conn, br *bufio.Reader)) (addr string, conns *atomic.Int64) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	conns = new(atomic.Int64)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			go func() {
+				defer c.Close()
+				script(c, bufio.NewReader(c))
+			}()
+		}
+	}()
+	return ln.Addr().String(), conns
 }
 
 // host is the preview Host of port.

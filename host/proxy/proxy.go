@@ -10,10 +10,10 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/warden-sh/warden/host/proxy/internal/fast"
 	"github.com/warden-sh/warden/shared"
 )
 
@@ -63,27 +63,21 @@ type Proxy struct {
 	log      *slog.Logger
 	dial     *dialer
 	rp       *httputil.ReverseProxy
-	tr       *backendTransport
+	tr       *fast.Transport
+	fast     *fast.Server
 	tunnels  tunnels
 	policies policyCache
-	fast     fastConns
-	loops    loopSet
-	// fastServed counts the requests the fast path answered, loopServed
-	// those of them an event loop answered, serverServed those passed on
-	// through the HTTP server's handler (ServeHTTP).
-	fastServed   atomic.Int64
-	loopServed   atomic.Int64
+	// serverServed counts the requests passed on through the HTTP
+	// server's handler (ServeHTTP).
 	serverServed atomic.Int64
-	// adoptHook, when set (by tests), sees each browser connection an
-	// event loop takes.
-	adoptHook func(fd int)
-	// blindWaits, set by tests only, turns off the watch for a browser
-	// that leaves while an answer is awaited (waitHook).
-	blindWaits bool
-	// ctx is the fast path's requests' context; Close ends it.
+	// ctx is the fast paths' checks' context; Close ends it.
 	ctx    context.Context
 	cancel context.CancelFunc
 }
+
+// ConnOptions are the limits Intercept applies to the connections it
+// reads.
+type ConnOptions = fast.ConnOptions
 
 // New returns a proxy over projects with cfg (zero fields take their
 // defaults).
@@ -98,7 +92,11 @@ func New(cfg Config, projects Projects, log *slog.Logger) (*Proxy, error) {
 	p := &Proxy{cfg: cfg, projects: projects, log: log.With("component", "proxy")}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.dial = newDialer(cfg, projects)
-	p.tr = newBackendTransport(cfg, p.dial.dialBackend)
+	p.tr = fast.NewTransport(fast.TransportConfig{
+		MaxIdlePerPort: cfg.MaxIdlePerPort, IdleTimeout: cfg.IdleTimeout, AnswerTimeout: cfg.AnswerTimeout,
+	}, p.dial.dialBackend)
+	_, inMemory := projects.(cachedPreviews)
+	p.fast = fast.New(router{p}, p.tr, inMemory, p.log)
 	p.rp = &httputil.ReverseProxy{
 		Rewrite:   rewrite,
 		Transport: p.tr,
@@ -106,7 +104,7 @@ func New(cfg Config, projects Projects, log *slog.Logger) (*Proxy, error) {
 		// its bytes delivered. Small answers, the common case, take the
 		// fast path (Intercept) instead.
 		FlushInterval:  -1,
-		BufferPool:     bufferPool{},
+		BufferPool:     fast.BufferPool{},
 		ModifyResponse: p.modifyResponse,
 		ErrorHandler:   p.backendError,
 		ErrorLog:       slog.NewLogLogger(p.log.Handler(), slog.LevelDebug),
@@ -130,8 +128,21 @@ type Stats struct {
 
 // Stats returns the counts so far.
 func (p *Proxy) Stats() Stats {
-	loop := p.loopServed.Load()
-	return Stats{Fast: p.cfg.Fast, FastPath: p.fastServed.Load() - loop, EventLoop: loop, Server: p.serverServed.Load()}
+	fastPath, loop := p.fast.Served()
+	return Stats{Fast: p.cfg.Fast, FastPath: fastPath, EventLoop: loop, Server: p.serverServed.Load()}
+}
+
+// Intercept returns a listener over ln for an http.Server. Every
+// connection accepted on ln is read by the fast paths first (package
+// fast): while its requests are plain preview requests (GET or HEAD with
+// no body and no upgrade, a head that fits in 4 KiB, every check of the
+// package doc passed), they are answered there. At the first request that
+// is anything else (the API, the UI, a WebSocket, an upload, a refusal, a
+// malformed request), the connection goes to the server through the
+// returned listener for good, that request still unread; the server's
+// handler answers preview hosts through ServeHTTP.
+func (p *Proxy) Intercept(ln net.Listener, opts ConnOptions) net.Listener {
+	return p.fast.Intercept(ln, opts)
 }
 
 // Front returns the listener the daemon's HTTP server accepts on: ln
@@ -148,10 +159,9 @@ func (p *Proxy) Front(ln net.Listener, opts ConnOptions) net.Listener {
 // servers. Requests the HTTP server holds are its to end.
 func (p *Proxy) Close() error {
 	p.cancel()
-	p.fast.closeAll()
-	p.closeLoops()
+	p.fast.Close()
 	p.tunnels.closeAll()
-	p.tr.closeIdle(true)
+	p.tr.CloseIdle(true)
 	return nil
 }
 
@@ -174,7 +184,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.serveUpgrade(w, r, h, t)
 		return
 	}
-	p.rp.ServeHTTP(noSniff{w}, r.WithContext(context.WithValue(r.Context(), checkedKey{}, checked{h, t})))
+	p.rp.ServeHTTP(noSniff{w}, r)
 }
 
 // noSniff keeps net/http's server from adding a Content-Type the dev
@@ -192,21 +202,10 @@ func (w noSniff) WriteHeader(code int) {
 
 func (w noSniff) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// checked is what a request's checks found, for its answer.
-type checked struct {
-	h Host
-	t Target
-}
-
-type checkedKey struct{}
-
 // modifyResponse readies the dev server's answer on the HTTP server's
-// path: no CORS grants to another origin, Warden's policy added.
+// path, as the fast paths do (router.Prepare).
 func (p *Proxy) modifyResponse(resp *http.Response) error {
-	_ = unreadableElsewhere(resp)
-	if c, ok := resp.Request.Context().Value(checkedKey{}).(checked); ok {
-		addPolicy(resp.Header, p.policyNow(resp.Request.Context(), c.h, c.t, p.projects.Preview))
-	}
+	p.prepare(resp.Request.Context(), resp.Request, resp.Header, false)
 	return nil
 }
 
@@ -264,7 +263,7 @@ func rewrite(pr *httputil.ProxyRequest) {
 
 // backendError answers a request the dev server could not be reached for.
 func (p *Proxy) backendError(w http.ResponseWriter, r *http.Request, err error) {
-	if r.Context().Err() != nil || errors.Is(err, errBrowserLeft) {
+	if r.Context().Err() != nil || errors.Is(err, fast.ErrBrowserLeft) {
 		return // the browser left; nobody reads an answer
 	}
 	h, _ := ParseHost(r.Host)
@@ -277,7 +276,7 @@ func (p *Proxy) backendError(w http.ResponseWriter, r *http.Request, err error) 
 		writePage(w, http.StatusBadGateway, notListeningPage(h, t))
 	case errors.Is(err, errNotRunning):
 		writePage(w, http.StatusBadGateway, notRunningPage(t))
-	case errors.Is(err, errNoAnswer):
+	case errors.Is(err, fast.ErrNoAnswer):
 		p.log.Info("dev server sent no answer in time", "project", h.ProjectID, "port", h.Port, "wait", p.cfg.AnswerTimeout)
 		writePage(w, http.StatusGatewayTimeout, noAnswerPage(h, t, p.cfg.AnswerTimeout))
 	default:
@@ -293,11 +292,3 @@ func uiURL(h Host) string {
 	}
 	return "http://localhost:" + strconv.Itoa(h.Listen) + "/"
 }
-
-// bufferPool lends ReverseProxy its copy buffers.
-type bufferPool struct{}
-
-var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
-
-func (bufferPool) Get() []byte  { return *copyBuffers.Get().(*[]byte) }
-func (bufferPool) Put(b []byte) { copyBuffers.Put(&b) }

@@ -120,7 +120,7 @@ func TestAbandonedRequestsLeaveNothingBehind(t *testing.T) {
 	t.Run("fast path, the watch off", func(t *testing.T) {
 		port, got := silentBackend(t)
 		e := newEnv(t, port)
-		e.proxy.blindWaits = true
+		e.proxy.fast.BlindWaits = true
 		goroutines, fds := runtime.NumGoroutine(), openFDs(t)
 		for range n {
 			abandonWay{fast: true, request: abandonWays()[0].request}.abandon(t, e, port, got)

@@ -1,4 +1,4 @@
-package proxy
+package fast
 
 import (
 	"bufio"
@@ -31,11 +31,11 @@ const max1xx = 5
 var errDeadConn = errors.New("kept connection was closed by the dev server")
 
 var (
-	// errNoAnswer: the dev server sent no answer head within
+	// ErrNoAnswer: the dev server sent no answer head within
 	// Config.AnswerTimeout.
-	errNoAnswer = errors.New("the dev server sent no answer in time")
-	// errBrowserLeft: the browser left while the answer was awaited.
-	errBrowserLeft = errors.New("the browser left before the answer")
+	ErrNoAnswer = errors.New("the dev server sent no answer in time")
+	// ErrBrowserLeft: the browser left while the answer was awaited.
+	ErrBrowserLeft = errors.New("the browser left before the answer")
 )
 
 // headGrace is how long an answer head is awaited before the browser's
@@ -56,12 +56,12 @@ type waiter struct {
 	informational func(code int, hdr http.Header) error
 }
 
-// backendTransport is the proxy's http.RoundTripper: HTTP/1.1 with
-// keep-alive to each project's port (pooled by backendAddr, never by
-// address), each exchange done on the calling goroutine. net/http's
-// Transport hands every request to two goroutines of its own; on a
+// Transport is the proxy's http.RoundTripper: HTTP/1.1 with keep-alive
+// to each dev server (pooled by the key host/proxy names one per project
+// and port, never by address), each exchange done on the calling
+// goroutine. net/http's Transport hands every request to two goroutines of its own; on a
 // two-CPU machine those hand-offs cost about a third of the throughput.
-type backendTransport struct {
+type Transport struct {
 	dial          func(ctx context.Context, network, addr string) (net.Conn, error)
 	maxIdle       int
 	idleTimeout   time.Duration
@@ -73,8 +73,21 @@ type backendTransport struct {
 	closed bool
 }
 
-func newBackendTransport(cfg Config, dial func(ctx context.Context, network, addr string) (net.Conn, error)) *backendTransport {
-	return &backendTransport{dial: dial, maxIdle: cfg.MaxIdlePerPort, idleTimeout: cfg.IdleTimeout,
+// TransportConfig are a Transport's limits.
+type TransportConfig struct {
+	// MaxIdlePerPort is how many idle connections are kept to one dev
+	// server (one key).
+	MaxIdlePerPort int
+	// IdleTimeout closes a kept connection unused this long.
+	IdleTimeout time.Duration
+	// AnswerTimeout bounds the wait for an answer head.
+	AnswerTimeout time.Duration
+}
+
+// NewTransport returns a Transport that reaches the dev server a key names
+// through dial (its addr is the key).
+func NewTransport(cfg TransportConfig, dial func(ctx context.Context, network, addr string) (net.Conn, error)) *Transport {
+	return &Transport{dial: dial, maxIdle: cfg.MaxIdlePerPort, idleTimeout: cfg.IdleTimeout,
 		answerTimeout: cfg.AnswerTimeout, idle: make(map[string][]*backendConn)}
 }
 
@@ -99,7 +112,7 @@ func newBackendConn(key string, c net.Conn) *backendConn {
 // RoundTrip sends req to the port req.URL.Host names (backendAddr) and
 // returns the answer; its body hands the connection back once read to the
 // end. req's context ends the wait when the browser leaves.
-func (t *backendTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var w *waiter
 	if trace := httptrace.ContextClientTrace(req.Context()); trace != nil && trace.Got1xxResponse != nil {
 		w = &waiter{informational: func(code int, hdr http.Header) error {
@@ -110,7 +123,7 @@ func (t *backendTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 }
 
 // roundTrip is RoundTrip, with w told while the answer is awaited.
-func (t *backendTransport) roundTrip(req *http.Request, w *waiter) (*http.Response, error) {
+func (t *Transport) roundTrip(req *http.Request, w *waiter) (*http.Response, error) {
 	hasBody := req.Body != nil && req.Body != http.NoBody
 	// Only a request that may be sent twice is sent on a kept connection
 	// untested; any other first checks that the dev server has not closed
@@ -144,7 +157,7 @@ func idempotent(method string) bool {
 // exchange writes req on c and reads the answer's head. A body is written
 // by a goroutine of its own, so a dev server that answers before reading
 // all of it is heard.
-func (t *backendTransport) exchange(c *backendConn, req *http.Request, hasBody bool, w *waiter) (*http.Response, error) {
+func (t *Transport) exchange(c *backendConn, req *http.Request, hasBody bool, w *waiter) (*http.Response, error) {
 	stop := c.endWith(req.Context())
 	var wrote chan error
 	if hasBody {
@@ -164,7 +177,7 @@ func (c *backendConn) endWith(ctx context.Context) (stop func() bool) {
 
 // answer reads the answer to req, already sent on c; its body hands c
 // back. stop ends the watch of req's context.
-func (t *backendTransport) answer(c *backendConn, req *http.Request, stop func() bool, wrote chan error, w *waiter) (*http.Response, error) {
+func (t *Transport) answer(c *backendConn, req *http.Request, stop func() bool, wrote chan error, w *waiter) (*http.Response, error) {
 	resp, err := c.readResponse(req, t.answerTimeout, w)
 	if err != nil {
 		stop()
@@ -213,7 +226,7 @@ func (c *backendConn) readResponse(req *http.Request, timeout time.Duration, w *
 		stop := slow(c.conn)
 		_, err = c.br.Peek(1)
 		if !stop() {
-			return nil, errBrowserLeft
+			return nil, ErrBrowserLeft
 		}
 	}
 	switch {
@@ -222,11 +235,11 @@ func (c *backendConn) readResponse(req *http.Request, timeout time.Duration, w *
 		// before the first byte; ReadResponse would not say so.
 		return nil, fmt.Errorf("%w: %w", errDeadConn, err)
 	case isTimeout(err) && ctx.Err() == nil:
-		return nil, fmt.Errorf("%w (waited %s)", errNoAnswer, timeout)
+		return nil, fmt.Errorf("%w (waited %s)", ErrNoAnswer, timeout)
 	}
 	resp, err := c.readHeads(req, informational)
 	if isTimeout(err) && ctx.Err() == nil {
-		return nil, fmt.Errorf("%w (waited %s)", errNoAnswer, timeout)
+		return nil, fmt.Errorf("%w (waited %s)", ErrNoAnswer, timeout)
 	}
 	if err == nil {
 		c.readBy(ctx, time.Time{}) // the body has no limit but the request's

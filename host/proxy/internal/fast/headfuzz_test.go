@@ -1,4 +1,4 @@
-package proxy
+package fast
 
 import (
 	"bufio"
@@ -58,4 +58,22 @@ func FuzzHeadEnd(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestHeadEnd(t *testing.T) {
+	for in, want := range map[string]int{
+		"":                                0,
+		"GET / HTTP/1.1\r\n":              0,
+		"GET / HTTP/1.1\r\nHost: a\r\n":   0,
+		"GET / HTTP/1.1\r\n\r\n":          18,
+		"GET / HTTP/1.1\r\nA: b\r\n\r\nX": 24,
+		"GET / HTTP/1.1\nHost: a\n\n":     -1,
+		"GET / HTTP/1.1\r\nA: b\n\r\n":    -1,
+		"\n":                              -1,
+		"\r\n":                            2,
+	} {
+		if got := headEnd([]byte(in)); got != want {
+			t.Errorf("headEnd(%q) = %d, want %d", in, got, want)
+		}
+	}
 }

@@ -1,4 +1,4 @@
-package proxy
+package fast
 
 import (
 	"bytes"
@@ -19,31 +19,31 @@ import (
 // forward sends a plain request to the dev server and writes its answer
 // (or the proxy's page when it cannot be reached) to the browser. It
 // reports whether the connection may carry another request.
-func (fc *fastConn) forward(req *http.Request, h Host, t Target) bool {
+func (fc *fastConn) forward(req *http.Request, key string) bool {
 	keep := !req.Close
 	req.Header = outboundFor(req, fc.remoteIP)
 	req.URL.Scheme = "http"
-	req.URL.Host = backendAddr(h.ProjectID, h.Port)
+	req.URL.Host = key
 	req.Close = false // the browser's wish, not the dev server's
 	req.RequestURI = ""
-	req = req.WithContext(fc.p.ctx)
-	resp, err := fc.p.tr.roundTrip(req, fc.waiter())
-	return fc.reply(req, h, t, resp, err, keep)
+	req = req.WithContext(fc.s.ctx)
+	resp, err := fc.s.tr.roundTrip(req, fc.waiter())
+	return fc.reply(req, resp, err, keep)
 }
 
 // reply writes the dev server's answer to req, or the proxy's page when
 // err says there is none. It reports whether the connection may carry
 // another request.
-func (fc *fastConn) reply(req *http.Request, h Host, t Target, resp *http.Response, err error, keep bool) bool {
+func (fc *fastConn) reply(req *http.Request, resp *http.Response, err error, keep bool) bool {
 	if err != nil {
-		if fc.p.ctx.Err() != nil || errors.Is(err, errBrowserLeft) {
+		if fc.s.ctx.Err() != nil || errors.Is(err, ErrBrowserLeft) {
 			return false // closing, or nobody reads an answer
 		}
 		pw := &pageWriter{header: make(http.Header)}
-		fc.p.backendError(pw, req, err)
+		fc.s.router.Failed(pw, req, err)
 		return fc.writePage(req, pw, keep)
 	}
-	return fc.writeResponse(req, resp, fc.p.policyNow(fc.p.ctx, h, t, fc.p.projects.Preview), keep)
+	return fc.writeResponse(req, resp, keep)
 }
 
 // framing is how an answer's body reaches the browser.
@@ -57,15 +57,24 @@ const (
 
 // prepareAnswer readies the dev server's answer head for the browser as
 // net/http's server and httputil.ReverseProxy would on the other path
-// (the conformance test holds them to it): the CORS grants of another
-// origin and the hop-by-hop headers go, Warden's policy csp is added, the
-// headers a status has no use for go; it returns the body's framing
-// (writeHead adds the framing headers).
-func prepareAnswer(req *http.Request, resp *http.Response, csp string) framing {
-	_ = unreadableElsewhere(resp)
+// (host/proxy's conformance test holds them to it): the router's own
+// headers (Router.Prepare) are set, the hop-by-hop headers go, and the
+// headers a status has no use for; it returns the body's framing
+// (writeHead adds the framing headers), and false when the router, asked
+// from memory only, had nothing fresh.
+func prepareAnswer(req *http.Request, resp *http.Response, r Router, memoryOnly bool) (framing, bool) {
 	hdr := resp.Header
-	addPolicy(hdr, csp)
-	removeHopHeaders(hdr)
+	if !r.Prepare(req, hdr, memoryOnly) {
+		return bodyNone, false
+	}
+	RemoveHopHeaders(hdr)
+	return frame(req, resp), true
+}
+
+// frame drops the headers the answer's status has no use for and returns
+// its body's framing.
+func frame(req *http.Request, resp *http.Response) framing {
+	hdr := resp.Header
 	switch code := resp.StatusCode; {
 	case code == http.StatusNotModified:
 		delete(hdr, "Content-Type")
@@ -95,7 +104,7 @@ func prepareAnswer(req *http.Request, resp *http.Response, csp string) framing {
 
 // outboundFor is the header a plain request reaches the dev server with.
 func outboundFor(req *http.Request, remoteIP string) http.Header {
-	hdr := outboundHeader(req.Header, remoteIP, req.Host)
+	hdr := OutboundHeader(req.Header, remoteIP, req.Host)
 	if httpguts.HeaderValuesContainsToken(req.Header["Te"], "trailers") {
 		hdr["Te"] = []string{"trailers"}
 	}
@@ -105,9 +114,9 @@ func outboundFor(req *http.Request, remoteIP string) http.Header {
 // writeResponse writes the dev server's answer: its status and headers
 // less the hop-by-hop ones, then its body, framed by its length when known
 // and chunked (each part sent as it comes) when not.
-func (fc *fastConn) writeResponse(req *http.Request, resp *http.Response, csp string, keep bool) bool {
+func (fc *fastConn) writeResponse(req *http.Request, resp *http.Response, keep bool) bool {
 	defer resp.Body.Close()
-	body := prepareAnswer(req, resp, csp)
+	body, _ := prepareAnswer(req, resp, fc.s.router, false)
 	writeHead(fc.bw, resp.StatusCode, resp.Header, body, keep)
 	switch body {
 	case bodyNone:
@@ -230,7 +239,7 @@ func (fc *fastConn) stream(resp *http.Response) bool {
 func (fc *fastConn) waiter() *waiter {
 	if fc.wait.informational == nil {
 		fc.wait.informational = fc.writeInformational
-		if !fc.p.blindWaits {
+		if !fc.s.BlindWaits {
 			fc.wait.slow = fc.watch
 		}
 	}
