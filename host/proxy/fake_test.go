@@ -79,19 +79,19 @@ func newEnv(t *testing.T, ports ...int) *env { return newEnvOn(t, true, ports...
 // each: the fast path, and the HTTP server's handler alone.
 var paths = map[string]bool{"fast path": true, "server": false}
 
-func newEnvOn(t *testing.T, fast bool, ports ...int) *env {
+func newEnvOn(t testing.TB, fast bool, ports ...int) *env {
 	t.Helper()
 	return newEnvWith(t, fast, ConnOptions{}, ports...)
 }
 
 // newEnvWith is newEnvOn with the fast path's limits.
-func newEnvWith(t *testing.T, fast bool, opts ConnOptions, ports ...int) *env {
+func newEnvWith(t testing.TB, fast bool, opts ConnOptions, ports ...int) *env {
 	t.Helper()
 	return newEnvConfig(t, fast, Config{}, opts, ports...)
 }
 
 // newEnvConfig is newEnvWith with the proxy's configuration.
-func newEnvConfig(t *testing.T, fast bool, cfg Config, opts ConnOptions, ports ...int) *env {
+func newEnvConfig(t testing.TB, fast bool, cfg Config, opts ConnOptions, ports ...int) *env {
 	t.Helper()
 	e := &env{projects: &fakeProjects{targets: map[string]Target{testID: {
 		ID: testID, Name: "web", AgentType: "claude-code", Ports: ports, Running: true,
@@ -173,7 +173,7 @@ func (e *env) do(t *testing.T, method string, port int, path string, hdr map[str
 
 // backend starts a dev server on addr ("127.0.0.1:0", "[::1]:0") and
 // returns its port.
-func backend(t *testing.T, addr string, h http.Handler) int {
+func backend(t testing.TB, addr string, h http.Handler) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", addr)
 	require.NoError(t, err)

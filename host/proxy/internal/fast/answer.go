@@ -87,7 +87,9 @@ func frame(req *http.Request, resp *http.Response) framing {
 		// Content-Length, when sent, describes the body not sent.
 		return bodyNone
 	case resp.ContentLength >= 0:
-		hdr["Content-Length"] = []string{strconv.FormatInt(resp.ContentLength, 10)}
+		if _, ok := hdr["Content-Length"]; !ok { // as ReverseProxy: the dev server's own kept
+			hdr["Content-Length"] = []string{strconv.FormatInt(resp.ContentLength, 10)}
+		}
 		return bodyLength
 	}
 	delete(hdr, "Content-Length")
