@@ -87,6 +87,7 @@ fuzz:
 	$(GO) test ./sidecar/egress -run '^$$' -fuzz FuzzParseSegment -fuzztime $(FUZZTIME)
 	$(GO) test ./sidecar/nflog -run '^$$' -fuzz FuzzParsePacket -fuzztime $(FUZZTIME)
 	$(GO) test ./host/proxy -run '^$$' -fuzz FuzzParseHost -fuzztime $(FUZZTIME)
+	$(GO) test ./host/proxy -run '^$$' -fuzz FuzzHeadEnd -fuzztime $(FUZZTIME)
 	$(GO) test ./shared -run '^$$' -fuzz FuzzParsePort -fuzztime $(FUZZTIME)
 	$(GO) test ./sidecar/ports -run '^$$' -fuzz FuzzParseTable -fuzztime $(FUZZTIME)
 

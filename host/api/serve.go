@@ -84,12 +84,13 @@ func Serve(ctx context.Context, cfg daemon.Config, log *slog.Logger, announce fu
 		defer close(ran)
 		_ = d.Run(runCtx)
 	}()
-	h := NewServer(d, auth, log)
+	h := NewServer(d, auth, log, WithPreviewStats(previews.Stats))
 	onSocket := make(chan error, 1)
 	go func() { onSocket <- serveOn(ctx, sock, h, log, socketConnContext) }()
 	// Plain preview requests are answered on the connection they came on
-	// (proxy.Intercept); the server gets every other connection.
-	front := previews.Intercept(ln, proxy.ConnOptions{HeaderTimeout: headerTimeout, IdleTimeout: idleTimeout})
+	// (proxy.Intercept) unless the fast paths are off; the server gets
+	// every other connection.
+	front := previews.Front(ln, proxy.ConnOptions{HeaderTimeout: headerTimeout, IdleTimeout: idleTimeout})
 	err = serveOn(ctx, front, frontDoor{api: h, previews: previews}, log, nil)
 	if err != nil {
 		sock.Close() // a failed TCP server takes the socket's down too

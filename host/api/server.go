@@ -7,6 +7,7 @@ import (
 
 	"github.com/warden-sh/warden/host/daemon"
 	"github.com/warden-sh/warden/host/project"
+	"github.com/warden-sh/warden/host/proxy"
 	"github.com/warden-sh/warden/host/ui"
 	"github.com/warden-sh/warden/shared"
 )
@@ -50,12 +51,25 @@ type server struct {
 	// port is the TCP listener's, for answers built on the socket, whose
 	// requests carry no port in their Host.
 	port string
+	// previewStats reads the preview proxy's counts (WithPreviewStats).
+	previewStats func() proxy.Stats
+}
+
+// Option sets up a part of the server beyond the daemon.
+type Option func(*server)
+
+// WithPreviewStats gives GET /status the preview proxy's counts.
+func WithPreviewStats(stats func() proxy.Stats) Option {
+	return func(s *server) { s.previewStats = stats }
 }
 
 // NewServer returns the API handler: routes behind the Host, Origin and
 // authentication checks (guard), with an access log.
-func NewServer(svc Service, auth *Auth, log *slog.Logger) http.Handler {
+func NewServer(svc Service, auth *Auth, log *slog.Logger, opts ...Option) http.Handler {
 	s := newServer(svc, auth, log)
+	for _, o := range opts {
+		o(s)
+	}
 	return accessLog{log: s.log, next: guard{auth: auth, mux: s.routes()}}
 }
 
@@ -79,6 +93,7 @@ func (s *server) routeTable() []route {
 	h := func(pattern string, f http.HandlerFunc) route { return route{pattern, f} }
 	return []route{
 		h("GET "+Prefix+"/health", s.health),
+		h("GET "+Prefix+"/status", s.daemonStatus),
 		h("GET "+Prefix+"/presets", s.presets),
 		h("GET "+Prefix+"/projects", s.listProjects),
 		h("POST "+Prefix+"/projects", s.createProject),

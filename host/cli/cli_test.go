@@ -40,6 +40,8 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == "GET" && path == "/projects":
 		_ = json.NewEncoder(w).Encode(f.projects)
+	case r.Method == "GET" && path == "/status":
+		_, _ = io.WriteString(w, `{"previews":{"fast":false,"fastPath":0,"eventLoop":0,"server":7}}`)
 	case r.Method == "GET" && strings.HasPrefix(path, "/projects/"):
 		id := strings.TrimPrefix(path, "/projects/")
 		for _, p := range f.projects {
@@ -243,4 +245,26 @@ func TestServeRefusesANetworkAddressUnlessAsked(t *testing.T) {
 	require.Contains(t, errOut.String(), "ssh -L")
 	_, err := os.Stat(data)
 	require.True(t, os.IsNotExist(err), "nothing was created")
+}
+
+func TestProjectEditPreviewCSPSwitch(t *testing.T) {
+	f, addr, data := newFake(t)
+	_, errOut, code := run(t, addr, data, "project", "edit", "web", "--preview-csp=false")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, f.bodies, `{"previewCspOff":true}`)
+	require.Contains(t, errOut, "WARNING: previews without Warden's Content-Security-Policy")
+	_, errOut, code = run(t, addr, data, "project", "edit", "web", "--preview-csp")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, f.bodies, `{"previewCspOff":false}`)
+	_, errOut, code = run(t, addr, data, "project", "edit", "web", "--name", "site")
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, `{"name":"site"}`, f.bodies[len(f.bodies)-1], "left as it is unless given")
+}
+
+func TestDaemonStatusShowsPreviewCounts(t *testing.T) {
+	_, addr, data := newFake(t)
+	out, errOut, code := run(t, addr, data, "status")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "preview fast paths  off (warden serve --preview-fast=false)")
+	require.Contains(t, out, "preview requests    fast path 0, event loop 0, server 7")
 }

@@ -11,16 +11,20 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/warden-sh/warden/host/api"
 	"github.com/warden-sh/warden/host/daemon"
 	"github.com/warden-sh/warden/shared"
 )
 
 func (a *app) statusCommand() *cobra.Command {
 	return a.addJSON(&cobra.Command{
-		Use:   "status PROJECT",
-		Short: "Show the project's containers and its sidecar's status",
-		Args:  cobra.ExactArgs(1),
+		Use:   "status [PROJECT]",
+		Short: "Show the project's containers and its sidecar's status; without a project, the daemon's",
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return a.daemonStatus(cmd)
+			}
 			p, err := a.resolve(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -62,6 +66,27 @@ func (a *app) statusCommand() *cobra.Command {
 			return tw.Flush()
 		},
 	})
+}
+
+// daemonStatus prints GET /status.
+func (a *app) daemonStatus(cmd *cobra.Command) error {
+	var st api.DaemonStatus
+	if err := a.client().do(cmd.Context(), "GET", "/status", nil, &st); err != nil {
+		return err
+	}
+	if a.json {
+		return a.printJSON(st)
+	}
+	tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
+	if ps := st.Previews; ps != nil {
+		fast := "on"
+		if !ps.Fast {
+			fast = "off (warden serve --preview-fast=false)"
+		}
+		fmt.Fprintf(tw, "preview fast paths\t%s\n", fast)
+		fmt.Fprintf(tw, "preview requests\tfast path %d, event loop %d, server %d\n", ps.FastPath, ps.EventLoop, ps.Server)
+	}
+	return tw.Flush()
 }
 
 func eventLine(e shared.Event) string {

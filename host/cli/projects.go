@@ -32,6 +32,7 @@ func (a *app) projectCreate() *cobra.Command {
 	var mode string
 	var domains, env []string
 	var start bool
+	previewCSP := true
 	cmd := &cobra.Command{
 		Use:   "create",
 		Short: "Create a project; the allowlist is filled from the presets unless --domain is given",
@@ -46,6 +47,7 @@ func (a *app) projectCreate() *cobra.Command {
 				spec.Name = filepath.Base(ws)
 			}
 			spec.Mode = shared.Mode(mode)
+			spec.PreviewCSPOff = !previewCSP
 			if cmd.Flags().Changed("domain") {
 				spec.Domains = &domains
 			}
@@ -66,6 +68,9 @@ func (a *app) projectCreate() *cobra.Command {
 			}
 			if p.GitConfigWritable {
 				fmt.Fprintln(a.errOut, gitWarning)
+			}
+			if p.PreviewCSPOff && p.Mode != shared.ModeFull {
+				fmt.Fprintln(a.errOut, previewCSPWarning)
 			}
 			if a.json {
 				return a.printJSON(p)
@@ -88,6 +93,7 @@ func (a *app) projectCreate() *cobra.Command {
 	f.StringArrayVar(&env, "env", nil, "environment variable KEY=VALUE (repeatable)")
 	f.BoolVar(&start, "start", false, "start the project once created")
 	f.BoolVar(&spec.GitConfigWritable, "git-config-writable", false, "let the agent write .git/config, hooks and info, which your own git runs (unsafe)")
+	f.BoolVar(&previewCSP, previewCSPFlag, true, previewCSPUsage)
 	limitFlags(f, &spec.Limits)
 	f.StringVar((*string)(&spec.HostAccess), "host-access", "", "what the agent reaches on the host: all (default), ports (with --host-port) or none")
 	f.IntSliceVar(&spec.HostPorts, "host-port", nil, "host port the agent reaches, with --host-access ports (repeatable)")
@@ -152,6 +158,7 @@ func (a *app) projectShow() *cobra.Command {
 			fmt.Fprintf(tw, "host access\t%s (the daemon's port never)\n", hostAccessText(p))
 			fmt.Fprintf(tw, "limits\t%s\n", p.Limits.Effective())
 			fmt.Fprintf(tw, "git config\t%s\n", gitConfigText(p))
+			fmt.Fprintf(tw, "preview CSP\t%s\n", previewCSPText(p))
 			fmt.Fprintf(tw, "domains\t%s\n", strings.Join(p.Domains, "\n\t"))
 			fmt.Fprintf(tw, "env\t%s\n", strings.Join(sortedKeys(p.Env), ", "))
 			return tw.Flush()
@@ -169,6 +176,27 @@ func gitConfigText(p project.Project) string {
 		return gitWarning
 	}
 	return "read-only in the agent (.git/config, commondir, hooks, info)"
+}
+
+// The switch of the previews' Content-Security-Policy.
+const (
+	previewCSPFlag    = "preview-csp"
+	previewCSPUsage   = "add Warden's Content-Security-Policy to the previews, so a preview page reaches only its own origin and, in restricted mode, the allowlist; --preview-csp=false lets it send your data to any site (unsafe)"
+	previewCSPWarning = "WARNING: previews without Warden's Content-Security-Policy: a page the agent serves may send what it reads to any site once you open it"
+)
+
+func previewCSPText(p project.Project) string {
+	switch {
+	case p.PreviewCSPOff && p.Mode != shared.ModeFull:
+		return "off: " + previewCSPWarning
+	case p.PreviewCSPOff:
+		return "off (mode full adds none anyway)"
+	case p.Mode == shared.ModeFull:
+		return "none in mode full; on in restricted and none"
+	case p.Mode == shared.ModeRestricted:
+		return "on: preview pages reach their own origin and https:// on the allowlist"
+	}
+	return "on: preview pages reach their own origin only"
 }
 
 // limitFlags binds the limit flags to l; 0 keeps the default.
@@ -191,6 +219,7 @@ func (a *app) projectEdit() *cobra.Command {
 	var name, mode, image string
 	var env []string
 	var gitWritable bool
+	previewCSP := true
 	var limits project.Limits
 	cmd := &cobra.Command{
 		Use:   "edit PROJECT",
@@ -212,6 +241,13 @@ func (a *app) projectEdit() *cobra.Command {
 				patch.GitConfigWritable = &gitWritable
 				if gitWritable {
 					fmt.Fprintln(a.errOut, gitWarning)
+				}
+			}
+			if f.Changed(previewCSPFlag) {
+				off := !previewCSP
+				patch.PreviewCSPOff = &off
+				if off {
+					fmt.Fprintln(a.errOut, previewCSPWarning)
 				}
 			}
 			if f.Changed("pids") || f.Changed("memory-mb") || f.Changed("cpus") {
@@ -247,6 +283,7 @@ func (a *app) projectEdit() *cobra.Command {
 	f.StringVar(&image, "image", "", "agent image (empty: the agent type's default)")
 	f.StringArrayVar(&env, "env", nil, "replace the environment with these KEY=VALUE pairs (repeatable; `warden project env` edits one)")
 	f.BoolVar(&gitWritable, "git-config-writable", false, "let the agent write .git/config, hooks and info, which your own git runs (unsafe; takes effect at the next start)")
+	f.BoolVar(&previewCSP, previewCSPFlag, true, previewCSPUsage+" (takes effect at the next answer)")
 	limitFlags(f, &limits)
 	return a.addJSON(cmd)
 }

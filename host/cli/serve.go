@@ -51,6 +51,8 @@ func (a *app) serveCommand() *cobra.Command {
 	f.StringSliceVar(&cfg.Upstreams, "upstream", cfg.Upstreams, "DNS resolver ip:port the sidecars forward allowed names to (default: the container's own)")
 	f.DurationVar(&cfg.ReadyTimeout, "ready-timeout", cfg.ReadyTimeout, "how long a start waits for the sidecar to be ready")
 	f.StringVar(&cfg.Proxy.Route, "preview-route", cfg.Proxy.Route, "how previews reach dev servers: direct (the container's address, the sidecar's relay for servers on 127.0.0.1) or relay (always the relay)")
+	f.BoolVar(&cfg.Proxy.Fast, "preview-fast", cfg.Proxy.Fast, "answer plain preview requests on the fast paths (the connection's goroutine, event loops); false leaves every request to net/http's server and reverse proxy")
+	f.DurationVar(&cfg.Proxy.AnswerTimeout, "preview-answer-timeout", cfg.Proxy.AnswerTimeout, "how long a preview request waits for the dev server's answer to begin (a first compile can be slow); the browser gets 504 past it")
 	f.StringVar(&cfg.PluginsDir, "plugins", "", "folder of agent-type plugins, executables named warden-agent-* (default: the data folder's plugins)")
 	f.IntVar(&cfg.AuditRecords, "audit-records", cfg.AuditRecords, "records each project's audit log keeps (refusals and first contacts); the oldest are dropped first, and counted")
 	f.BoolVar(&printConfig, "print-config", false, "print the effective configuration and exit")

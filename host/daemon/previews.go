@@ -10,6 +10,7 @@ import (
 
 	"github.com/warden-sh/warden/host/project"
 	"github.com/warden-sh/warden/host/proxy"
+	"github.com/warden-sh/warden/shared"
 )
 
 // previewStateTTL is how long a container state read for previews is
@@ -123,6 +124,9 @@ func (d *Daemon) refreshPreview(ctx context.Context, id string, old *previewSnap
 			Ports:     mergePorts(p.Ports, w.ports),
 			Stopped:   p.Desired != project.DesiredRunning,
 			Socket:    d.rt.SocketPath(id),
+			Mode:      p.Mode,
+			Allowed:   allowedNames(p),
+			CSPOff:    p.PreviewCSPOff,
 		}
 	}
 	if old != nil && d.previewFresh(old, false, true) {
@@ -152,3 +156,15 @@ func (d *Daemon) refreshPreview(ctx context.Context, id string, old *previewSnap
 
 // forgetPreview drops a deleted project's cached preview.
 func (d *Daemon) forgetPreview(id string) { d.previews.entries.Delete(id) }
+
+// allowedNames are the names a project's preview pages may reach: its
+// allowlist and grants, deny entries left out.
+func allowedNames(p project.Project) []string {
+	var names []string
+	for _, d := range p.Policy().Domains {
+		if !shared.Domain(d).Deny() {
+			names = append(names, d)
+		}
+	}
+	return names
+}

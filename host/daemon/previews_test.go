@@ -42,6 +42,7 @@ func TestPreview(t *testing.T) {
 	require.Equal(t, Preview{
 		ID: p.ID, Name: "web", AgentType: "claude-code", Ports: []int{5173}, Running: true,
 		Addr: netip.MustParseAddr("172.17.0.5"), Socket: env.rt.SocketPath(p.ID),
+		Mode: shared.ModeRestricted, Allowed: []string{"github.com", "npmjs.org"},
 	}, got)
 
 	for _, ref := range []string{"web", "ffffffffffff", "../etc", ""} {
@@ -81,6 +82,35 @@ func TestPreviewFollowsEditsAtOnce(t *testing.T) {
 	require.NoError(t, env.d.Delete(ctx, p.ID))
 	_, err = env.d.Preview(ctx, p.ID)
 	require.ErrorIs(t, err, ErrNotFound)
+}
+
+// The preview's policy (mode, allowed names, the switch) follows every
+// edit at once: deny entries are left out, grants are in.
+func TestPreviewPolicyFollowsEdits(t *testing.T) {
+	p := newProject(t, "web", project.DesiredRunning)
+	env := newTestEnv(t, p)
+	env.rt.setState(p.ID, runningAt("172.17.0.5"))
+	ctx := context.Background()
+	preview := func() Preview {
+		pv, err := env.d.Preview(ctx, p.ID)
+		require.NoError(t, err)
+		cached, ok := env.d.PreviewCached(p.ID)
+		require.True(t, ok)
+		require.Equal(t, pv, cached)
+		return pv
+	}
+	require.Equal(t, []string{"github.com", "npmjs.org"}, preview().Allowed)
+	_, _, err := env.d.Update(ctx, p.ID, project.Patch{Domains: &[]string{"github.com", "!gist.github.com", "pypi.org"}})
+	require.NoError(t, err)
+	require.Equal(t, []string{"github.com", "pypi.org"}, preview().Allowed)
+	_, _, err = env.d.Update(ctx, p.ID, project.Patch{Mode: ptr(shared.ModeNone), PreviewCSPOff: ptr(true)})
+	require.NoError(t, err)
+	pv := preview()
+	require.Equal(t, shared.ModeNone, pv.Mode)
+	require.True(t, pv.CSPOff)
+	_, _, err = env.d.Update(ctx, p.ID, project.Patch{PreviewCSPOff: ptr(false)})
+	require.NoError(t, err)
+	require.False(t, preview().CSPOff)
 }
 
 func TestPreviewCachesContainerStateUntilAnEvent(t *testing.T) {

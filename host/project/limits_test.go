@@ -89,3 +89,21 @@ func TestHostAccess(t *testing.T) {
 		require.Equal(t, tc.field, fe.Field)
 	}
 }
+
+func TestPreviewCSPSwitch(t *testing.T) {
+	p := build(t, nil)
+	require.False(t, p.PreviewCSPOff, "on unless asked")
+	now := testNow.Add(time.Hour)
+	next, err := p.Apply(Patch{PreviewCSPOff: ptr(true)}, now)
+	require.NoError(t, err)
+	require.True(t, next.PreviewCSPOff)
+	require.Equal(t, now, next.UpdatedAt)
+	require.Equal(t, p.PolicyGen, next.PolicyGen, "not the sidecar's policy")
+	same, err := next.Apply(Patch{Name: ptr(next.Name)}, now.Add(time.Hour))
+	require.NoError(t, err)
+	require.True(t, same.PreviewCSPOff, "kept by other edits")
+	require.Equal(t, now, same.UpdatedAt)
+	back, err := next.Apply(Patch{PreviewCSPOff: ptr(false)}, now)
+	require.NoError(t, err)
+	require.False(t, back.PreviewCSPOff)
+}

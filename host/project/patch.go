@@ -40,6 +40,8 @@ type Patch struct {
 	// GitConfigWritable and Limits take effect at the next start.
 	GitConfigWritable *bool   `json:"gitConfigWritable,omitempty"`
 	Limits            *Limits `json:"limits,omitempty"`
+	// PreviewCSPOff takes effect at the previews' next answer.
+	PreviewCSPOff *bool `json:"previewCspOff,omitempty"`
 	// CutConnections asks the sidecar to cut the open connections to the
 	// addresses of the domains this edit removes (otherwise they stay open
 	// until they close). It is part of this edit only, never stored.
@@ -105,6 +107,9 @@ func (p Project) Apply(patch Patch, now time.Time) (Project, error) {
 	}
 	if patch.GitConfigWritable != nil {
 		next.GitConfigWritable = *patch.GitConfigWritable
+	}
+	if patch.PreviewCSPOff != nil {
+		next.PreviewCSPOff = *patch.PreviewCSPOff
 	}
 	if patch.Limits != nil {
 		if next.Limits, err = checkLimits(*patch.Limits); err != nil {
@@ -194,7 +199,7 @@ func sameSettings(a, b Project) bool {
 		a.Mode == b.Mode && slices.Equal(a.Domains, b.Domains) &&
 		slices.Equal(a.Ports, b.Ports) && a.Image == b.Image && maps.Equal(a.Env, b.Env) &&
 		a.Desired == b.Desired && a.PolicyGen == b.PolicyGen && a.AppliedGen == b.AppliedGen &&
-		a.GitConfigWritable == b.GitConfigWritable && a.Limits == b.Limits &&
+		a.GitConfigWritable == b.GitConfigWritable && a.PreviewCSPOff == b.PreviewCSPOff && a.Limits == b.Limits &&
 		a.HostAccess == b.HostAccess && slices.Equal(a.HostPorts, b.HostPorts)
 }
 

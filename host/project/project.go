@@ -41,6 +41,11 @@ type Project struct {
 	// .git/config, .git/hooks and .git/info, which the user's own git runs
 	// from; by default they are read-only in the agent.
 	GitConfigWritable bool `json:"gitConfigWritable,omitempty"`
+	// PreviewCSPOff leaves the previews of the project's dev servers
+	// without Warden's Content-Security-Policy (host/proxy), so a preview
+	// page may send what it holds to any site; by default the policy
+	// confines restricted and none projects' pages to their allowlist.
+	PreviewCSPOff bool `json:"previewCspOff,omitempty"`
 	// Limits bound the agent container; zero fields are the defaults
 	// (Limits.Effective).
 	Limits Limits `json:"limits"`

@@ -37,6 +37,9 @@ type Spec struct {
 	// GitConfigWritable lets the agent write .git/config, hooks and info
 	// (see Project).
 	GitConfigWritable bool `json:"gitConfigWritable,omitempty"`
+	// PreviewCSPOff turns the previews' Content-Security-Policy off (see
+	// Project).
+	PreviewCSPOff bool `json:"previewCspOff,omitempty"`
 	// Limits zero fields are the defaults.
 	Limits Limits `json:"limits,omitempty"`
 	// HostAccess defaults to shared.HostAll; HostPorts go with
@@ -134,6 +137,7 @@ func (s Spec) Build(id string, now time.Time, types AgentTypes) (Project, error)
 		Desired:    DesiredStopped,
 		// Only a user's choice turns the protection off.
 		GitConfigWritable: s.GitConfigWritable,
+		PreviewCSPOff:     s.PreviewCSPOff,
 		PolicyGen:         1,
 		CreatedAt:         now,
 		UpdatedAt:         now,

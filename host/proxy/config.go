@@ -31,6 +31,15 @@ type Config struct {
 	MaxIdlePerPort int `json:"maxIdlePerPort"`
 	// IdleTimeout closes a kept connection unused this long. Default 90s.
 	IdleTimeout time.Duration `json:"idleTimeout"`
+	// Fast runs the fast paths (Front): plain requests answered on the
+	// connection's goroutine and in event loops, in front of net/http's
+	// server and httputil.ReverseProxy, which answer everything when it is
+	// off. Default true.
+	Fast bool `json:"fast"`
+	// AnswerTimeout bounds the wait for a dev server's answer head, from
+	// the request's sending: long enough for a first compile. A browser
+	// that leaves ends the wait sooner. Default 5m.
+	AnswerTimeout time.Duration `json:"answerTimeout"`
 }
 
 // DefaultConfig returns the defaults.
@@ -41,6 +50,8 @@ func DefaultConfig() Config {
 		HandshakeTimeout: 15 * time.Second,
 		MaxIdlePerPort:   128,
 		IdleTimeout:      90 * time.Second,
+		AnswerTimeout:    5 * time.Minute,
+		Fast:             true,
 	}
 }
 
@@ -62,11 +73,17 @@ func (c Config) withDefaults() Config {
 	if c.IdleTimeout <= 0 {
 		c.IdleTimeout = d.IdleTimeout
 	}
+	if c.AnswerTimeout <= 0 {
+		c.AnswerTimeout = d.AnswerTimeout
+	}
 	return c
 }
 
 // Validate checks what a user may set.
 func (c Config) Validate() error {
+	if c.AnswerTimeout < 0 {
+		return fmt.Errorf("preview answer timeout %s is negative; expect a duration such as 5m (0 takes the default)", c.AnswerTimeout)
+	}
 	switch c.Route {
 	case "", RouteDirect, RouteRelay:
 		return nil

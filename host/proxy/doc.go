@@ -12,7 +12,7 @@
 //	            stopped, not running ───────────────────────────────────→ 502
 //	            Upgrade? ── yes ─► serveUpgrade: dial, hand the 101 back,
 //	                 │             relay.Join (no buffer held while idle)
-//	                 no ─► httputil.ReverseProxy over backendTransport, a
+//	                 no ─► httputil.ReverseProxy over fast.Transport, a
 //	                       keep-alive HTTP/1.1 client (Host kept, Origin and
 //	                       Referer untouched, X-Forwarded-* set, bodies
 //	                       streamed, event streams flushed as written); an
@@ -27,17 +27,15 @@
 // Connections are pooled per project and port, never by address, so a
 // connection to one project is never handed to another.
 //
-// How a browser connection is served (Intercept, in front of the HTTP
-// server that runs ServeHTTP):
+// Every answer passed on gets Warden's Content-Security-Policy as the
+// project is at that moment (csp.go), and loses CORS grants to other
+// origins; a dev server slow to answer is bounded by Config.AnswerTimeout.
 //
-//	accepted ──► fast path, on the connection's goroutine: a plain
-//	   │         request (GET or HEAD, no body, no upgrade, all checks
-//	   │         passed) is answered here; anything else ──► HTTP server,
-//	   │         for good (the API and UI, uploads, WebSockets, refusals)
-//	   ▼ answered, kept alive
-//	event loop (Linux, epoll): the browser connection and the dev server
-//	   connection that answered it, as a pair; plain requests for the same
-//	   project and port with answers of known length up to 64 KiB are
-//	   answered with no goroutine per request; anything else goes back to
-//	   a goroutine with every byte read so far, and returns after
+// The speed lives apart, in internal/fast: the fast path that answers
+// plain requests on the connection's goroutine, the epoll event loops, and
+// the backend transport (fast.Transport) that ReverseProxy uses here too.
+// They ask this package what to do through fast.Router (router, in
+// fastpaths.go): Admit runs the checks above, Prepare sets the headers
+// above, Failed writes the pages. Config.Fast (warden serve
+// --preview-fast=false) leaves every connection to the HTTP server.
 package proxy

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"log/slog"
@@ -78,20 +79,26 @@ func newEnv(t *testing.T, ports ...int) *env { return newEnvOn(t, true, ports...
 // each: the fast path, and the HTTP server's handler alone.
 var paths = map[string]bool{"fast path": true, "server": false}
 
-func newEnvOn(t *testing.T, fast bool, ports ...int) *env {
+func newEnvOn(t testing.TB, fast bool, ports ...int) *env {
 	t.Helper()
 	return newEnvWith(t, fast, ConnOptions{}, ports...)
 }
 
 // newEnvWith is newEnvOn with the fast path's limits.
-func newEnvWith(t *testing.T, fast bool, opts ConnOptions, ports ...int) *env {
+func newEnvWith(t testing.TB, fast bool, opts ConnOptions, ports ...int) *env {
+	t.Helper()
+	return newEnvConfig(t, fast, Config{}, opts, ports...)
+}
+
+// newEnvConfig is newEnvWith with the proxy's configuration.
+func newEnvConfig(t testing.TB, fast bool, cfg Config, opts ConnOptions, ports ...int) *env {
 	t.Helper()
 	e := &env{projects: &fakeProjects{targets: map[string]Target{testID: {
 		ID: testID, Name: "web", AgentType: "claude-code", Ports: ports, Running: true,
 		Addr: netip.MustParseAddr("127.0.0.1"), Socket: "/nonexistent/control.sock",
 	}}}}
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
-	p, err := New(Config{}, e.projects, log)
+	p, err := New(cfg, e.projects, log)
 	require.NoError(t, err)
 	p.dial.dialRelay = func(ctx context.Context, socket string, port int) (net.Conn, error) {
 		e.relayed.Add(1)
@@ -113,6 +120,35 @@ func newEnvWith(t *testing.T, fast bool, opts ConnOptions, ports ...int) *env {
 	})
 	e.listen = e.server.Listener.Addr().(*net.TCPAddr).Port
 	return e
+}
+
+// fastServed counts the requests the fast paths answered, loops included;
+// loopServed those the event loops answered.
+func (e *env) fastServed() int64 { f, l := e.proxy.fast.Served(); return f + l }
+func (e *env) loopServed() int64 { _, l := e.proxy.fast.Served(); return l }
+
+// rawBackend answers each connection with script, which reads requests
+// from br and writes whatever it likes to c.
+func rawBackend(t *testing.T, script func(c net.Conn, br *bufio.Reader)) (addr string, conns *atomic.Int64) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	conns = new(atomic.Int64)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			go func() {
+				defer c.Close()
+				script(c, bufio.NewReader(c))
+			}()
+		}
+	}()
+	return ln.Addr().String(), conns
 }
 
 // host is the preview Host of port.
@@ -137,7 +173,7 @@ func (e *env) do(t *testing.T, method string, port int, path string, hdr map[str
 
 // backend starts a dev server on addr ("127.0.0.1:0", "[::1]:0") and
 // returns its port.
-func backend(t *testing.T, addr string, h http.Handler) int {
+func backend(t testing.TB, addr string, h http.Handler) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", addr)
 	require.NoError(t, err)

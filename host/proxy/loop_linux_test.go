@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/warden-sh/warden/host/proxy/internal/fast"
 )
 
 // counted answers path and method, and counts the dev server's
@@ -43,8 +45,8 @@ func TestLoopCarriesKeptConnections(t *testing.T) {
 		require.Equal(t, 200, resp.StatusCode)
 		require.Equal(t, fmt.Sprintf("GET /%d ", i), body)
 	}
-	require.EqualValues(t, 10, e.proxy.fastServed.Load())
-	require.EqualValues(t, 9, e.proxy.loopServed.Load(), "the first on the connection's goroutine, the rest in a loop")
+	require.EqualValues(t, 10, e.fastServed())
+	require.EqualValues(t, 9, e.loopServed(), "the first on the connection's goroutine, the rest in a loop")
 	require.Equal(t, 1, conns(), "one dev server connection throughout")
 
 	// Pipelined requests are answered in order.
@@ -53,7 +55,7 @@ func TestLoopCarriesKeptConnections(t *testing.T) {
 		_, body := c.read(t, "GET")
 		require.Equal(t, want, body)
 	}
-	require.EqualValues(t, 12, e.proxy.loopServed.Load())
+	require.EqualValues(t, 12, e.loopServed())
 }
 
 // TestLoopHandsBack: whatever a loop does not hold goes back to a
@@ -63,8 +65,8 @@ func TestLoopHandsBack(t *testing.T) {
 	port := backend(t, "127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/large":
-			w.Header().Set("Content-Length", fmt.Sprint(3*loopAnswerMax))
-			_, _ = w.Write([]byte(strings.Repeat("x", 3*loopAnswerMax)))
+			w.Header().Set("Content-Length", fmt.Sprint(3*fast.LoopAnswerMax))
+			_, _ = w.Write([]byte(strings.Repeat("x", 3*fast.LoopAnswerMax)))
 		case "/stream":
 			fmt.Fprint(w, "one,")
 			w.(http.Flusher).Flush()
@@ -84,11 +86,11 @@ func TestLoopHandsBack(t *testing.T) {
 	c.send(t, get(e.host(port), "/in-loop"))
 	_, body := c.read(t, "GET")
 	require.Equal(t, "GET /in-loop", body)
-	inLoop := e.proxy.loopServed.Load()
+	inLoop := e.loopServed()
 	require.EqualValues(t, 1, inLoop)
 
 	for _, tc := range []struct{ path, want string }{
-		{"/large", strings.Repeat("x", 3*loopAnswerMax)},
+		{"/large", strings.Repeat("x", 3*fast.LoopAnswerMax)},
 		{"/stream", "one,two"},
 		{"/early", "after hints"},
 		{"/again", "GET /again"},
@@ -99,7 +101,7 @@ func TestLoopHandsBack(t *testing.T) {
 		require.Equal(t, 200, resp.StatusCode, tc.path)
 		require.Equal(t, tc.want, body, tc.path)
 	}
-	require.Equal(t, inLoop+5, e.proxy.loopServed.Load(), "each began in a loop, and the connection went back to one after")
+	require.Equal(t, inLoop+5, e.loopServed(), "each began in a loop, and the connection went back to one after")
 
 	// Another project port on the same connection, then a refusal.
 	c.send(t, get(e.host(other), "/other"))
@@ -125,8 +127,8 @@ func TestLoopWithoutAFreshProjectAsksOnAGoroutine(t *testing.T) {
 		_, body := c.read(t, "GET")
 		require.Equal(t, "GET /x ", body)
 	}
-	require.EqualValues(t, 0, e.proxy.loopServed.Load())
-	require.EqualValues(t, 4, e.proxy.fastServed.Load())
+	require.EqualValues(t, 0, e.loopServed())
+	require.EqualValues(t, 4, e.fastServed())
 }
 
 // TestLoopDevServerClosesKeptConnection: Node closes idle connections
@@ -177,7 +179,7 @@ func TestLoopResendsWhenAKeptConnectionDied(t *testing.T) {
 // TestLoopSlowBrowser: an answer the browser does not take at once is
 // written as it makes room.
 func TestLoopSlowBrowser(t *testing.T) {
-	const size = loopAnswerMax - 1024
+	const size = fast.LoopAnswerMax - 1024
 	port := backend(t, "127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/warm" {
 			return
@@ -188,7 +190,7 @@ func TestLoopSlowBrowser(t *testing.T) {
 	e := newEnv(t, port)
 	// A send buffer far smaller than the answer, as on a real network
 	// (loopback's grows to megabytes at once).
-	e.proxy.adoptHook = func(fd int) { _ = syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_SNDBUF, 4096) }
+	e.proxy.fast.AdoptHook = func(fd int) { _ = syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_SNDBUF, 4096) }
 	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
 		return rc.Control(func(fd uintptr) { _ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 2048) })
 	}}
@@ -205,7 +207,7 @@ func TestLoopSlowBrowser(t *testing.T) {
 		_, body := c.read(t, "GET")
 		require.Equal(t, strings.Repeat(letter, size), body)
 	}
-	require.EqualValues(t, 3, e.proxy.loopServed.Load())
+	require.EqualValues(t, 3, e.loopServed())
 }
 
 func TestLoopBrowserLeavesWhileWaiting(t *testing.T) {
@@ -225,7 +227,7 @@ func TestLoopBrowserLeavesWhileWaiting(t *testing.T) {
 	c.read(t, "GET")
 	c.send(t, get(e.host(port), "/slow"))
 	<-started
-	require.Eventually(t, func() bool { return e.proxy.loopServed.Load() == 1 }, 5*time.Second, time.Millisecond,
+	require.Eventually(t, func() bool { return e.loopServed() == 1 }, 5*time.Second, time.Millisecond,
 		"the loop sent it")
 	c.c.Close()
 	select {
@@ -243,7 +245,7 @@ func TestLoopIdleTimeout(t *testing.T) {
 	c.read(t, "GET")
 	c.send(t, get(e.host(port), "/"))
 	c.read(t, "GET")
-	require.EqualValues(t, 1, e.proxy.loopServed.Load())
+	require.EqualValues(t, 1, e.loopServed())
 	_ = c.c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	_, err := c.br.ReadByte()
 	require.ErrorIs(t, err, io.EOF, "an idle connection is closed by the loop's sweep")
@@ -257,7 +259,7 @@ func TestCloseEndsLoopConnections(t *testing.T) {
 		c.send(t, get(e.host(port), "/"))
 		c.read(t, "GET")
 	}
-	require.EqualValues(t, 1, e.proxy.loopServed.Load())
+	require.EqualValues(t, 1, e.loopServed())
 	require.NoError(t, e.proxy.Close())
 	_, err := c.br.ReadByte()
 	require.ErrorIs(t, err, io.EOF)

@@ -85,16 +85,14 @@ func isUpgrade(r *http.Request) bool {
 // grant them freely (Vite's default allows every *.localhost origin, that
 // is every other project's preview). The request itself was simple, or it
 // would have been refused.
-func unreadableElsewhere(resp *http.Response) error {
-	req := resp.Request
+func unreadableElsewhere(req *http.Request, hdr http.Header) {
 	if req == nil || len(req.Header.Values("Origin")) == 0 {
-		return nil
+		return
 	}
 	h, err := ParseHost(req.Host)
 	if err == nil && len(req.Header.Values("Origin")) == 1 && sameOrigin(req.Header.Get("Origin"), h) {
-		return nil
+		return
 	}
-	resp.Header.Del("Access-Control-Allow-Origin")
-	resp.Header.Del("Access-Control-Allow-Credentials")
-	return nil
+	hdr.Del("Access-Control-Allow-Origin")
+	hdr.Del("Access-Control-Allow-Credentials")
 }

@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+	"time"
 )
 
 // PageHeader names, on every page the proxy writes itself, why it wrote it
@@ -24,6 +25,7 @@ const (
 	PageNotRunning     = "project-not-running"
 	PageNotListening   = "nothing-listening"
 	PageUnreachable    = "dev-server-unreachable"
+	PageNoAnswer       = "dev-server-no-answer"
 )
 
 // page is one of the proxy's own answers.
@@ -59,6 +61,7 @@ func writePage(w http.ResponseWriter, code int, pg page) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set(PageHeader, pg.Kind)
+	h.Set(cspHeader, pageCSP)
 	w.WriteHeader(code)
 	_ = pageTemplate.Execute(w, pg)
 }
@@ -140,6 +143,14 @@ func notListeningPage(h Host, t Target) page {
 		Lines: []string{
 			"Project " + t.Name + " runs, but no server in its container accepts connections on port " + port + ", on any address (127.0.0.1 is fine: Warden relays to it).",
 			"Start the dev server, then reload.",
+		}}
+}
+
+func noAnswerPage(h Host, t Target, wait time.Duration) page {
+	return page{Kind: PageNoAnswer, Title: "The dev server did not answer",
+		Lines: []string{
+			"Port " + strconv.Itoa(h.Port) + " of project " + t.Name + " took the request but sent no answer within " + wait.String() + ".",
+			"Reload to ask again; `warden serve --preview-answer-timeout` sets the wait.",
 		}}
 }
 

@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/netip"
 	"slices"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/warden-sh/warden/host/proxy/internal/fast"
+	"github.com/warden-sh/warden/shared"
 )
 
 // ErrUnknownProject marks a project id that names no project; Projects
@@ -33,6 +36,13 @@ type Target struct {
 	Addr    netip.Addr
 	// Socket is the host path of the sidecar's control socket.
 	Socket string
+	// Mode and Allowed are the project's network mode and the names it
+	// may reach (allowlist and grants, deny entries left out): the
+	// previews' Content-Security-Policy (csp.go) is made of them, unless
+	// CSPOff.
+	Mode    shared.Mode
+	Allowed []string
+	CSPOff  bool
 }
 
 // Projects is what the proxy asks of the daemon. Preview is called on every
@@ -53,21 +63,21 @@ type Proxy struct {
 	log      *slog.Logger
 	dial     *dialer
 	rp       *httputil.ReverseProxy
-	tr       *backendTransport
+	tr       *fast.Transport
+	fast     *fast.Server
 	tunnels  tunnels
-	fast     fastConns
-	loops    loopSet
-	// fastServed counts the requests the fast path answered, loopServed
-	// those of them an event loop answered.
-	fastServed atomic.Int64
-	loopServed atomic.Int64
-	// adoptHook, when set (by tests), sees each browser connection an
-	// event loop takes.
-	adoptHook func(fd int)
-	// ctx is the fast path's requests' context; Close ends it.
+	policies policyCache
+	// serverServed counts the requests passed on through the HTTP
+	// server's handler (ServeHTTP).
+	serverServed atomic.Int64
+	// ctx is the fast paths' checks' context; Close ends it.
 	ctx    context.Context
 	cancel context.CancelFunc
 }
+
+// ConnOptions are the limits Intercept applies to the connections it
+// reads.
+type ConnOptions = fast.ConnOptions
 
 // New returns a proxy over projects with cfg (zero fields take their
 // defaults).
@@ -82,7 +92,11 @@ func New(cfg Config, projects Projects, log *slog.Logger) (*Proxy, error) {
 	p := &Proxy{cfg: cfg, projects: projects, log: log.With("component", "proxy")}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.dial = newDialer(cfg, projects)
-	p.tr = newBackendTransport(cfg, p.dial.dialBackend)
+	p.tr = fast.NewTransport(fast.TransportConfig{
+		MaxIdlePerPort: cfg.MaxIdlePerPort, IdleTimeout: cfg.IdleTimeout, AnswerTimeout: cfg.AnswerTimeout,
+	}, p.dial.dialBackend)
+	_, inMemory := projects.(cachedPreviews)
+	p.fast = fast.New(router{p}, p.tr, inMemory, p.log)
 	p.rp = &httputil.ReverseProxy{
 		Rewrite:   rewrite,
 		Transport: p.tr,
@@ -90,12 +104,54 @@ func New(cfg Config, projects Projects, log *slog.Logger) (*Proxy, error) {
 		// its bytes delivered. Small answers, the common case, take the
 		// fast path (Intercept) instead.
 		FlushInterval:  -1,
-		BufferPool:     bufferPool{},
-		ModifyResponse: unreadableElsewhere,
+		BufferPool:     fast.BufferPool{},
+		ModifyResponse: p.modifyResponse,
 		ErrorHandler:   p.backendError,
 		ErrorLog:       slog.NewLogLogger(p.log.Handler(), slog.LevelDebug),
 	}
 	return p, nil
+}
+
+// Stats counts the requests passed on to dev servers since the proxy
+// started, by the path that served them.
+type Stats struct {
+	// Fast reports whether the fast paths run (Config.Fast).
+	Fast bool `json:"fast"`
+	// FastPath: on a browser connection's goroutine (Intercept).
+	FastPath int64 `json:"fastPath"`
+	// EventLoop: in an event loop, with no goroutine per request.
+	EventLoop int64 `json:"eventLoop"`
+	// Server: through the HTTP server's handler (ServeHTTP): requests
+	// with bodies, WebSockets, and everything when the fast paths are off.
+	Server int64 `json:"server"`
+}
+
+// Stats returns the counts so far.
+func (p *Proxy) Stats() Stats {
+	fastPath, loop := p.fast.Served()
+	return Stats{Fast: p.cfg.Fast, FastPath: fastPath, EventLoop: loop, Server: p.serverServed.Load()}
+}
+
+// Intercept returns a listener over ln for an http.Server. Every
+// connection accepted on ln is read by the fast paths first (package
+// fast): while its requests are plain preview requests (GET or HEAD with
+// no body and no upgrade, a head that fits in 4 KiB, every check of the
+// package doc passed), they are answered there. At the first request that
+// is anything else (the API, the UI, a WebSocket, an upload, a refusal, a
+// malformed request), the connection goes to the server through the
+// returned listener for good, that request still unread; the server's
+// handler answers preview hosts through ServeHTTP.
+func (p *Proxy) Intercept(ln net.Listener, opts ConnOptions) net.Listener {
+	return p.fast.Intercept(ln, opts)
+}
+
+// Front returns the listener the daemon's HTTP server accepts on: ln
+// behind Intercept's fast paths, or ln itself when Config.Fast is off.
+func (p *Proxy) Front(ln net.Listener, opts ConnOptions) net.Listener {
+	if !p.cfg.Fast {
+		return ln
+	}
+	return p.Intercept(ln, opts)
 }
 
 // Close ends every WebSocket tunnel, the connections on the fast path
@@ -103,10 +159,9 @@ func New(cfg Config, projects Projects, log *slog.Logger) (*Proxy, error) {
 // servers. Requests the HTTP server holds are its to end.
 func (p *Proxy) Close() error {
 	p.cancel()
-	p.fast.closeAll()
-	p.closeLoops()
+	p.fast.Close()
 	p.tunnels.closeAll()
-	p.tr.closeIdle(true)
+	p.tr.CloseIdle(true)
 	return nil
 }
 
@@ -124,11 +179,34 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// there for the API; past it, the server would also end the request's
 	// context, and with it a quiet event stream.
 	_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
+	p.serverServed.Add(1)
 	if isUpgrade(r) {
 		p.serveUpgrade(w, r, h, t)
 		return
 	}
-	p.rp.ServeHTTP(w, r)
+	p.rp.ServeHTTP(noSniff{w}, r)
+}
+
+// noSniff keeps net/http's server from adding a Content-Type the dev
+// server did not send: it sniffs one from the first bytes of a body when
+// they are written before the head, which ReverseProxy's flush timer
+// makes a matter of timing for a body of unknown length.
+type noSniff struct{ http.ResponseWriter }
+
+func (w noSniff) WriteHeader(code int) {
+	if h := w.Header(); h["Content-Type"] == nil {
+		h["Content-Type"] = []string{} // present, so not sniffed; writes nothing
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w noSniff) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// modifyResponse readies the dev server's answer on the HTTP server's
+// path, as the fast paths do (router.Prepare).
+func (p *Proxy) modifyResponse(resp *http.Response) error {
+	p.prepare(resp.Request.Context(), resp.Request, resp.Header, false)
+	return nil
 }
 
 // refusal is the proxy's own answer to a request it does not pass on; a
@@ -185,7 +263,7 @@ func rewrite(pr *httputil.ProxyRequest) {
 
 // backendError answers a request the dev server could not be reached for.
 func (p *Proxy) backendError(w http.ResponseWriter, r *http.Request, err error) {
-	if r.Context().Err() != nil {
+	if r.Context().Err() != nil || errors.Is(err, fast.ErrBrowserLeft) {
 		return // the browser left; nobody reads an answer
 	}
 	h, _ := ParseHost(r.Host)
@@ -198,6 +276,9 @@ func (p *Proxy) backendError(w http.ResponseWriter, r *http.Request, err error) 
 		writePage(w, http.StatusBadGateway, notListeningPage(h, t))
 	case errors.Is(err, errNotRunning):
 		writePage(w, http.StatusBadGateway, notRunningPage(t))
+	case errors.Is(err, fast.ErrNoAnswer):
+		p.log.Info("dev server sent no answer in time", "project", h.ProjectID, "port", h.Port, "wait", p.cfg.AnswerTimeout)
+		writePage(w, http.StatusGatewayTimeout, noAnswerPage(h, t, p.cfg.AnswerTimeout))
 	default:
 		p.log.Info("dev server unreachable", "project", h.ProjectID, "port", h.Port, "err", err)
 		writePage(w, http.StatusBadGateway, unreachablePage(h, t, err))
@@ -211,11 +292,3 @@ func uiURL(h Host) string {
 	}
 	return "http://localhost:" + strconv.Itoa(h.Listen) + "/"
 }
-
-// bufferPool lends ReverseProxy its copy buffers.
-type bufferPool struct{}
-
-var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
-
-func (bufferPool) Get() []byte  { return *copyBuffers.Get().(*[]byte) }
-func (bufferPool) Put(b []byte) { copyBuffers.Put(&b) }

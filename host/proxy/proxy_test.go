@@ -140,7 +140,7 @@ func TestProxyRelaysToLoopbackOnlyServers(t *testing.T) {
 
 	// A new connection goes to the relay first now.
 	e.server.Client().CloseIdleConnections()
-	e.proxy.tr.closeIdle(false)
+	e.proxy.tr.CloseIdle(false)
 	decodeSeen(t, e.do(t, "GET", port, "/", nil))
 	require.EqualValues(t, 2, e.relayed.Load())
 }

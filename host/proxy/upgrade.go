@@ -11,15 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/warden-sh/warden/host/proxy/internal/fast"
 	"github.com/warden-sh/warden/sidecar/relay"
 )
-
-// hopHeaders are the hop-by-hop headers a proxy does not pass on (RFC 9110
-// §7.6.1); Connection and Upgrade are set again for the upgrade itself.
-var hopHeaders = []string{
-	"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
-	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
-}
 
 // serveUpgrade proxies a protocol switch (a WebSocket, for hot module
 // replacement): it sends the handshake to the dev server itself, passes a
@@ -47,7 +41,8 @@ func (p *Proxy) serveUpgrade(w http.ResponseWriter, r *http.Request, h Host, t T
 	}
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		defer backend.Close()
-		passOn(w, resp)
+		csp, _ := p.answerPolicy(r.Context(), r, false)
+		passOn(w, resp, csp)
 		return
 	}
 	defer resp.Body.Close()
@@ -63,7 +58,8 @@ func (p *Proxy) serveUpgrade(w http.ResponseWriter, r *http.Request, h Host, t T
 		p.log.Warn("taking over a connection for a WebSocket", "err", err)
 		return
 	}
-	if err := finishSwitch(client, brw, backend, br, resp); err != nil {
+	csp, _ := p.answerPolicy(r.Context(), r, false)
+	if err := finishSwitch(client, brw, backend, br, resp, csp); err != nil {
 		client.Close()
 		backend.Close()
 		return
@@ -94,50 +90,10 @@ func upgradeRequest(r *http.Request, h Host) *http.Request {
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		ip = host
 	}
-	out.Header = outboundHeader(r.Header, ip, r.Host)
+	out.Header = fast.OutboundHeader(r.Header, ip, r.Host)
 	out.Header.Set("Connection", "Upgrade")
 	out.Header.Set("Upgrade", r.Header.Get("Upgrade"))
 	return out
-}
-
-// outboundHeader is a request's header as the dev server gets it: a copy
-// less the hop-by-hop headers (those Connection names too) and Forwarded,
-// with X-Forwarded-For (remoteIP; none when empty), -Host (host) and
-// -Proto set, and no User-Agent added where the browser sent none.
-func outboundHeader(in http.Header, remoteIP, host string) http.Header {
-	out := in.Clone()
-	if out == nil {
-		out = make(http.Header)
-	}
-	removeHopHeaders(out)
-	delete(out, "Host")
-	delete(out, "Forwarded")
-	if remoteIP != "" {
-		out["X-Forwarded-For"] = []string{remoteIP}
-	} else {
-		delete(out, "X-Forwarded-For")
-	}
-	out["X-Forwarded-Host"] = []string{host}
-	out["X-Forwarded-Proto"] = []string{"http"}
-	if _, ok := out["User-Agent"]; !ok {
-		out["User-Agent"] = []string{""} // Request.Write would add Go's
-	}
-	return out
-}
-
-// removeHopHeaders deletes the hop-by-hop headers from h, those its
-// Connection header names included.
-func removeHopHeaders(h http.Header) {
-	for _, v := range h["Connection"] {
-		for tok := range strings.SplitSeq(v, ",") {
-			if tok = strings.TrimSpace(tok); tok != "" {
-				h.Del(tok)
-			}
-		}
-	}
-	for _, k := range hopHeaders {
-		delete(h, k)
-	}
 }
 
 // handshake writes out on c and reads the answer's head.
@@ -164,11 +120,12 @@ func handshake(ctx context.Context, c net.Conn, out *http.Request, timeout time.
 }
 
 // passOn gives the browser the dev server's refusal of the upgrade.
-func passOn(w http.ResponseWriter, resp *http.Response) {
+func passOn(w http.ResponseWriter, resp *http.Response, csp string) {
 	defer resp.Body.Close()
-	for _, k := range hopHeaders {
+	for _, k := range fast.HopHeaders {
 		resp.Header.Del(k)
 	}
+	addPolicy(resp.Header, csp)
 	for k, vs := range resp.Header {
 		w.Header()[k] = vs
 	}
@@ -178,15 +135,16 @@ func passOn(w http.ResponseWriter, resp *http.Response) {
 
 // finishSwitch writes the 101 to the browser and passes on what either
 // side sent early, already read into a buffer.
-func finishSwitch(client net.Conn, brw *bufio.ReadWriter, backend net.Conn, br *bufio.Reader, resp *http.Response) error {
+func finishSwitch(client net.Conn, brw *bufio.ReadWriter, backend net.Conn, br *bufio.Reader, resp *http.Response, csp string) error {
 	bw := bufio.NewWriterSize(client, 1024)
 	fmt.Fprintf(bw, "HTTP/1.1 101 %s\r\n", http.StatusText(http.StatusSwitchingProtocols))
 	keep := resp.Header.Clone()
-	for _, k := range hopHeaders {
+	for _, k := range fast.HopHeaders {
 		keep.Del(k)
 	}
 	keep.Set("Connection", "Upgrade")
 	keep.Set("Upgrade", resp.Header.Get("Upgrade"))
+	addPolicy(keep, csp)
 	if err := keep.Write(bw); err != nil {
 		return err
 	}

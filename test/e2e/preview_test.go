@@ -47,6 +47,27 @@ func TestDockerPreviewProxy(t *testing.T) {
 		require.Equal(t, "beta", w.seenAt(t, b, 8000, "/", nil).ID)
 	})
 
+	t.Run("Warden's Content-Security-Policy follows mode, allowlist and switch, live", func(t *testing.T) {
+		csp := func() []string {
+			resp := w.hostDo(t, "GET", w.previewHost(a, 8000), "/", nil, nil)
+			_, _ = io.Copy(io.Discard, resp.Body)
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			return resp.Header.Values("Content-Security-Policy")
+		}
+		got := csp()
+		require.Len(t, got, 1)
+		require.Contains(t, got[0], "connect-src 'self' https://github.com https://*.github.com ws://"+w.previewHost(a, 8000))
+		w.mustCLI("mode", a, "none")
+		got = csp()
+		require.Len(t, got, 1)
+		require.NotContains(t, got[0], "github.com", "mode none: the page's own origin only")
+		w.mustCLI("project", "edit", a, "--preview-csp=false")
+		require.Empty(t, csp(), "switched off")
+		w.mustCLI("project", "edit", a, "--preview-csp")
+		w.mustCLI("mode", a, "restricted")
+		require.Contains(t, csp()[0], "https://*.github.com")
+	})
+
 	t.Run("a server on 127.0.0.1 through the relay, no new listener", func(t *testing.T) {
 		before := w.namespaceListeners(t, a)
 		for range 3 {

@@ -90,6 +90,7 @@ async function submit() {
       ports: ports(input(f, 'ports').value),
       limits: limitsOf(f),
       gitConfigWritable: input(f, 'gitConfigWritable').checked,
+      previewCspOff: input(f, 'previewCspOff').checked,
       ...hostOf(f),
     };
     if (input(f, 'image').value.trim()) spec.image = input(f, 'image').value.trim();

@@ -110,6 +110,8 @@ function header({ p, state, agent }) {
     h('p', { class: 'meta', id: 'detail-host', text: hostText(p) }),
     p.gitConfigWritable ? h('p', { class: 'bad', id: 'detail-git-warning', role: 'note',
       text: 'Warning: the agent may write this repository\'s .git/config and hooks, which your own git runs.' }) : null,
+    p.previewCspOff && p.mode !== 'full' ? h('p', { class: 'bad', id: 'detail-preview-csp-warning', role: 'note',
+      text: 'Warning: previews have no Content-Security-Policy of Warden\'s; a page the agent serves may send what it reads to any site once you open it.' }) : null,
     actionButtons(p, state, { details: false }));
 }
 

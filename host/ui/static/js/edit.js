@@ -42,6 +42,7 @@ export async function openEdit(id) {
   input(f, 'ports').value = (p.ports || []).join(', ');
   limitInputs(f, p.limits, presets && presets.limits);
   input(f, 'gitConfigWritable').checked = !!p.gitConfigWritable;
+  input(f, 'previewCspOff').checked = !!p.previewCspOff;
   hostInputs(f, p.hostAccess, p.hostPorts);
   dialog().showModal();
   input(f, 'domains').focus();
@@ -55,6 +56,7 @@ async function submit() {
     patch = {
       mode: getMode(f), domains: lines(input(f, 'domains').value), ports: ports(input(f, 'ports').value),
       limits: limitsOf(f), gitConfigWritable: input(f, 'gitConfigWritable').checked,
+      previewCspOff: input(f, 'previewCspOff').checked,
       ...hostOf(f),
     };
     if (input(f, 'cutConnections').checked) patch.cutConnections = true;

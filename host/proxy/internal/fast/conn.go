@@ -1,9 +1,8 @@
-package proxy
+package fast
 
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"net"
@@ -29,36 +28,35 @@ type ConnOptions struct {
 }
 
 // Intercept returns a listener over ln for an http.Server. Every connection
-// accepted on ln is read here first. While its requests are plain preview
+// accepted on ln is read here first. While its requests are plain
 // requests (GET or HEAD with no body and no upgrade, a head that fits in
-// 4 KiB, every check of the package doc passed), the proxy answers them on
-// the connection's own goroutine: one read from the browser, one write and
+// 4 KiB) that the router admits (Router.Admit), they are answered on the
+// connection's own goroutine: one read from the browser, one write and
 // one read to the dev server, one write back. At the first request that is
 // anything else (the API, the UI, a WebSocket, an upload, a refusal, a
 // malformed request), the connection goes to the server through the
-// returned listener for good, that request still unread; the server's
-// handler answers preview hosts through ServeHTTP as before.
+// returned listener for good, that request still unread.
 //
 // net/http's server reads ahead on every connection while a request runs,
 // one goroutine and one system call per request, to learn early that the
 // browser has left; on a two-CPU machine that costs a quarter of the
 // proxy's throughput. The fast path watches for a departed browser only
-// while an answer of unknown length streams.
-func (p *Proxy) Intercept(ln net.Listener, opts ConnOptions) net.Listener {
+// while an answer is slow to begin (waiter.slow) or of unknown length.
+func (s *Server) Intercept(ln net.Listener, opts ConnOptions) net.Listener {
 	if opts.HeaderTimeout <= 0 {
 		opts.HeaderTimeout = 10 * time.Second
 	}
 	if opts.IdleTimeout <= 0 {
 		opts.IdleTimeout = 2 * time.Minute
 	}
-	l := &interceptor{p: p, ln: ln, opts: opts, conns: make(chan net.Conn), errs: make(chan error), done: make(chan struct{})}
+	l := &interceptor{s: s, ln: ln, opts: opts, conns: make(chan net.Conn), errs: make(chan error), done: make(chan struct{})}
 	go l.run()
 	return l
 }
 
 // interceptor is Intercept's listener.
 type interceptor struct {
-	p     *Proxy
+	s     *Server
 	ln    net.Listener
 	opts  ConnOptions
 	conns chan net.Conn // handed to the server
@@ -81,7 +79,7 @@ func (l *interceptor) run() {
 			}
 			continue
 		}
-		go l.p.serveConn(c, l)
+		go l.s.serveConn(c, l)
 	}
 }
 
@@ -156,7 +154,7 @@ func (fs *fastConns) closeAll() {
 
 // fastConn is one browser connection on the fast path.
 type fastConn struct {
-	p  *Proxy
+	s  *Server
 	c  net.Conn
 	ic *interceptor
 	in connReader // br's source
@@ -167,6 +165,8 @@ type fastConn struct {
 	head []byte
 	// remoteIP is the browser's address, for X-Forwarded-For.
 	remoteIP string
+	// wait is what an exchange tells the connection (waiter).
+	wait waiter
 }
 
 // connReader reads the connection, after what was read of it early (by
@@ -193,13 +193,13 @@ func takeEarly(early *[]byte, p []byte) int {
 	return n
 }
 
-func (p *Proxy) serveConn(c net.Conn, l *interceptor) {
-	p.runConn(p.newFastConn(c, l, nil), true, nil)
+func (s *Server) serveConn(c net.Conn, l *interceptor) {
+	s.runConn(s.newFastConn(c, l, nil), true, nil)
 }
 
 // newFastConn reads c, after early, the bytes already read of it.
-func (p *Proxy) newFastConn(c net.Conn, l *interceptor, early []byte) *fastConn {
-	fc := &fastConn{p: p, c: c, ic: l, in: connReader{c: c, early: early}}
+func (s *Server) newFastConn(c net.Conn, l *interceptor, early []byte) *fastConn {
+	fc := &fastConn{s: s, c: c, ic: l, in: connReader{c: c, early: early}}
 	fc.br = readers.Get().(*bufio.Reader)
 	fc.br.Reset(&fc.in)
 	fc.bw = writers.Get().(*bufio.Writer)
@@ -221,8 +221,8 @@ const (
 // first, which reports whether the connection goes on and the dev server
 // port it used) until the connection ends, goes to the server, or moves to
 // an event loop.
-func (p *Proxy) runConn(fc *fastConn, first bool, pending func() (bool, string)) {
-	if !p.fast.add(fc) {
+func (s *Server) runConn(fc *fastConn, first bool, pending func() (bool, string)) {
+	if !s.conns.add(fc) {
 		fc.c.Close()
 		return
 	}
@@ -238,7 +238,7 @@ func (p *Proxy) runConn(fc *fastConn, first bool, pending func() (bool, string))
 			}
 		}
 	}
-	p.fast.remove(fc)
+	s.conns.remove(fc)
 	switch next {
 	case connDone:
 		fc.c.Close()
@@ -289,7 +289,7 @@ func (fc *fastConn) serve(first bool) int {
 		}
 		fc.head = append(fc.head[:0], head...)
 		before := fc.br.Buffered()
-		req, h, ok := fc.p.admit(fc.br, fc.p.projects.Preview)
+		req, key, ok := fc.s.admit(fc.br, false)
 		if used := before - fc.br.Buffered(); used < len(fc.head) {
 			// A malformed head may be read only in part; the server reads
 			// it again from the copy.
@@ -299,11 +299,11 @@ func (fc *fastConn) serve(first bool) int {
 			return connToServer // the server answers it, or writes the page
 		}
 		fc.head = fc.head[:0]
-		fc.p.fastServed.Add(1)
-		if !fc.forward(req, h) {
+		fc.s.fastCount.Add(1)
+		if !fc.forward(req, key) {
 			return connDone
 		}
-		if fc.moveToLoop(backendAddr(h.ProjectID, h.Port)) {
+		if fc.moveToLoop(key) {
 			return connMoved
 		}
 	}
@@ -363,15 +363,15 @@ func headEnd(buf []byte) int {
 }
 
 // admit reads a request head from br and reports whether the fast path
-// answers it: a plain request that passes every check, its project looked
-// up with preview.
-func (p *Proxy) admit(br *bufio.Reader, preview func(context.Context, string) (Target, error)) (*http.Request, Host, bool) {
+// answers it: a plain request that passes every check (Router.Admit),
+// with the dev server it goes to.
+func (s *Server) admit(br *bufio.Reader, memoryOnly bool) (*http.Request, string, bool) {
 	req, err := http.ReadRequest(br)
 	if err != nil || !plainRequest(req) {
-		return nil, Host{}, false
+		return nil, "", false
 	}
-	h, _, no := p.check(p.ctx, req, preview)
-	return req, h, no == nil
+	key, ok := s.router.Admit(req, memoryOnly)
+	return req, key, ok
 }
 
 // plainRequest reports a request the fast path answers: HTTP/1.1 GET or

@@ -1,4 +1,4 @@
-package proxy
+package fast
 
 import (
 	"bufio"
@@ -41,14 +41,19 @@ func rawBackend(t *testing.T, script func(c net.Conn, br *bufio.Reader)) (addr s
 	return ln.Addr().String(), conns
 }
 
-func testTransport(addr string) *backendTransport {
-	cfg := DefaultConfig()
-	return newBackendTransport(cfg, func(ctx context.Context, _, _ string) (net.Conn, error) {
+// testID names a dev server, as host/proxy's keys do.
+const testID = "a1b2c3d4e5f6"
+
+// testConfig is host/proxy's default.
+var testConfig = TransportConfig{MaxIdlePerPort: 128, IdleTimeout: 90 * time.Second, AnswerTimeout: 5 * time.Minute}
+
+func testTransport(addr string) *Transport {
+	return NewTransport(testConfig, func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 	})
 }
 
-func roundTrip(t *testing.T, tr *backendTransport, method, body string) (*http.Response, string, error) {
+func roundTrip(t *testing.T, tr *Transport, method, body string) (*http.Response, string, error) {
 	t.Helper()
 	var r io.Reader
 	if body != "" {
@@ -246,7 +251,7 @@ func TestBackendReapsIdleConnections(t *testing.T) {
 		defer mu.Unlock()
 		return closed == 1
 	}, 5*time.Second, 10*time.Millisecond, "an idle connection is closed after the idle timeout")
-	tr.closeIdle(true)
+	tr.CloseIdle(true)
 	_, _, err = roundTrip(t, tr, "GET", "")
 	require.NoError(t, err, "a closed transport still answers, it just keeps nothing")
 	tr.mu.Lock()
@@ -255,9 +260,10 @@ func TestBackendReapsIdleConnections(t *testing.T) {
 }
 
 func TestBackendDialErrors(t *testing.T) {
-	tr := newBackendTransport(DefaultConfig(), func(ctx context.Context, _, _ string) (net.Conn, error) {
+	errNotListening := errors.New("nothing listens")
+	tr := NewTransport(testConfig, func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return nil, fmt.Errorf("dialing: %w", errNotListening)
 	})
 	_, _, err := roundTrip(t, tr, "GET", "")
-	require.True(t, errors.Is(err, errNotListening))
+	require.True(t, errors.Is(err, errNotListening), "the dialer's error, for the proxy's page")
 }

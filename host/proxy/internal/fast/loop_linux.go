@@ -1,9 +1,8 @@
-package proxy
+package fast
 
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -28,28 +27,24 @@ import (
 // cost per request near nginx's.
 //
 // A loop answers only what it can hold whole: a plain request (the same
-// test and checks as the fast path, the project read from memory) for
-// the pair's own project and port, and an answer whose head and body
-// fit in loopAnswerMax with a known length. At anything else (another
-// request, an answer of unknown length such as an event stream, a large
-// one, an informational one, a dev server that closed its side, a
-// project not in memory) the pair goes back to a goroutine, with every
-// byte read so far, and carries on there.
+// test as the fast path, admitted by the router from memory) for the
+// pair's own dev server, and an answer whose head and body fit in
+// LoopAnswerMax with a known length, that comes within loopWaitMax. At
+// anything else (another request, an answer of unknown length such as an
+// event stream, a large one, an informational one, one cut short, a slow
+// one, a dev server that closed its side, a router with nothing fresh in
+// memory) the pair goes back to a goroutine, with every byte read so far,
+// and carries on there.
 
-// loopAnswerMax bounds an answer a loop holds: head and body.
-const loopAnswerMax = 64 << 10
+// LoopAnswerMax bounds an answer a loop holds: head and body.
+const LoopAnswerMax = 64 << 10
+
+// loopWaitMax is how long a loop waits for an answer before a goroutine
+// takes the pair (the sweep runs every second).
+const loopWaitMax = time.Second
 
 // maxLoops bounds the number of event loops.
 const maxLoops = 4
-
-// cachedPreviews is what a Projects may also offer: an answer from
-// memory, false when the one held may be stale. A loop never waits.
-type cachedPreviews interface {
-	PreviewCached(id string) (Target, bool)
-}
-
-// errNotCached: the loop hands the request back, the goroutine asks.
-var errNotCached = errors.New("not in memory")
 
 // loopSet starts the loops on first use.
 type loopSet struct {
@@ -61,11 +56,11 @@ type loopSet struct {
 }
 
 // eventLoop returns a loop for one more pair, nil when there is none.
-func (p *Proxy) eventLoop() *loop {
-	if _, ok := p.projects.(cachedPreviews); !ok {
+func (srv *Server) eventLoop() *loop {
+	if !srv.loops {
 		return nil
 	}
-	s := &p.loops
+	s := &srv.loopSet
 	s.once.Do(func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -73,11 +68,11 @@ func (p *Proxy) eventLoop() *loop {
 			return
 		}
 		n := min(runtime.GOMAXPROCS(0), maxLoops)
-		p.log.Debug("starting event loops", "loops", n)
+		srv.log.Debug("starting event loops", "loops", n)
 		for range n {
-			l, err := newLoop(p)
+			l, err := newLoop(srv)
 			if err != nil {
-				p.log.Warn("no event loop for previews; requests stay on goroutines", "err", err)
+				srv.log.Warn("no event loop for previews; requests stay on goroutines", "err", err)
 				break
 			}
 			s.all = append(s.all, l)
@@ -91,8 +86,8 @@ func (p *Proxy) eventLoop() *loop {
 }
 
 // closeLoops ends the loops and every pair they hold.
-func (p *Proxy) closeLoops() {
-	s := &p.loops
+func (srv *Server) closeLoops() {
+	s := &srv.loopSet
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()
@@ -112,9 +107,10 @@ type pair struct {
 	pending         []byte // answer bytes the browser has not taken yet
 	keep            bool   // the connection stays open after the answer
 	// The request in flight: nil when idle.
-	req *http.Request
-	raw []byte // its head as the browser sent it
-	ans []byte // what the dev server sent of its answer
+	req  *http.Request
+	sent time.Time
+	raw  []byte // its head as the browser sent it
+	ans  []byte // what the dev server sent of its answer
 	// The answer's head once parsed, its length, and the answer's.
 	resp           *http.Response
 	headLen, total int
@@ -133,7 +129,7 @@ const hangUp = unix.EPOLLRDHUP | unix.EPOLLHUP | unix.EPOLLERR
 
 // loop is one event loop.
 type loop struct {
-	p      *Proxy
+	s      *Server
 	ep     int
 	epFile *os.File        // owns ep
 	epRaw  syscall.RawConn // waits for ep through the runtime's poller
@@ -152,7 +148,7 @@ type loop struct {
 	swept time.Time
 }
 
-func newLoop(p *Proxy) (*loop, error) {
+func newLoop(srv *Server) (*loop, error) {
 	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("epoll_create1: %w", err)
@@ -180,8 +176,8 @@ func newLoop(p *Proxy) (*loop, error) {
 		unix.Close(wake)
 		return nil, fmt.Errorf("epoll_ctl: %w", err)
 	}
-	l := &loop{p: p, ep: ep, epFile: file, epRaw: raw, wake: wake, done: make(chan struct{}), byFD: make(map[int32]*pair), rbuf: make([]byte, loopAnswerMax)}
-	l.parse = bufio.NewReaderSize(&l.src, loopAnswerMax)
+	l := &loop{s: srv, ep: ep, epFile: file, epRaw: raw, wake: wake, done: make(chan struct{}), byFD: make(map[int32]*pair), rbuf: make([]byte, LoopAnswerMax)}
+	l.parse = bufio.NewReaderSize(&l.src, LoopAnswerMax)
 	return l, nil
 }
 
@@ -239,7 +235,7 @@ func (l *loop) run() {
 			err = werr
 		}
 		if err != nil {
-			l.p.log.Error("event loop failed; its connections are closed", "err", err)
+			l.s.log.Error("event loop failed; its connections are closed", "err", err)
 			l.shut()
 			return
 		}
@@ -276,7 +272,7 @@ func (l *loop) takeInbox() bool {
 	l.inbox = nil
 	l.mu.Unlock()
 	for _, pr := range inbox {
-		if hook := l.p.adoptHook; hook != nil {
+		if hook := l.s.AdoptHook; hook != nil {
 			hook(pr.client)
 		}
 		if quit {
@@ -322,11 +318,18 @@ func (l *loop) shut() {
 }
 
 // sweep closes pairs idle past the idle timeout, or stuck in a partial
-// head past the header timeout.
+// head past the header timeout, and hands a slow answer to a goroutine,
+// which bounds the wait (Config.AnswerTimeout).
 func (l *loop) sweep(now time.Time) {
 	l.swept = now
 	for fd, pr := range l.byFD {
-		if int(fd) != pr.client || pr.req != nil || len(pr.pending) > 0 {
+		if int(fd) != pr.client || len(pr.pending) > 0 {
+			continue
+		}
+		if pr.req != nil {
+			if now.Sub(pr.sent) > loopWaitMax {
+				l.handBackMid(pr, "a slow answer")
+			}
 			continue
 		}
 		limit := pr.ic.opts.IdleTimeout
@@ -423,8 +426,8 @@ func (l *loop) next(pr *pair) {
 		l.handBack(pr, "a large or bare-LF request head") // too large, or bare LF lines: the server reads it
 		return
 	}
-	req, h, ok := l.plain(pr.in[:end])
-	if !ok || pr.backend < 0 || backendAddr(h.ProjectID, h.Port) != pr.key {
+	req, key, ok := l.plain(pr.in[:end])
+	if !ok || pr.backend < 0 || key != pr.key {
 		l.handBack(pr, "a request the loop does not answer")
 		return
 	}
@@ -449,24 +452,17 @@ func (l *loop) next(pr *pair) {
 	pr.keep = !req.Close
 	req.Close = false
 	pr.req = req // its context is set if it goes back to a goroutine
-	l.p.fastServed.Add(1)
-	l.p.loopServed.Add(1)
+	pr.sent = time.Now()
+	l.s.fastCount.Add(1)
+	l.s.loopCount.Add(1)
 }
 
-// plain parses head and runs the fast path's test and checks, with the
-// project read from memory only.
-func (l *loop) plain(head []byte) (*http.Request, Host, bool) {
+// plain parses head and runs the fast path's test and checks, from
+// memory only.
+func (l *loop) plain(head []byte) (*http.Request, string, bool) {
 	l.src.Reset(head)
 	l.parse.Reset(&l.src)
-	return l.p.admit(l.parse, l.cached)
-}
-
-// cached looks a project up in memory only; errNotCached otherwise.
-func (l *loop) cached(_ context.Context, id string) (Target, error) {
-	if t, ok := l.p.projects.(cachedPreviews).PreviewCached(id); ok {
-		return t, nil
-	}
-	return Target{}, errNotCached
+	return l.s.admit(l.parse, true)
 }
 
 // writeRequest writes the request head the dev server gets: the path as
@@ -506,7 +502,7 @@ func (l *loop) backendEvent(pr *pair, events uint32) {
 			break
 		}
 		pr.ans = append(pr.ans, l.rbuf[:n]...)
-		if len(pr.ans) > loopAnswerMax+headBuffer {
+		if len(pr.ans) > LoopAnswerMax+headBuffer {
 			break // more than the loop holds: answer hands it back
 		}
 		if n < len(l.rbuf) {
@@ -527,7 +523,9 @@ func (l *loop) backendEvent(pr *pair, events uint32) {
 		return
 	}
 	if !l.answer(pr) && eof {
-		l.drop(pr) // cut short: closing is all the browser can be told
+		// Cut short: a goroutine passes on what came, as the other paths
+		// do, then closes, which is all the browser can be told.
+		l.handBackMid(pr, "an answer cut short")
 		return
 	}
 	if eof && l.byFD[int32(pr.client)] == pr && pr.backend >= 0 {
@@ -541,7 +539,7 @@ func (l *loop) answer(pr *pair) bool {
 	if pr.resp == nil {
 		end := headEnd(pr.ans)
 		switch {
-		case end == 0 && len(pr.ans) < loopAnswerMax:
+		case end == 0 && len(pr.ans) < LoopAnswerMax:
 			return false
 		case end <= 0:
 			l.handBackMid(pr, "a large or bare-LF answer head")
@@ -555,12 +553,19 @@ func (l *loop) answer(pr *pair) bool {
 			return true
 		}
 		total := end
-		switch prepareAnswer(pr.req, resp) {
+		// The router's headers are the project's as it is now; a
+		// goroutine asks when memory has nothing fresh.
+		body, fresh := prepareAnswer(pr.req, resp, l.s.router, true)
+		if !fresh {
+			l.handBackMid(pr, "a project not in memory")
+			return true
+		}
+		switch body {
 		case bodyChunked:
 			l.handBackMid(pr, "an answer of unknown length")
 			return true
 		case bodyLength:
-			if resp.ContentLength > int64(loopAnswerMax-end) {
+			if resp.ContentLength > int64(LoopAnswerMax-end) {
 				l.handBackMid(pr, "a large answer")
 				return true
 			}
@@ -578,7 +583,7 @@ func (l *loop) answer(pr *pair) bool {
 		l.dropBackend(pr) // bytes past the answer were never asked for
 	}
 	l.head.Reset()
-	writeHead(&l.head, resp.StatusCode, resp.Status, resp.Header, pr.keep)
+	writeHead(&l.head, resp.StatusCode, resp.Header, bodyLength, pr.keep)
 	head, body := l.head.Bytes(), pr.ans[end:total]
 	n, err := rawWritev(pr.client, head, body)
 	if err != nil && !errors.Is(err, unix.EAGAIN) {
@@ -628,11 +633,11 @@ func (l *loop) handBack(pr *pair, why string) {
 	}
 	if pr.backend >= 0 {
 		if c, err := fdConn(pr.backend); err == nil {
-			l.p.tr.put(newBackendConn(pr.key, c))
+			l.s.tr.put(newBackendConn(pr.key, c))
 		}
 	}
-	fc := l.p.newFastConn(client, pr.ic, bytes.Clone(pr.in))
-	go l.p.runConn(fc, false, nil)
+	fc := l.s.newFastConn(client, pr.ic, bytes.Clone(pr.in))
+	go l.s.runConn(fc, false, nil)
 }
 
 // handBackMid returns a pair whose answer is under way to a goroutine,
@@ -645,15 +650,15 @@ func (l *loop) handBackMid(pr *pair, why string) {
 	}
 	backend, err := fdConn(pr.backend)
 	if err != nil {
-		l.p.log.Warn("handing a dev server connection back", "err", err)
+		l.s.log.Warn("handing a dev server connection back", "err", err)
 		client.Close()
 		return
 	}
-	req, keep := pr.req.WithContext(l.p.ctx), pr.keep
+	req, keep := pr.req.WithContext(l.s.ctx), pr.keep
 	bc := newBackendConn(pr.key, &earlyConn{Conn: backend, early: bytes.Clone(pr.ans)})
-	fc := l.p.newFastConn(client, pr.ic, bytes.Clone(pr.in))
-	go l.p.runConn(fc, false, func() (bool, string) {
-		resp, err := l.p.tr.answer(bc, req, bc.endWith(req.Context()), nil)
+	fc := l.s.newFastConn(client, pr.ic, bytes.Clone(pr.in))
+	go l.s.runConn(fc, false, func() (bool, string) {
+		resp, err := l.s.tr.answer(bc, req, bc.endWith(req.Context()), nil, fc.waiter())
 		if err != nil {
 			bc.conn.Close()
 		}
@@ -664,11 +669,11 @@ func (l *loop) handBackMid(pr *pair, why string) {
 // release takes a pair out of the loop and gives its browser side as a
 // net.Conn; on failure both sides are closed.
 func (l *loop) release(pr *pair, why string) (net.Conn, bool) {
-	l.p.log.Debug("event loop hands a connection back", "why", why)
+	l.s.log.Debug("event loop hands a connection back", "why", why)
 	l.forget(pr)
 	client, err := fdConn(pr.client)
 	if err != nil {
-		l.p.log.Warn("handing a preview connection back", "err", err)
+		l.s.log.Warn("handing a preview connection back", "err", err)
 		if pr.backend >= 0 {
 			unix.Close(pr.backend)
 		}
@@ -716,11 +721,11 @@ func (fc *fastConn) moveToLoop(key string) bool {
 	if fc.br.Buffered() > 0 || len(fc.in.early) > 0 {
 		return false
 	}
-	l := fc.p.eventLoop()
+	l := fc.s.eventLoop()
 	if l == nil {
 		return false
 	}
-	bc := fc.p.tr.take(key)
+	bc := fc.s.tr.take(key)
 	if bc == nil {
 		return false
 	}
@@ -730,20 +735,20 @@ func (fc *fastConn) moveToLoop(key string) bool {
 	}
 	cfd, err := dupConn(fc.c)
 	if err != nil {
-		fc.p.tr.put(bc)
+		fc.s.tr.put(bc)
 		return false
 	}
 	bfd, err := dupConn(bc.conn)
 	if err != nil {
 		unix.Close(cfd)
-		fc.p.tr.put(bc)
+		fc.s.tr.put(bc)
 		return false
 	}
 	pr := &pair{client: cfd, backend: bfd, key: key, remoteIP: fc.remoteIP, ic: fc.ic, since: time.Now()}
 	if !l.adopt(pr) {
 		unix.Close(cfd)
 		unix.Close(bfd)
-		fc.p.tr.put(bc)
+		fc.s.tr.put(bc)
 		return false
 	}
 	fc.c.Close()

@@ -1,4 +1,4 @@
-package proxy
+package fast
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 // get returns a kept connection to key, or a new one. check asks for a kept
 // connection to be tested first (a request with a body cannot be sent
 // twice).
-func (t *backendTransport) get(ctx context.Context, key string, check bool) (*backendConn, bool, error) {
+func (t *Transport) get(ctx context.Context, key string, check bool) (*backendConn, bool, error) {
 	for {
 		c := t.take(key)
 		if c == nil {
@@ -30,7 +30,7 @@ func (t *backendTransport) get(ctx context.Context, key string, check bool) (*ba
 
 // take pops the most recently used connection to key; nil when none is
 // kept or the newest has been idle too long (the reaper closes the rest).
-func (t *backendTransport) take(key string) *backendConn {
+func (t *Transport) take(key string) *backendConn {
 	t.mu.Lock()
 	list := t.idle[key]
 	if len(list) == 0 {
@@ -49,7 +49,7 @@ func (t *backendTransport) take(key string) *backendConn {
 }
 
 // put keeps c for the next request, within the limits.
-func (t *backendTransport) put(c *backendConn) {
+func (t *Transport) put(c *backendConn) {
 	c.idleAt = time.Now()
 	t.mu.Lock()
 	if t.closed || len(t.idle[c.key]) >= t.maxIdle || c.br.Buffered() > 0 {
@@ -67,7 +67,7 @@ func (t *backendTransport) put(c *backendConn) {
 
 // reap closes connections idle longer than idleTimeout, and runs again
 // while any are kept.
-func (t *backendTransport) reap() {
+func (t *Transport) reap() {
 	t.mu.Lock()
 	var stale []*backendConn
 	for key, list := range t.idle {
@@ -96,9 +96,9 @@ func (t *backendTransport) reap() {
 	}
 }
 
-// closeIdle closes every kept connection; with closing set, no more are
+// CloseIdle closes every kept connection; with closing set, no more are
 // kept.
-func (t *backendTransport) closeIdle(closing bool) {
+func (t *Transport) CloseIdle(closing bool) {
 	t.mu.Lock()
 	all := t.idle
 	t.idle = make(map[string][]*backendConn)

@@ -1,4 +1,4 @@
-package proxy
+package fast
 
 import (
 	"errors"
@@ -9,7 +9,7 @@ import (
 // connection back for the next request.
 type backendBody struct {
 	body     io.ReadCloser
-	t        *backendTransport
+	t        *Transport
 	c        *backendConn
 	stop     func() bool
 	wrote    chan error // the request body's writer, when there is one

@@ -1,4 +1,4 @@
-package proxy
+package fast
 
 import (
 	"bytes"
@@ -7,7 +7,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -17,15 +19,15 @@ import (
 // forward sends a plain request to the dev server and writes its answer
 // (or the proxy's page when it cannot be reached) to the browser. It
 // reports whether the connection may carry another request.
-func (fc *fastConn) forward(req *http.Request, h Host) bool {
+func (fc *fastConn) forward(req *http.Request, key string) bool {
 	keep := !req.Close
 	req.Header = outboundFor(req, fc.remoteIP)
 	req.URL.Scheme = "http"
-	req.URL.Host = backendAddr(h.ProjectID, h.Port)
+	req.URL.Host = key
 	req.Close = false // the browser's wish, not the dev server's
 	req.RequestURI = ""
-	req = req.WithContext(fc.p.ctx)
-	resp, err := fc.p.tr.RoundTrip(req)
+	req = req.WithContext(fc.s.ctx)
+	resp, err := fc.s.tr.roundTrip(req, fc.waiter())
 	return fc.reply(req, resp, err, keep)
 }
 
@@ -34,11 +36,11 @@ func (fc *fastConn) forward(req *http.Request, h Host) bool {
 // another request.
 func (fc *fastConn) reply(req *http.Request, resp *http.Response, err error, keep bool) bool {
 	if err != nil {
-		if fc.p.ctx.Err() != nil {
-			return false // closing
+		if fc.s.ctx.Err() != nil || errors.Is(err, ErrBrowserLeft) {
+			return false // closing, or nobody reads an answer
 		}
 		pw := &pageWriter{header: make(http.Header)}
-		fc.p.backendError(pw, req, err)
+		fc.s.router.Failed(pw, req, err)
 		return fc.writePage(req, pw, keep)
 	}
 	return fc.writeResponse(req, resp, keep)
@@ -53,38 +55,58 @@ const (
 	bodyChunked                // length unknown: chunked, each part sent as read
 )
 
-// prepareAnswer readies the dev server's answer head for the browser:
-// the CORS grants of another origin and the hop-by-hop headers go, the
-// framing headers are set; it returns the body's framing.
-func prepareAnswer(req *http.Request, resp *http.Response) framing {
-	_ = unreadableElsewhere(resp)
+// prepareAnswer readies the dev server's answer head for the browser as
+// net/http's server and httputil.ReverseProxy would on the other path
+// (host/proxy's conformance test holds them to it): the router's own
+// headers (Router.Prepare) are set, the hop-by-hop headers go, and the
+// headers a status has no use for; it returns the body's framing
+// (writeHead adds the framing headers), and false when the router, asked
+// from memory only, had nothing fresh.
+func prepareAnswer(req *http.Request, resp *http.Response, r Router, memoryOnly bool) (framing, bool) {
 	hdr := resp.Header
-	removeHopHeaders(hdr)
+	if !r.Prepare(req, hdr, memoryOnly) {
+		return bodyNone, false
+	}
+	RemoveHopHeaders(hdr)
+	return frame(req, resp), true
+}
+
+// frame drops the headers the answer's status has no use for and returns
+// its body's framing.
+func frame(req *http.Request, resp *http.Response) framing {
+	hdr := resp.Header
 	switch code := resp.StatusCode; {
+	case code == http.StatusNotModified:
+		delete(hdr, "Content-Type")
+		delete(hdr, "Content-Length")
+		return bodyNone
 	case code == http.StatusNoContent:
 		delete(hdr, "Content-Length")
 		return bodyNone
-	case req.Method == http.MethodHead || code == http.StatusNotModified:
+	case req.Method == http.MethodHead:
 		// Content-Length, when sent, describes the body not sent.
 		return bodyNone
 	case resp.ContentLength >= 0:
-		hdr["Content-Length"] = []string{strconv.FormatInt(resp.ContentLength, 10)}
+		if _, ok := hdr["Content-Length"]; !ok { // as ReverseProxy: the dev server's own kept
+			hdr["Content-Length"] = []string{strconv.FormatInt(resp.ContentLength, 10)}
+		}
 		return bodyLength
 	}
-	hdr["Transfer-Encoding"] = []string{"chunked"}
+	delete(hdr, "Content-Length")
 	if len(resp.Trailer) > 0 {
 		names := make([]string, 0, len(resp.Trailer))
 		for k := range resp.Trailer {
 			names = append(names, k)
 		}
-		hdr["Trailer"] = names
+		slices.Sort(names)
+		hdr["Trailer"] = []string{strings.Join(names, ", ")}
 	}
 	return bodyChunked
 }
 
 // outboundFor is the header a plain request reaches the dev server with.
 func outboundFor(req *http.Request, remoteIP string) http.Header {
-	hdr := outboundHeader(req.Header, remoteIP, req.Host)
+	hdr := OutboundHeader(req.Header, remoteIP, req.Host)
 	if httpguts.HeaderValuesContainsToken(req.Header["Te"], "trailers") {
 		hdr["Te"] = []string{"trailers"}
 	}
@@ -96,8 +118,8 @@ func outboundFor(req *http.Request, remoteIP string) http.Header {
 // and chunked (each part sent as it comes) when not.
 func (fc *fastConn) writeResponse(req *http.Request, resp *http.Response, keep bool) bool {
 	defer resp.Body.Close()
-	body := prepareAnswer(req, resp)
-	writeHead(fc.bw, resp.StatusCode, resp.Status, resp.Header, keep)
+	body, _ := prepareAnswer(req, resp, fc.s.router, false)
+	writeHead(fc.bw, resp.StatusCode, resp.Header, body, keep)
 	switch body {
 	case bodyNone:
 		return fc.bw.Flush() == nil && keep
@@ -115,32 +137,38 @@ type headWriter interface {
 	io.ByteWriter
 }
 
-// writeHead writes the status line and hdr, with a Date when the dev
-// server sent none and Connection: close when the browser asked for it.
-func writeHead(w headWriter, code int, status string, hdr http.Header, keep bool) {
-	if _, ok := hdr["Date"]; !ok {
-		hdr["Date"] = []string{time.Now().UTC().Format(http.TimeFormat)}
-	}
-	if !keep {
-		hdr["Connection"] = []string{"close"}
-	}
+// writeHead writes the status line and hdr, then, in net/http's server's
+// order, a Date when the dev server sent none, Connection: close when the
+// browser asked for it, and Transfer-Encoding: chunked for a body of
+// unknown length.
+func writeHead(w headWriter, code int, hdr http.Header, body framing, keep bool) {
 	_, _ = w.WriteString("HTTP/1.1 ")
 	_, _ = w.WriteString(strconv.Itoa(code))
 	_ = w.WriteByte(' ')
-	_, _ = w.WriteString(reason(code, status))
+	_, _ = w.WriteString(reason(code))
 	_, _ = w.WriteString("\r\n")
 	_ = hdr.Write(w)
+	if _, ok := hdr["Date"]; !ok {
+		_, _ = w.WriteString("Date: ")
+		_, _ = w.WriteString(time.Now().UTC().Format(http.TimeFormat))
+		_, _ = w.WriteString("\r\n")
+	}
+	if !keep {
+		_, _ = w.WriteString("Connection: close\r\n")
+	}
+	if body == bodyChunked {
+		_, _ = w.WriteString("Transfer-Encoding: chunked\r\n")
+	}
 	_, _ = w.WriteString("\r\n")
 }
 
-// reason is the status line's text: the standard one, else the dev
-// server's.
-func reason(code int, status string) string {
+// reason is the status line's text, as net/http's server writes it on
+// the other path: the standard text, or "status code N" for a code that
+// has none. The dev server's own phrase is never passed on: it may hold
+// any byte but CR and LF, up to the head's limit.
+func reason(code int) string {
 	if text := http.StatusText(code); text != "" {
 		return text
-	}
-	if _, text, ok := bytes.Cut([]byte(status), []byte(" ")); ok && len(text) > 0 {
-		return string(text)
 	}
 	return "status code " + strconv.Itoa(code)
 }
@@ -207,6 +235,36 @@ func (fc *fastConn) stream(resp *http.Response) bool {
 	return fc.bw.Flush() == nil
 }
 
+// waiter is what the fast path is told while it waits: a slow answer, to
+// watch for a browser that leaves meanwhile, and informational answers,
+// which it passes on.
+func (fc *fastConn) waiter() *waiter {
+	if fc.wait.informational == nil {
+		fc.wait.informational = fc.writeInformational
+		if !fc.s.BlindWaits {
+			fc.wait.slow = fc.watch
+		}
+	}
+	return &fc.wait
+}
+
+// noBodyHeaders are left out of an informational answer, as net/http's
+// server leaves them out.
+var noBodyHeaders = map[string]bool{"Content-Length": true, "Transfer-Encoding": true}
+
+// writeInformational passes an informational answer on, as net/http's
+// server writes one.
+func (fc *fastConn) writeInformational(code int, hdr http.Header) error {
+	_, _ = fc.bw.WriteString("HTTP/1.1 ")
+	_, _ = fc.bw.WriteString(strconv.Itoa(code))
+	_ = fc.bw.WriteByte(' ')
+	_, _ = fc.bw.WriteString(reason(code))
+	_, _ = fc.bw.WriteString("\r\n")
+	_ = hdr.WriteSubset(fc.bw, noBodyHeaders)
+	_, _ = fc.bw.WriteString("\r\n")
+	return fc.bw.Flush()
+}
+
 // watch reads the browser's side of the connection while a stream runs,
 // the browser having nothing to send until the answer ends: when it
 // closes, the dev server's side is ended too. A byte that arrives (the
@@ -267,7 +325,7 @@ func (fc *fastConn) writePage(req *http.Request, pw *pageWriter, keep bool) bool
 		return false
 	}
 	pw.header["Content-Length"] = []string{strconv.Itoa(pw.body.Len())}
-	writeHead(fc.bw, pw.code, "", pw.header, keep)
+	writeHead(fc.bw, pw.code, pw.header, bodyLength, keep)
 	if req.Method != http.MethodHead {
 		fc.bw.Write(pw.body.Bytes())
 	}

@@ -1,12 +1,12 @@
 //go:build !linux
 
-package proxy
+package fast
 
 // Event loops are Linux's (epoll); elsewhere every preview connection
 // stays on its goroutine.
 
 type loopSet struct{}
 
-func (p *Proxy) closeLoops() {}
+func (s *Server) closeLoops() {}
 
 func (fc *fastConn) moveToLoop(string) bool { return false }
