@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -80,11 +82,15 @@ func TestSessionsStartListAttachAndEnd(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, again.Running)
 
-	env.rt.mu.Lock()
-	calls := append([]string(nil), env.rt.calls...)
-	env.rt.mu.Unlock()
-	require.Contains(t, calls, fmt.Sprintf("exec %s %q", p.ID, shellCommand))
-	require.Contains(t, calls, fmt.Sprintf("exec %s %q", p.ID, []string(nil)), "the agent's session runs the container's agent command")
+	// Each session's exec starts on a goroutine of its own.
+	var calls []string
+	require.Eventually(t, func() bool {
+		env.rt.mu.Lock()
+		calls = append(calls[:0], env.rt.calls...)
+		env.rt.mu.Unlock()
+		return slices.Contains(calls, fmt.Sprintf("exec %s %q", p.ID, shellCommand)) &&
+			slices.Contains(calls, fmt.Sprintf("exec %s %q", p.ID, []string(nil)))
+	}, 5*time.Second, 5*time.Millisecond, "the shell's session runs the shell, the agent's the container's agent command: %q", &calls)
 
 	env.d.forgetSessions(p.ID)
 	list, err = env.d.Sessions(ctx, "web")

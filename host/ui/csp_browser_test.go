@@ -46,6 +46,9 @@ func (f *cspAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.mu.Unlock()
 		<-r.Context().Done()
 		f.mu.Lock()
+	case r.Method == "PATCH" && path == "/projects/a1b2c3d4e5f6" && r.URL.Query().Get("dryRun") != "":
+		// The edit dialog asks what an edit would break before saving.
+		_ = json.NewEncoder(w).Encode(map[string]any{"dryRun": true, "project": f.project(), "wouldRefuse": []any{}})
 	case r.Method == "PATCH" && path == "/projects/a1b2c3d4e5f6":
 		f.patches = append(f.patches, string(body))
 		var patch struct {
