@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/warden-sh/warden/host/api/wire"
 )
 
 // How long the browser's credentials last. A login code is printed to a
@@ -58,11 +60,8 @@ func NewAuth(token, origin string) *Auth {
 	}
 }
 
-// LoginCode is a fresh one-time code and the address that uses it.
-type LoginCode struct {
-	URL       string    `json:"url"`
-	ExpiresAt time.Time `json:"expiresAt"`
-}
+// LoginCode is the API's wire type (host/api/wire).
+type LoginCode = wire.LoginCode
 
 // NewLoginCode mints a code that works once, within LoginCodeTTL. The code
 // travels in the address's fragment, which a browser never sends to a

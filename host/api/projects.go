@@ -4,7 +4,8 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/warden-sh/warden/host/daemon"
+	"github.com/warden-sh/warden/host/api/wire"
+
 	"github.com/warden-sh/warden/host/project"
 )
 
@@ -16,12 +17,8 @@ const (
 		`"ports", "addPorts", "removePorts", "image", "env", "setEnv", "unsetEnv", "runtimes", "allowSharedSuffixes"}`
 )
 
-// ProjectResult is the answer to an edit, start or restart: the project as
-// stored and what became of its policy.
-type ProjectResult struct {
-	Project project.Project    `json:"project"`
-	Push    *daemon.PushResult `json:"push,omitempty"`
-}
+// ProjectResult is the API's wire type (host/api/wire).
+type ProjectResult = wire.ProjectResult
 
 func (s *server) health(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -10,13 +10,15 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+
+	"github.com/warden-sh/warden/host/api/wire"
 )
 
 // SocketFile is the name of the API's unix socket inside the data folder.
-const SocketFile = "warden.sock"
+const SocketFile = wire.SocketFile
 
 // SocketPath is where the daemon listens for the CLI.
-func SocketPath(dataDir string) string { return filepath.Join(dataDir, SocketFile) }
+func SocketPath(dataDir string) string { return wire.SocketPath(dataDir) }
 
 // maxSocketPath is the longest path a unix socket may have on Linux
 // (sun_path holds 108 bytes with the terminating NUL).
@@ -24,7 +26,7 @@ const maxSocketPath = 107
 
 // DefaultSocketGroup is the group that may use the socket, when it exists
 // (as the docker group may use docker.sock).
-const DefaultSocketGroup = "warden"
+const DefaultSocketGroup = wire.DefaultSocketGroup
 
 type socketKey struct{}
 

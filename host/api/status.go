@@ -3,17 +3,11 @@ package api
 import (
 	"net/http"
 
-	"github.com/warden-sh/warden/host/proxy"
+	"github.com/warden-sh/warden/host/api/wire"
 )
 
-// DaemonStatus is GET /status: the daemon's own state, beside the
-// projects'.
-type DaemonStatus struct {
-	// Previews counts the preview requests passed on to dev servers since
-	// the daemon started, by the path that served them; nil when the
-	// daemon serves no previews.
-	Previews *proxy.Stats `json:"previews"`
-}
+// DaemonStatus is the API's wire type (host/api/wire).
+type DaemonStatus = wire.DaemonStatus
 
 func (s *server) daemonStatus(w http.ResponseWriter, r *http.Request) {
 	var st DaemonStatus

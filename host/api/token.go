@@ -8,17 +8,18 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
+
+	"github.com/warden-sh/warden/host/api/wire"
 )
 
 // TokenFile is the name of the token file inside the data folder.
-const TokenFile = "token"
+const TokenFile = wire.TokenFile
 
 // tokenBytes is how much randomness a token carries; it is written as hex.
-const tokenBytes = 32
+const tokenBytes = wire.TokenBytes
 
 // TokenPath is where the daemon keeps its token and where the CLI reads it.
-func TokenPath(dataDir string) string { return filepath.Join(dataDir, TokenFile) }
+func TokenPath(dataDir string) string { return wire.TokenPath(dataDir) }
 
 // LoadOrCreateToken returns the token stored in dataDir, creating the folder
 // (0700) and a new random token (file mode 0600) on first use. An existing
@@ -40,32 +41,9 @@ func LoadOrCreateToken(dataDir string) (string, error) {
 }
 
 // ReadToken reads the token the daemon wrote in dataDir.
-func ReadToken(dataDir string) (string, error) { return readToken(TokenPath(dataDir)) }
+func ReadToken(dataDir string) (string, error) { return wire.ReadToken(dataDir) }
 
-func readToken(path string) (string, error) {
-	info, err := os.Stat(path)
-	if err != nil {
-		return "", fmt.Errorf("reading token: %w", err)
-	}
-	if !info.Mode().IsRegular() {
-		return "", fmt.Errorf("reading token: %s is not a regular file", path)
-	}
-	if info.Mode().Perm()&0o077 != 0 {
-		if err := os.Chmod(path, 0o600); err != nil {
-			return "", fmt.Errorf("narrowing token file %s to mode 0600: %w", path, err)
-		}
-	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("reading token: %w", err)
-	}
-	tok := strings.TrimSpace(string(raw))
-	if b, err := hex.DecodeString(tok); err != nil || len(b) != tokenBytes {
-		return "", fmt.Errorf("token file %s holds %d characters that are not a token; expect %d hex characters (delete the file to make a new token)",
-			path, len(tok), 2*tokenBytes)
-	}
-	return tok, nil
-}
+func readToken(path string) (string, error) { return wire.ReadTokenFile(path) }
 
 // createToken writes a new token beside path and links it into place, so a
 // crash never leaves a half-written token and two daemons starting at once

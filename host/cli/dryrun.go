@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net/url"
 
-	"github.com/warden-sh/warden/host/daemon"
+	"github.com/warden-sh/warden/host/api/wire"
 	"github.com/warden-sh/warden/host/project"
 )
 
@@ -21,7 +21,7 @@ func (a *app) dryRun(ctx context.Context, ref string, patch project.Patch) error
 	if err != nil {
 		return err
 	}
-	var res daemon.DryRun
+	var res wire.DryRun
 	if err := a.client().do(ctx, "PATCH", "/projects/"+url.PathEscape(p.ID)+"?dryRun=1", patch, &res); err != nil {
 		return err
 	}

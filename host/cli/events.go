@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/warden-sh/warden/host/daemon"
+	"github.com/warden-sh/warden/host/api/wire"
 )
 
 func (a *app) eventsCommand() *cobra.Command {
@@ -48,7 +48,7 @@ their schema.`,
 						_, err := fmt.Fprintf(a.out, "%s\n", raw)
 						return err
 					}
-					var r daemon.AuditRecord
+					var r wire.AuditRecord
 					if err := json.Unmarshal(raw, &r); err != nil {
 						return err
 					}
@@ -79,10 +79,10 @@ their schema.`,
 }
 
 // auditPages reads every page the query selects, following next.
-func (a *app) auditPages(ctx context.Context, base string, q url.Values) ([]daemon.AuditRecord, daemon.AuditPage, error) {
-	recs := []daemon.AuditRecord{}
+func (a *app) auditPages(ctx context.Context, base string, q url.Values) ([]wire.AuditRecord, wire.AuditPage, error) {
+	recs := []wire.AuditRecord{}
 	for {
-		var page daemon.AuditPage
+		var page wire.AuditPage
 		if err := a.client().do(ctx, "GET", base+"?"+q.Encode(), nil, &page); err != nil {
 			return nil, page, err
 		}

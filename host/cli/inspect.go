@@ -11,8 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/warden-sh/warden/host/api"
-	"github.com/warden-sh/warden/host/daemon"
+	"github.com/warden-sh/warden/host/api/wire"
 	"github.com/warden-sh/warden/shared"
 )
 
@@ -29,7 +28,7 @@ func (a *app) statusCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var st daemon.Status
+			var st wire.Status
 			if err := a.client().do(cmd.Context(), "GET", "/projects/"+url.PathEscape(p.ID)+"/status", nil, &st); err != nil {
 				return err
 			}
@@ -70,7 +69,7 @@ func (a *app) statusCommand() *cobra.Command {
 
 // daemonStatus prints GET /status.
 func (a *app) daemonStatus(cmd *cobra.Command) error {
-	var st api.DaemonStatus
+	var st wire.DaemonStatus
 	if err := a.client().do(cmd.Context(), "GET", "/status", nil, &st); err != nil {
 		return err
 	}

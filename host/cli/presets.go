@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/warden-sh/warden/host/daemon"
+	"github.com/warden-sh/warden/host/api/wire"
 	"github.com/warden-sh/warden/host/plugins"
 )
 
@@ -19,7 +19,7 @@ func (a *app) presetsCommand() *cobra.Command {
 		Short: "List agent types, runtimes and the domains each adds to a new project, and the plugins' state",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var ps daemon.Presets
+			var ps wire.Presets
 			if err := a.client().do(cmd.Context(), "GET", "/presets", nil, &ps); err != nil {
 				return err
 			}
@@ -31,7 +31,7 @@ func (a *app) presetsCommand() *cobra.Command {
 	})
 }
 
-func printPresets(w io.Writer, ps daemon.Presets) error {
+func printPresets(w io.Writer, ps wire.Presets) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KIND\tNAME\tDOMAINS")
 	for _, ag := range ps.Agents {

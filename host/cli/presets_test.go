@@ -7,12 +7,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/warden-sh/warden/host/agent"
-	"github.com/warden-sh/warden/host/daemon"
+	"github.com/warden-sh/warden/host/api/wire"
 	"github.com/warden-sh/warden/host/plugins"
 )
 
 func TestPrintPresetsShowsPluginProblems(t *testing.T) {
-	ps := daemon.Presets{
+	ps := wire.Presets{
 		Agents: []agent.Entry{
 			{Definition: agent.Definition{Name: "claude-code", DisplayName: "Claude Code", Domains: []string{"anthropic.com"}}},
 			{Definition: agent.Definition{Name: "aider", DisplayName: "Aider", Domains: []string{"openai.com", "openrouter.ai"}}, Plugin: "warden-agent-aider"},

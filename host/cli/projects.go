@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/warden-sh/warden/host/api"
+	"github.com/warden-sh/warden/host/api/wire"
 	"github.com/warden-sh/warden/host/project"
 	"github.com/warden-sh/warden/shared"
 )
@@ -60,7 +60,7 @@ func (a *app) projectCreate() *cobra.Command {
 				return err
 			}
 			if start {
-				var res api.ProjectResult
+				var res wire.ProjectResult
 				if err := c.do(cmd.Context(), "POST", "/projects/"+p.ID+"/start", nil, &res); err != nil {
 					return fmt.Errorf("project %s created, but starting it failed: %w", p.ID, err)
 				}
@@ -294,7 +294,7 @@ func (a *app) patch(ctx context.Context, ref string, patch project.Patch) error 
 	if err != nil {
 		return err
 	}
-	var res api.ProjectResult
+	var res wire.ProjectResult
 	if err := a.client().do(ctx, "PATCH", "/projects/"+url.PathEscape(p.ID), patch, &res); err != nil {
 		return err
 	}
@@ -305,7 +305,7 @@ func (a *app) patch(ctx context.Context, ref string, patch project.Patch) error 
 	return nil
 }
 
-func (a *app) reportPush(res api.ProjectResult) {
+func (a *app) reportPush(res wire.ProjectResult) {
 	switch push := res.Push; {
 	case push == nil:
 		fmt.Fprintf(a.out, "%s saved\n", res.Project.ID)
@@ -350,7 +350,7 @@ func (a *app) lifecycle(verb, short string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var res api.ProjectResult
+			var res wire.ProjectResult
 			if err := a.client().do(cmd.Context(), "POST", "/projects/"+url.PathEscape(p.ID)+"/"+verb, nil, &res); err != nil {
 				return err
 			}

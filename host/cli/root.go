@@ -10,8 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/warden-sh/warden/host/api"
-	"github.com/warden-sh/warden/host/daemon"
+	"github.com/warden-sh/warden/host/api/wire"
 )
 
 // app carries the global flags and the output streams.
@@ -22,11 +21,13 @@ type app struct {
 	out     io.Writer
 	errOut  io.Writer
 	in      io.Reader
+	server  Server // runs `warden serve`; nil in a build without the daemon
 }
 
 // Execute runs the warden command line and returns the process exit code.
-func Execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{out: stdout, errOut: stderr, in: stdin}
+// server runs `warden serve` (nil: that command says it is missing).
+func Execute(ctx context.Context, server Server, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{out: stdout, errOut: stderr, in: stdin, server: server}
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -49,7 +50,6 @@ type exitCode int
 func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
 func (a *app) rootCommand() *cobra.Command {
-	def := daemon.DefaultConfig()
 	root := &cobra.Command{
 		Use:           "warden",
 		Short:         "Run AI coding agents in containers under a network policy you set",
@@ -58,7 +58,7 @@ func (a *app) rootCommand() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&a.addr, "addr", os.Getenv("WARDEN_ADDR"),
 		"call the daemon over TCP at this address with the token (env WARDEN_TOKEN, else the data folder's token file) instead of its unix socket (env WARDEN_ADDR)")
-	root.PersistentFlags().StringVar(&a.dataDir, "data", envOr("WARDEN_DATA", def.DataDir), "the daemon's data folder, where its socket and token are (env WARDEN_DATA)")
+	root.PersistentFlags().StringVar(&a.dataDir, "data", envOr("WARDEN_DATA", wire.DefaultDataDir()), "the daemon's data folder, where its socket and token are (env WARDEN_DATA)")
 	root.AddCommand(
 		a.serveCommand(),
 		a.projectCommand(),
@@ -78,6 +78,9 @@ func (a *app) rootCommand() *cobra.Command {
 	return root
 }
 
+// EnvOr is the environment variable key, or def when it is unset or empty.
+func EnvOr(key, def string) string { return envOr(key, def) }
+
 func envOr(key, def string) string {
 	if v := os.Getenv(key); v != "" {
 		return v
@@ -89,11 +92,11 @@ func envOr(key, def string) string {
 // with --addr over TCP with the token from WARDEN_TOKEN or the token file.
 func (a *app) client() *apiClient {
 	if a.addr == "" {
-		return newSocketClient(api.SocketPath(a.dataDir))
+		return newSocketClient(wire.SocketPath(a.dataDir))
 	}
 	token := strings.TrimSpace(os.Getenv("WARDEN_TOKEN"))
 	if token == "" {
-		token, _ = api.ReadToken(a.dataDir)
+		token, _ = wire.ReadToken(a.dataDir)
 	}
 	return newAPIClient(a.addr, token)
 }

@@ -1,20 +1,34 @@
 package cli
 
 import (
-	"encoding/json"
+	"context"
+	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
-	"github.com/warden-sh/warden/host/api"
-	"github.com/warden-sh/warden/host/daemon"
+	"github.com/warden-sh/warden/host/api/wire"
 )
 
+// Server runs the daemon for `warden serve`. The warden command gives the
+// CLI one (host/cmd/warden), so this package stays a client of the API: it
+// imports nothing of the daemon or the runtime.
+type Server interface {
+	// Flags registers the daemon's settings on the serve command.
+	Flags(f *pflag.FlagSet)
+	// Serve checks the settings with the data folder dataDir and runs the
+	// daemon until ctx ends, calling login with each address the web UI
+	// may be opened at; with printConfig it prints the effective settings
+	// to out instead.
+	Serve(ctx context.Context, dataDir string, printConfig bool, out io.Writer, log *slog.Logger, login func(wire.LoginCode)) error
+}
+
 func (a *app) serveCommand() *cobra.Command {
-	cfg := daemon.DefaultConfig()
 	var printConfig bool
 	var level string
 	cmd := &cobra.Command{
@@ -22,15 +36,8 @@ func (a *app) serveCommand() *cobra.Command {
 		Short: "Run the daemon: API, web UI and preview proxy on 127.0.0.1:8090",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg.DataDir = a.dataDir
-			cfg.PluginsDir = cfg.PluginsFolder()
-			if err := cfg.Validate(); err != nil {
-				return err
-			}
-			if printConfig {
-				enc := json.NewEncoder(a.out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(cfg)
+			if a.server == nil {
+				return errors.New("this build of warden has no daemon; run the warden command (host/cmd/warden)")
 			}
 			var lvl slog.Level
 			if err := lvl.UnmarshalText([]byte(level)); err != nil {
@@ -39,22 +46,13 @@ func (a *app) serveCommand() *cobra.Command {
 			log := slog.New(slog.NewJSONHandler(a.errOut, &slog.HandlerOptions{Level: lvl}))
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return api.Serve(ctx, cfg, log, func(lc api.LoginCode) { a.printLogin(lc) })
+			return a.server.Serve(ctx, a.dataDir, printConfig, a.out, log, a.printLogin)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.Listen, "listen", envOr("WARDEN_ADDR", cfg.Listen), "address to listen on (loopback unless --reachable-from-network)")
-	f.BoolVar(&cfg.ReachableFromNetwork, "reachable-from-network", false, "allow a --listen address other machines can reach (every call stays authenticated)")
-	f.StringVar(&cfg.SocketGroup, "socket-group", cfg.SocketGroup, "group that may use the unix socket warden.sock in the data folder, when it exists")
-	f.StringVar(&cfg.SidecarImage, "sidecar-image", cfg.SidecarImage, "image of the sidecars")
-	f.StringVar(&cfg.Network, "network", cfg.Network, "Docker network the sidecars join")
-	f.StringSliceVar(&cfg.Upstreams, "upstream", cfg.Upstreams, "DNS resolver ip:port the sidecars forward allowed names to (default: the container's own)")
-	f.DurationVar(&cfg.ReadyTimeout, "ready-timeout", cfg.ReadyTimeout, "how long a start waits for the sidecar to be ready")
-	f.StringVar(&cfg.Proxy.Route, "preview-route", cfg.Proxy.Route, "how previews reach dev servers: direct (the container's address, the sidecar's relay for servers on 127.0.0.1) or relay (always the relay)")
-	f.BoolVar(&cfg.Proxy.Fast, "preview-fast", cfg.Proxy.Fast, "answer plain preview requests on the fast paths (the connection's goroutine, event loops); false leaves every request to net/http's server and reverse proxy")
-	f.DurationVar(&cfg.Proxy.AnswerTimeout, "preview-answer-timeout", cfg.Proxy.AnswerTimeout, "how long a preview request waits for the dev server's answer to begin (a first compile can be slow); the browser gets 504 past it")
-	f.StringVar(&cfg.PluginsDir, "plugins", "", "folder of agent-type plugins, executables named warden-agent-* (default: the data folder's plugins)")
-	f.IntVar(&cfg.AuditRecords, "audit-records", cfg.AuditRecords, "records each project's audit log keeps (refusals and first contacts); the oldest are dropped first, and counted")
+	if a.server != nil {
+		a.server.Flags(f)
+	}
 	f.BoolVar(&printConfig, "print-config", false, "print the effective configuration and exit")
 	f.StringVar(&level, "log-level", "info", "debug, info, warn or error")
 	return cmd

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/warden-sh/warden/host/daemon"
+	"github.com/warden-sh/warden/host/api/wire"
 	"github.com/warden-sh/warden/host/project"
 )
 
@@ -28,7 +28,7 @@ those entries of the list as it stands now.`,
 			if err != nil {
 				return err
 			}
-			var list []daemon.Suggestion
+			var list []wire.Suggestion
 			if err := a.client().do(cmd.Context(), "GET", "/projects/"+url.PathEscape(p.ID)+"/suggestions", nil, &list); err != nil {
 				return err
 			}

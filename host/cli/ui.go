@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/warden-sh/warden/host/api"
+	"github.com/warden-sh/warden/host/api/wire"
 )
 
 func (a *app) uiCommand() *cobra.Command {
@@ -18,7 +18,7 @@ func (a *app) uiCommand() *cobra.Command {
 		Short: "Print a one-time login address for the web UI (and open it in a browser where one can be opened)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var lc api.LoginCode
+			var lc wire.LoginCode
 			if err := a.client().do(cmd.Context(), "POST", "/login-codes", nil, &lc); err != nil {
 				return err
 			}
@@ -37,7 +37,7 @@ func (a *app) uiCommand() *cobra.Command {
 }
 
 // printLogin tells the user where to log in; the address works once.
-func (a *app) printLogin(lc api.LoginCode) {
+func (a *app) printLogin(lc wire.LoginCode) {
 	fmt.Fprintf(a.out, "Web UI: open %s (works once, until %s; `warden ui` prints a new one)\n",
 		lc.URL, lc.ExpiresAt.Local().Format(time.TimeOnly))
 }

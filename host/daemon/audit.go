@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/warden-sh/warden/host/api/wire"
+
 	"github.com/warden-sh/warden/host/store"
 	"github.com/warden-sh/warden/shared"
 )
@@ -11,32 +13,11 @@ import (
 // maxAuditPage caps the records one page returns.
 const maxAuditPage = 1000
 
-// AuditRecord is one entry of a project's audit log: a refusal, or the
-// first contact with an allowed name since the sidecar started.
-// host/api/schema/audit-record.json is its JSON Schema.
-type AuditRecord struct {
-	// Seq orders the project's records; it only grows, and a gap means the
-	// records between were dropped for the bound.
-	Seq     uint64 `json:"seq"`
-	Project string `json:"project"`
-	shared.Event
-}
+// AuditRecord is the API's wire type (host/api/wire).
+type AuditRecord = wire.AuditRecord
 
-// AuditPage is one page of a project's audit log, oldest first.
-type AuditPage struct {
-	Project string        `json:"project"`
-	Records []AuditRecord `json:"records"`
-	// Next is the after= of the next page: the last record's Seq, or the
-	// query's own after when the page is empty.
-	Next uint64 `json:"next"`
-	// More says whether records past Next were already stored when the
-	// page was read.
-	More bool `json:"more"`
-	// Dropped counts the project's records dropped, oldest first, to keep
-	// the log within Bound.
-	Dropped uint64 `json:"dropped"`
-	Bound   int    `json:"bound"`
-}
+// AuditPage is the API's wire type (host/api/wire).
+type AuditPage = wire.AuditPage
 
 // AuditQuery selects records: Seq greater than After, among the last Tail
 // (0: any), Time at or after Since (zero: any), at most Limit (0 or above

@@ -3,11 +3,12 @@ package daemon
 import (
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/warden-sh/warden/host/api/wire"
 
 	"github.com/warden-sh/warden/host/proxy"
 	"github.com/warden-sh/warden/host/store"
@@ -77,16 +78,7 @@ func DefaultConfig() Config {
 
 // DefaultDataDir is $XDG_DATA_HOME/warden, or ~/.local/share/warden when
 // XDG_DATA_HOME is unset or not absolute (as the XDG specification says).
-func DefaultDataDir() string {
-	if xdg := os.Getenv("XDG_DATA_HOME"); filepath.IsAbs(xdg) {
-		return filepath.Join(xdg, "warden")
-	}
-	home, err := os.UserHomeDir()
-	if err != nil || home == "" {
-		return filepath.Join(os.TempDir(), "warden-"+fmt.Sprint(os.Getuid()))
-	}
-	return filepath.Join(home, ".local", "share", "warden")
-}
+func DefaultDataDir() string { return wire.DefaultDataDir() }
 
 // StorePath is the store's file.
 func (c Config) StorePath() string { return filepath.Join(c.DataDir, "warden.db") }

@@ -8,21 +8,15 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/warden-sh/warden/host/api/wire"
+
 	"github.com/warden-sh/warden/host/project"
 	"github.com/warden-sh/warden/host/store"
 	"github.com/warden-sh/warden/shared"
 )
 
-// DryRun is what an edit would do, found without making it.
-type DryRun struct {
-	DryRun bool `json:"dryRun"` // always true: nothing was changed
-	// Project is the project as the edit would leave it.
-	Project project.Project `json:"project"`
-	// WouldRefuse are the latest first contacts, one per name, with names
-	// the current policy allows and the edited one would refuse, oldest
-	// first.
-	WouldRefuse []AuditRecord `json:"wouldRefuse"`
-}
+// DryRun is the API's wire type (host/api/wire).
+type DryRun = wire.DryRun
 
 // DryRunUpdate checks patch as Update would and reports which of the
 // audit log's first contacts the edited policy would refuse. It changes

@@ -4,24 +4,13 @@ import (
 	"context"
 	"time"
 
+	"github.com/warden-sh/warden/host/api/wire"
+
 	"github.com/warden-sh/warden/host/project"
 )
 
-// PushResult says what became of a policy change after it was stored.
-// Applied: the sidecar enforces it, DurationMs is the sidecar's own apply
-// time. Pending: it is stored but not yet enforced, Error says why, and the
-// daemon keeps retrying. Neither: nothing needed pushing (the policy did not
-// change, or the project is stopped and its sidecar reads the stored policy
-// when it starts).
-type PushResult struct {
-	Applied    bool    `json:"applied"`
-	Pending    bool    `json:"pending"`
-	DurationMs float64 `json:"durationMs,omitempty"`
-	// Cut counts the open connections the sidecar cut: those a tighter
-	// mode does not allow, or those to removed domains when asked.
-	Cut   int    `json:"cut,omitempty"`
-	Error string `json:"error,omitempty"`
-}
+// PushResult is the API's wire type (host/api/wire).
+type PushResult = wire.PushResult
 
 // push sends the project's current stored policy to its sidecar and records
 // the confirmation. It returns the project as stored afterwards (zero when

@@ -4,37 +4,14 @@ import (
 	"context"
 	"time"
 
-	"github.com/warden-sh/warden/host/project"
-	"github.com/warden-sh/warden/host/runtime"
-	"github.com/warden-sh/warden/shared"
+	"github.com/warden-sh/warden/host/api/wire"
 )
 
 // statusTimeout bounds the sidecar status call inside Status.
 const statusTimeout = 2 * time.Second
 
-// Status is everything known about one project right now.
-type Status struct {
-	Project project.Project `json:"project"`
-	// Running is true when both containers run and the agent is in the
-	// sidecar's current namespace.
-	Running bool `json:"running"`
-	// Containers is the engine's view; Containers.Error says what is wrong.
-	Containers runtime.State `json:"containers"`
-	// RuntimeError is set when the engine could not be asked, or the last
-	// attempt to start the project failed.
-	RuntimeError string `json:"runtimeError,omitempty"`
-	// Sidecar is the sidecar's own report, when it answered.
-	Sidecar      *shared.Status `json:"sidecar,omitempty"`
-	SidecarError string         `json:"sidecarError,omitempty"`
-	// PolicyPending is true while the stored policy is newer than the one
-	// the sidecar confirmed.
-	PolicyPending bool `json:"policyPending"`
-	// Ports are the forwarded ports: the project's own merged with those
-	// .warden.json declares.
-	Ports           []int  `json:"ports"`
-	WardenFilePorts []int  `json:"wardenFilePorts"`
-	WardenFileError string `json:"wardenFileError,omitempty"`
-}
+// Status is the API's wire type (host/api/wire).
+type Status = wire.Status
 
 // Status reports the project's containers, its sidecar's own status, its
 // policy's state and its forwarded ports.

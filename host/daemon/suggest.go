@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/warden-sh/warden/host/api/wire"
+
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/warden-sh/warden/host/sharedsuffix"
@@ -14,23 +16,11 @@ import (
 	"github.com/warden-sh/warden/shared"
 )
 
-// Suggestion is an allowlist entry that would allow names the agent was
-// refused: their registrable domain (never a public suffix), or the name
-// itself when that domain has public suffixes under it.
-type Suggestion struct {
-	Entry string `json:"entry"`
-	// Count is how many refusals the entry would have allowed.
-	Count    int              `json:"count"`
-	LastSeen time.Time        `json:"lastSeen"`
-	Names    []SuggestionName `json:"names"`
-}
+// Suggestion is the API's wire type (host/api/wire).
+type Suggestion = wire.Suggestion
 
-// SuggestionName is one refused name under a suggested entry.
-type SuggestionName struct {
-	Name     string    `json:"name"`
-	Count    int       `json:"count"`
-	LastSeen time.Time `json:"lastSeen"`
-}
+// SuggestionName is the API's wire type (host/api/wire).
+type SuggestionName = wire.SuggestionName
 
 // Suggestions groups the names the project's audit log shows refused (DNS
 // questions, and connections refused for the name they carried) by the

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/warden-sh/warden/host/api/wire"
+
 	"github.com/warden-sh/warden/host/proxy/internal/fast"
 	"github.com/warden-sh/warden/shared"
 )
@@ -112,19 +114,8 @@ func New(cfg Config, projects Projects, log *slog.Logger) (*Proxy, error) {
 	return p, nil
 }
 
-// Stats counts the requests passed on to dev servers since the proxy
-// started, by the path that served them.
-type Stats struct {
-	// Fast reports whether the fast paths run (Config.Fast).
-	Fast bool `json:"fast"`
-	// FastPath: on a browser connection's goroutine (Intercept).
-	FastPath int64 `json:"fastPath"`
-	// EventLoop: in an event loop, with no goroutine per request.
-	EventLoop int64 `json:"eventLoop"`
-	// Server: through the HTTP server's handler (ServeHTTP): requests
-	// with bodies, WebSockets, and everything when the fast paths are off.
-	Server int64 `json:"server"`
-}
+// Stats is the API's wire type (host/api/wire).
+type Stats = wire.PreviewStats
 
 // Stats returns the counts so far.
 func (p *Proxy) Stats() Stats {

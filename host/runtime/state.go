@@ -3,7 +3,8 @@ package runtime
 import (
 	"context"
 	"fmt"
-	"time"
+
+	"github.com/warden-sh/warden/host/api/wire"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/errdefs"
@@ -12,32 +13,11 @@ import (
 // StatusMissing is the Status of a container that does not exist.
 const StatusMissing = "missing"
 
-// State is what the engine says about a project's containers.
-type State struct {
-	Sidecar ContainerState `json:"sidecar"`
-	Agent   ContainerState `json:"agent"`
-	// Running is true when both run and the agent is in the sidecar's
-	// current namespace.
-	Running bool `json:"running"`
-	// Error says what is wrong, when something is: a container that
-	// exited with an error, or an agent left in an old namespace.
-	Error string `json:"error,omitempty"`
-}
+// State is the API's wire type (host/api/wire).
+type State = wire.State
 
-// ContainerState describes one container.
-type ContainerState struct {
-	ID string `json:"id,omitempty"`
-	// Status is the engine's: "created", "running", "restarting",
-	// "exited", ...; StatusMissing when there is no such container.
-	Status    string    `json:"status"`
-	StartedAt time.Time `json:"startedAt,omitzero"`
-	// IP is the project's address on the sidecar's network; the agent shares
-	// it.
-	IP string `json:"ip,omitempty"`
-	// Health is the agent type's health check as the engine last judged
-	// it: "starting", "healthy" or "unhealthy"; empty without one.
-	Health string `json:"health,omitempty"`
-}
+// ContainerState is the API's wire type (host/api/wire).
+type ContainerState = wire.ContainerState
 
 // State inspects the project's containers.
 func (r *Runtime) State(ctx context.Context, projectID string) (State, error) {

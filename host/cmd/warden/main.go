@@ -10,5 +10,5 @@ import (
 )
 
 func main() {
-	os.Exit(cli.Execute(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(cli.Execute(context.Background(), newServer(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
