@@ -14,17 +14,17 @@ type applyObserver interface {
 }
 
 // metricsHandler serves the daemon's Prometheus series when svc can be
-// sampled (the real daemon), and 503 otherwise.
-func metricsHandler(svc Service, log *slog.Logger) http.Handler {
+// sampled (the real daemon), and 503 otherwise; the collector is nil then.
+func metricsHandler(svc Service, log *slog.Logger) (http.Handler, *metrics.Collector) {
 	src, ok := svc.(metrics.Sampler)
 	if !ok {
 		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			writeError(w, http.StatusServiceUnavailable, apiError{Message: "this server has no metrics"})
-		})
+		}), nil
 	}
 	c := metrics.New(src, log)
 	if o, ok := svc.(applyObserver); ok {
 		o.ObserveApply(c.ObserveApply)
 	}
-	return metrics.Handler(c)
+	return metrics.Handler(c), c
 }

@@ -84,7 +84,7 @@ func Serve(ctx context.Context, cfg daemon.Config, log *slog.Logger, announce fu
 		defer close(ran)
 		_ = d.Run(runCtx)
 	}()
-	h := NewServer(d, auth, log, WithPreviewStats(previews.Stats))
+	h := NewServer(d, auth, log, WithPreviewStats(previews.Stats), WithPreviewAnswers(previews.Answers))
 	onSocket := make(chan error, 1)
 	go func() { onSocket <- serveOn(ctx, sock, h, log, socketConnContext) }()
 	// Plain preview requests are answered on the connection they came on

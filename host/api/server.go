@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/warden-sh/warden/host/daemon"
+	"github.com/warden-sh/warden/host/metrics"
 	"github.com/warden-sh/warden/host/project"
 	"github.com/warden-sh/warden/host/proxy"
 	"github.com/warden-sh/warden/host/ui"
@@ -47,7 +48,8 @@ type server struct {
 	log  *slog.Logger
 	ui   http.Handler
 	// metrics serves GET /metrics (metricsHandler).
-	metrics http.Handler
+	metrics   http.Handler
+	collector *metrics.Collector // nil without metrics
 	// port is the TCP listener's, for answers built on the socket, whose
 	// requests carry no port in their Host.
 	port string
@@ -61,6 +63,16 @@ type Option func(*server)
 // WithPreviewStats gives GET /status the preview proxy's counts.
 func WithPreviewStats(stats func() proxy.Stats) Option {
 	return func(s *server) { s.previewStats = stats }
+}
+
+// WithPreviewAnswers makes GET /metrics report the preview proxy's answers
+// by project and status.
+func WithPreviewAnswers(answers func() []proxy.AnswerCount) Option {
+	return func(s *server) {
+		if s.collector != nil {
+			s.collector.CountPreviews(answers)
+		}
+	}
 }
 
 // NewServer returns the API handler: routes behind the Host, Origin and
@@ -78,7 +90,9 @@ func newServer(svc Service, auth *Auth, log *slog.Logger) *server {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("component", "api")
-	return &server{svc: svc, auth: auth, log: log, ui: ui.New(log), metrics: metricsHandler(svc, log), port: portOfOrigin(auth.origin)}
+	s := &server{svc: svc, auth: auth, log: log, ui: ui.New(log), port: portOfOrigin(auth.origin)}
+	s.metrics, s.collector = metricsHandler(svc, log)
+	return s
 }
 
 // route is one entry of the route table.

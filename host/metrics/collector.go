@@ -3,11 +3,14 @@ package metrics
 import (
 	"context"
 	"log/slog"
+	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/warden-sh/warden/host/daemon"
+	"github.com/warden-sh/warden/host/proxy"
 )
 
 // scrapeTimeout bounds the sidecar calls of one scrape.
@@ -34,16 +37,19 @@ var (
 		"Allowed names the sidecar answered for the first time since it started (audit first contacts).", []string{"project"}, nil)
 	descDeferred = prometheus.NewDesc("warden_names_first_contact_deferred_total",
 		"First answers for allowed names not reported at once (over 200 a second); each such name is reported at its next answer.", []string{"project"}, nil)
+	descPreviews = prometheus.NewDesc("warden_preview_requests_total",
+		"Preview requests answered, by project and status code: the dev server's answers passed on and the proxy's own pages (refusals, errors).", []string{"project", "code"}, nil)
 	descDropped = prometheus.NewDesc("warden_audit_records_dropped_total",
 		"Audit records dropped, oldest first, to keep the project's audit log within its bound.", []string{"project"}, nil)
 )
 
 // Collector reads the daemon at every scrape.
 type Collector struct {
-	src    Sampler
-	log    *slog.Logger
-	apply  *prometheus.HistogramVec
-	errors prometheus.Counter
+	src      Sampler
+	previews atomic.Pointer[func() []proxy.AnswerCount]
+	log      *slog.Logger
+	apply    *prometheus.HistogramVec
+	errors   prometheus.Counter
 }
 
 // New returns a collector over src. ObserveApply feeds its histogram.
@@ -60,6 +66,9 @@ func New(src Sampler, log *slog.Logger) *Collector {
 	}
 }
 
+// CountPreviews makes every scrape report the preview proxy's answers.
+func (c *Collector) CountPreviews(answers func() []proxy.AnswerCount) { c.previews.Store(&answers) }
+
 // ObserveApply records one confirmed policy apply (daemon.ObserveApply).
 func (c *Collector) ObserveApply(projectID string, took time.Duration) {
 	c.apply.WithLabelValues(projectID).Observe(took.Seconds())
@@ -67,7 +76,7 @@ func (c *Collector) ObserveApply(projectID string, took time.Duration) {
 
 // Describe sends the fixed descriptors.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descInfo, descUp, descReady, descQueries, descConnRefused, descFirstContacts, descDeferred, descDropped} {
+	for _, d := range []*prometheus.Desc{descInfo, descUp, descReady, descQueries, descConnRefused, descFirstContacts, descDeferred, descDropped, descPreviews} {
 		ch <- d
 	}
 	c.apply.Describe(ch)
@@ -77,6 +86,11 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 // Collect reads every project and its sidecar now.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	c.apply.Collect(ch)
+	if answers := c.previews.Load(); answers != nil {
+		for _, a := range (*answers)() {
+			ch <- prometheus.MustNewConstMetric(descPreviews, prometheus.CounterValue, float64(a.Count), a.Project, strconv.Itoa(a.Code))
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 	defer cancel()
 	samples, err := c.src.Sample(ctx)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/warden-sh/warden/host/daemon"
+	"github.com/warden-sh/warden/host/proxy"
 	"github.com/warden-sh/warden/shared"
 )
 
@@ -94,4 +95,20 @@ func TestCollectorCountsFailedScrapes(t *testing.T) {
 	v, ok := fams.Value("warden_scrape_errors_total", nil)
 	require.True(t, ok)
 	require.Equal(t, 2.0, v)
+}
+
+func TestCollectorPreviewAnswers(t *testing.T) {
+	c := New(&fakeSampler{}, slog.New(slog.DiscardHandler))
+	_, ok := scrape(t, c).Value("warden_preview_requests_total", map[string]string{"project": "a1b2c3d4e5f6", "code": "200"})
+	require.False(t, ok, "no series before the proxy is counted")
+	c.CountPreviews(func() []proxy.AnswerCount {
+		return []proxy.AnswerCount{{Project: "a1b2c3d4e5f6", Code: 200, Count: 7}, {Project: "a1b2c3d4e5f6", Code: 502, Count: 1}}
+	})
+	fams := scrape(t, c)
+	v, ok := fams.Value("warden_preview_requests_total", map[string]string{"project": "a1b2c3d4e5f6", "code": "200"})
+	require.True(t, ok)
+	require.Equal(t, 7.0, v)
+	v, ok = fams.Value("warden_preview_requests_total", map[string]string{"project": "a1b2c3d4e5f6", "code": "502"})
+	require.True(t, ok)
+	require.Equal(t, 1.0, v)
 }

@@ -141,19 +141,19 @@ func (c *policyCache) get(h Host, t Target) string {
 // next answer). A project that cannot be read gets the strictest policy,
 // mode none's; with memoryOnly, false is returned instead when memory
 // holds nothing fresh.
-func (p *Proxy) answerPolicy(ctx context.Context, req *http.Request, memoryOnly bool) (string, bool) {
+func (p *Proxy) answerPolicy(ctx context.Context, req *http.Request, memoryOnly bool) (csp, project string, ok bool) {
 	h, err := ParseHost(req.Host)
 	if err != nil {
-		return pageCSP, true // never passed on: checked already
+		return pageCSP, "", true // never passed on: checked already
 	}
 	t, err := p.lookup(memoryOnly)(ctx, h.ProjectID)
 	switch {
 	case err != nil && memoryOnly:
-		return "", false
+		return "", "", false
 	case err != nil:
 		t = Target{Mode: shared.ModeNone}
 	}
-	return p.policies.get(h, t), true
+	return p.policies.get(h, t), h.ProjectID, true
 }
 
 // addPolicy adds csp to an answer's header, after the dev server's own.

@@ -46,8 +46,8 @@ func (r router) Admit(req *http.Request, memoryOnly bool) (string, bool) {
 	return backendAddr(h.ProjectID, h.Port), true
 }
 
-func (r router) Prepare(req *http.Request, hdr http.Header, memoryOnly bool) bool {
-	return r.p.prepare(r.p.ctx, req, hdr, memoryOnly)
+func (r router) Prepare(req *http.Request, code int, hdr http.Header, memoryOnly bool) bool {
+	return r.p.prepare(r.p.ctx, req, code, hdr, memoryOnly)
 }
 
 func (r router) Failed(w http.ResponseWriter, req *http.Request, err error) {
@@ -56,11 +56,15 @@ func (r router) Failed(w http.ResponseWriter, req *http.Request, err error) {
 
 // prepare readies the header of a dev server's answer to req, on every
 // path: no CORS grants to another origin, Warden's policy added as the
-// project is now. With memoryOnly, false when memory holds nothing fresh.
-func (p *Proxy) prepare(ctx context.Context, req *http.Request, hdr http.Header, memoryOnly bool) bool {
-	csp, ok := p.answerPolicy(ctx, req, memoryOnly)
+// project is now; the answer, of status code, is counted. With
+// memoryOnly, false when memory holds nothing fresh.
+func (p *Proxy) prepare(ctx context.Context, req *http.Request, code int, hdr http.Header, memoryOnly bool) bool {
+	csp, project, ok := p.answerPolicy(ctx, req, memoryOnly)
 	if !ok {
 		return false
+	}
+	if project != "" {
+		p.answers.add(project, code)
 	}
 	unreadableElsewhere(req, hdr)
 	addPolicy(hdr, csp)

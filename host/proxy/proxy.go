@@ -72,6 +72,8 @@ type Proxy struct {
 	// serverServed counts the requests passed on through the HTTP
 	// server's handler (ServeHTTP).
 	serverServed atomic.Int64
+	// answers counts answers by project and status, on every path.
+	answers answers
 	// ctx is the fast paths' checks' context; Close ends it.
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -162,6 +164,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h, t, no := p.check(r.Context(), r, p.projects.Preview)
 	if no != nil {
 		if no.code != 0 {
+			p.countPage(r.Host, no.code)
 			writePage(w, no.code, no.page)
 		}
 		return
@@ -196,7 +199,7 @@ func (w noSniff) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // modifyResponse readies the dev server's answer on the HTTP server's
 // path, as the fast paths do (router.Prepare).
 func (p *Proxy) modifyResponse(resp *http.Response) error {
-	p.prepare(resp.Request.Context(), resp.Request, resp.Header, false)
+	p.prepare(resp.Request.Context(), resp.Request, resp.StatusCode, resp.Header, false)
 	return nil
 }
 
@@ -264,14 +267,18 @@ func (p *Proxy) backendError(w http.ResponseWriter, r *http.Request, err error) 
 	}
 	switch {
 	case errors.Is(err, errNotListening):
+		p.countPage(r.Host, http.StatusBadGateway)
 		writePage(w, http.StatusBadGateway, notListeningPage(h, t))
 	case errors.Is(err, errNotRunning):
+		p.countPage(r.Host, http.StatusBadGateway)
 		writePage(w, http.StatusBadGateway, notRunningPage(t))
 	case errors.Is(err, fast.ErrNoAnswer):
 		p.log.Info("dev server sent no answer in time", "project", h.ProjectID, "port", h.Port, "wait", p.cfg.AnswerTimeout)
+		p.countPage(r.Host, http.StatusGatewayTimeout)
 		writePage(w, http.StatusGatewayTimeout, noAnswerPage(h, t, p.cfg.AnswerTimeout))
 	default:
 		p.log.Info("dev server unreachable", "project", h.ProjectID, "port", h.Port, "err", err)
+		p.countPage(r.Host, http.StatusBadGateway)
 		writePage(w, http.StatusBadGateway, unreachablePage(h, t, err))
 	}
 }

@@ -1,7 +1,9 @@
 package proxy
 
 import (
+	"io"
 	"net"
+	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -36,4 +38,31 @@ func TestFrontWithoutFastPaths(t *testing.T) {
 	front.Close()
 	on.Close()
 	off.Close()
+}
+
+// Answers are counted by project and status on every path: the fast path,
+// the event loop, the server, and the proxy's own pages.
+func TestAnswersCountedOnEveryPath(t *testing.T) {
+	port := backend(t, "127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/missing" {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = io.Copy(io.Discard, r.Body)
+	}))
+	e := newEnv(t, port)
+	c := e.raw(t)
+	for _, path := range []string{"/", "/", "/missing"} { // fast path, then the loop
+		c.send(t, get(e.host(port), path))
+		c.read(t, "GET")
+	}
+	c.send(t, "POST / HTTP/1.1\r\nHost: "+e.host(port)+"\r\nContent-Length: 1\r\n\r\nx") // the server
+	c.read(t, "POST")
+	c.send(t, get(e.host(53), "/")) // a page of the proxy's own
+	c.read(t, "GET")
+	require.Equal(t, []AnswerCount{
+		{Project: testID, Code: 200, Count: 3},
+		{Project: testID, Code: 403, Count: 1},
+		{Project: testID, Code: 404, Count: 1},
+	}, e.proxy.Answers())
 }

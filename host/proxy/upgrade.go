@@ -22,6 +22,7 @@ import (
 // buffer while idle (relay.Join).
 func (p *Proxy) serveUpgrade(w http.ResponseWriter, r *http.Request, h Host, t Target) {
 	if r.ContentLength != 0 {
+		p.countPage(r.Host, http.StatusBadRequest)
 		writePage(w, http.StatusBadRequest, page{Kind: PageBadRequest, Title: "Upgrade with a body",
 			Lines: []string{"A protocol upgrade (WebSocket) request must not carry a body."}})
 		return
@@ -41,7 +42,8 @@ func (p *Proxy) serveUpgrade(w http.ResponseWriter, r *http.Request, h Host, t T
 	}
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		defer backend.Close()
-		csp, _ := p.answerPolicy(r.Context(), r, false)
+		csp, _, _ := p.answerPolicy(r.Context(), r, false)
+		p.answers.add(h.ProjectID, resp.StatusCode)
 		passOn(w, resp, csp)
 		return
 	}
@@ -58,7 +60,8 @@ func (p *Proxy) serveUpgrade(w http.ResponseWriter, r *http.Request, h Host, t T
 		p.log.Warn("taking over a connection for a WebSocket", "err", err)
 		return
 	}
-	csp, _ := p.answerPolicy(r.Context(), r, false)
+	csp, _, _ := p.answerPolicy(r.Context(), r, false)
+	p.answers.add(h.ProjectID, resp.StatusCode)
 	if err := finishSwitch(client, brw, backend, br, resp, csp); err != nil {
 		client.Close()
 		backend.Close()

@@ -64,7 +64,7 @@ const (
 // from memory only, had nothing fresh.
 func prepareAnswer(req *http.Request, resp *http.Response, r Router, memoryOnly bool) (framing, bool) {
 	hdr := resp.Header
-	if !r.Prepare(req, hdr, memoryOnly) {
+	if !r.Prepare(req, resp.StatusCode, hdr, memoryOnly) {
 		return bodyNone, false
 	}
 	RemoveHopHeaders(hdr)

@@ -15,10 +15,11 @@ type Router interface {
 	// memoryOnly: an event loop asks, which must never wait; false when
 	// memory holds nothing fresh.
 	Admit(req *http.Request, memoryOnly bool) (key string, ok bool)
-	// Prepare readies the header of the dev server's answer to req for
-	// the browser, at the time of the answer; with memoryOnly, false when
-	// memory holds nothing fresh (a goroutine then asks).
-	Prepare(req *http.Request, hdr http.Header, memoryOnly bool) bool
+	// Prepare readies the header of the dev server's answer to req, of
+	// status code, for the browser, at the time of the answer; with
+	// memoryOnly, false when memory holds nothing fresh (a goroutine then
+	// asks).
+	Prepare(req *http.Request, code int, hdr http.Header, memoryOnly bool) bool
 	// Failed writes the proxy's page for an exchange that failed.
 	Failed(w http.ResponseWriter, req *http.Request, err error)
 }
