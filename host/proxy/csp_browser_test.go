@@ -1,19 +1,18 @@
 package proxy
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
 	"github.com/warden-sh/warden/shared"
+	"github.com/warden-sh/warden/test/browser"
 )
 
 // attackPage is what a hostile agent serves from its dev server: once
@@ -65,12 +64,12 @@ func TestChromiumPreviewPolicyStopsAPageSendingElsewhere(t *testing.T) {
 	e.projects.edit(testID, func(tg *Target) { tg.Mode = shared.ModeNone })
 	preview := "http://" + e.host(port) + "/"
 
-	ctx := chromium(t)
+	ctx := browser.Start(t)
 	openAttack := func(t *testing.T) []string {
 		t.Helper()
-		run(t, ctx, chromedp.Navigate(preview))
-		waitJS(t, ctx, "window.attackDone", "the page's attack never settled")
-		return evalJS[[]string](t, ctx, "window.violations")
+		browser.Run(t, ctx, chromedp.Navigate(preview))
+		browser.WaitJS(t, ctx, "window.attackDone", "the page's attack never settled")
+		return browser.Eval[[]string](t, ctx, "window.violations")
 	}
 
 	// The attack, with the project's switch off: it works.
@@ -84,59 +83,8 @@ func TestChromiumPreviewPolicyStopsAPageSendingElsewhere(t *testing.T) {
 	violations = openAttack(t)
 	require.ElementsMatch(t, []string{"/leak-img", "/leak-fetch"}, got(), "with the policy on, the other site hears nothing more")
 	require.Len(t, violations, 2, "the browser refused both: %v", violations)
-	require.Equal(t, []string{"fetch refused"}, evalJS[[]string](t, ctx, "window.attackDone.slice(1)"))
+	require.Equal(t, []string{"fetch refused"}, browser.Eval[[]string](t, ctx, "window.attackDone.slice(1)"))
 	for _, v := range violations {
 		require.True(t, strings.HasPrefix(v, "connect-src ") || strings.HasPrefix(v, "img-src "), v)
-	}
-}
-
-func chromium(t *testing.T) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.NoSandbox, // tests run as root
-		chromedp.UserDataDir(t.TempDir()),
-		// Nothing but loopback (never proxied) leaves the browser.
-		chromedp.ProxyServer("http://127.0.0.1:9"),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("no-pings", true),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() {
-		cancelCtx()
-		cancelAlloc()
-	})
-	require.NoError(t, chromedp.Do(ctx), "starting Chromium (is Debian's chromium installed? make test installs it)")
-	return ctx
-}
-
-const pageWait = 20 * time.Second
-
-func run(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, pageWait)
-	defer cancel()
-	require.NoError(t, chromedp.Do(ctx, actions...), "driving Chromium")
-}
-
-func evalJS[T any](t *testing.T, ctx context.Context, expr string) T {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, pageWait)
-	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
-	require.NoError(t, err, "evaluating %s", expr)
-	return v
-}
-
-// waitJS polls expr until it holds, within pageWait.
-func waitJS(t *testing.T, ctx context.Context, expr, msg string) {
-	t.Helper()
-	deadline := time.Now().Add(pageWait)
-	for !evalJS[bool](t, ctx, "Boolean("+expr+")") {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s (waited %s for %s)", msg, pageWait, expr)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/warden-sh/warden/test/browser"
 )
 
 // cspAPI stands in for the daemon behind the project page: one project,
@@ -75,18 +77,18 @@ func TestChromiumPreviewPolicySwitch(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 
-	ctx := chromium(t)
-	run(t, ctx, chromedp.Navigate(srv.URL+"/#/projects/a1b2c3d4e5f6"))
-	waitJS(t, ctx, `document.getElementById('detail-preview-csp-warning')`, "no warning on the project page")
-	require.Contains(t, evalJS[string](t, ctx, `document.getElementById('detail-preview-csp-warning').textContent`),
+	ctx := browser.Start(t)
+	browser.Run(t, ctx, chromedp.Navigate(srv.URL+"/#/projects/a1b2c3d4e5f6"))
+	browser.WaitJS(t, ctx, `document.getElementById('detail-preview-csp-warning')`, "no warning on the project page")
+	require.Contains(t, browser.Eval[string](t, ctx, `document.getElementById('detail-preview-csp-warning').textContent`),
 		"may send what it reads to any site")
 
 	press(t, ctx, `#detail-view button[data-focus="edit"]`)
-	waitJS(t, ctx, `document.getElementById('edit-dialog').open`, "the edit dialog did not open")
+	browser.WaitJS(t, ctx, `document.getElementById('edit-dialog').open`, "the edit dialog did not open")
 	box := `document.querySelector('#edit-form input[name="previewCspOff"]')`
-	require.True(t, evalJS[bool](t, ctx, box+`.checked`), "the dialog shows the switch as stored")
-	run(t, ctx, chromedp.Evaluate[chromedp.Void](box+`.click(); document.querySelector('#edit-form [type=submit]').click()`))
-	waitJS(t, ctx, `!document.getElementById('detail-preview-csp-warning')`, "the warning stayed after the policy was turned on")
+	require.True(t, browser.Eval[bool](t, ctx, box+`.checked`), "the dialog shows the switch as stored")
+	browser.Run(t, ctx, chromedp.Evaluate[chromedp.Void](box+`.click(); document.querySelector('#edit-form [type=submit]').click()`))
+	browser.WaitJS(t, ctx, `!document.getElementById('detail-preview-csp-warning')`, "the warning stayed after the policy was turned on")
 	api.mu.Lock()
 	defer api.mu.Unlock()
 	require.Len(t, api.patches, 1)

@@ -14,6 +14,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/warden-sh/warden/test/browser"
 )
 
 // feedAPI stands in for the daemon behind the feed: one project, its event
@@ -144,10 +146,10 @@ func TestChromiumFeedShowsConnectionsRefusedForTheirName(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 
-	ctx := chromium(t)
-	run(t, ctx, chromedp.Navigate(srv.URL+"/feed"))
-	waitJS(t, ctx, `document.querySelectorAll('#feed .feed-row').length === 8`, "the feed never showed the events")
-	rows := evalJS[[]feedRowView](t, ctx, readRows)
+	ctx := browser.Start(t)
+	browser.Run(t, ctx, chromedp.Navigate(srv.URL+"/feed"))
+	browser.WaitJS(t, ctx, `document.querySelectorAll('#feed .feed-row').length === 8`, "the feed never showed the events")
+	rows := browser.Eval[[]feedRowView](t, ctx, readRows)
 
 	allow := []string{"Allow", "Allow for 1 hour"}
 	want := []feedRowView{
@@ -171,19 +173,19 @@ func TestChromiumFeedShowsConnectionsRefusedForTheirName(t *testing.T) {
 		}
 	}
 	require.Equal(t, want, rows)
-	require.Equal(t, "×2", evalJS[string](t, ctx, `document.querySelector('.feed-row[data-name="shared-b.example.org"] .feed-count').textContent`),
+	require.Equal(t, "×2", browser.Eval[string](t, ctx, `document.querySelector('.feed-row[data-name="shared-b.example.org"] .feed-count').textContent`),
 		"repeats fold into one row")
-	require.True(t, evalJS[bool](t, ctx, `document.querySelector('#feed img') === null && window.pwned === undefined`), "a name is text, never markup")
+	require.True(t, browser.Eval[bool](t, ctx, `document.querySelector('#feed img') === null && window.pwned === undefined`), "a name is text, never markup")
 
 	// The allowlist shows a deny entry as its name, marked denied.
-	require.Equal(t, []string{"domain-deny|!gist.github.com|denied gist.github.com", "|github.com|github.com"}, evalJS[[]string](t, ctx,
+	require.Equal(t, []string{"domain-deny|!gist.github.com|denied gist.github.com", "|github.com|github.com"}, browser.Eval[[]string](t, ctx,
 		`[...document.querySelectorAll('#entries li')].map((li) => li.className + '|' + li.dataset.entry + '|' + li.textContent)`))
 
 	press(t, ctx, `.feed-row.feed-named[data-name="shared-b.example.org"] button[data-focus="allow"]`)
-	waitJS(t, ctx, `document.querySelector('.feed-row[data-name="shared-b.example.org"] .allowed-now') !== null`,
+	browser.WaitJS(t, ctx, `document.querySelector('.feed-row[data-name="shared-b.example.org"] .allowed-now') !== null`,
 		"the allowed name's row does not say it is allowed now")
 	press(t, ctx, `.feed-row.feed-named[data-name="other.example.net"] button[data-focus="grant"]`)
-	waitJS(t, ctx, `[...document.querySelectorAll('#notices .notice')].some((n) => n.textContent.startsWith('other.example.net allowed until'))`,
+	browser.WaitJS(t, ctx, `[...document.querySelectorAll('#notices .notice')].some((n) => n.textContent.startsWith('other.example.net allowed until'))`,
 		"no notice of the grant")
 	require.Equal(t, []string{
 		`PATCH /projects/a1b2c3d4e5f6 {"addDomains":["shared-b.example.org"]}`,
@@ -191,64 +193,10 @@ func TestChromiumFeedShowsConnectionsRefusedForTheirName(t *testing.T) {
 	}, api.editsSoFar())
 }
 
-// chromium starts a headless Chromium for the test. Nothing it fetches on
-// its own leaves the machine: every address but loopback goes to a proxy
-// that does not exist.
-func chromium(t *testing.T) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.NoSandbox, // tests run as root
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.ProxyServer("http://127.0.0.1:9"),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("no-pings", true),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() {
-		cancelCtx()
-		cancelAlloc()
-	})
-	// The first call starts the browser and ties it to its context, so it
-	// runs on the test's context rather than one with a step's timeout.
-	require.NoError(t, chromedp.Do(ctx), "starting Chromium (is Debian's chromium installed? make test installs it)")
-	return ctx
-}
-
-const pageWait = 20 * time.Second
-
-func run(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, pageWait)
-	defer cancel()
-	require.NoError(t, chromedp.Do(ctx, actions...), "driving Chromium (is Debian's chromium installed? make test installs it)")
-}
-
-func evalJS[T any](t *testing.T, ctx context.Context, expr string) T {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, pageWait)
-	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
-	require.NoError(t, err, "evaluating %s", expr)
-	return v
-}
-
-func waitJS(t *testing.T, ctx context.Context, expr, msg string) {
-	t.Helper()
-	deadline := time.Now().Add(pageWait)
-	for !evalJS[bool](t, ctx, "Boolean("+expr+")") {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s (waited %s for %s)", msg, pageWait, expr)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // press focuses the control and presses Enter, as a keyboard user does.
 func press(t *testing.T, ctx context.Context, sel string) {
 	t.Helper()
 	sq, _ := json.Marshal(sel)
-	waitJS(t, ctx, "(el => !!el && (el.focus(), document.activeElement === el))(document.querySelector("+string(sq)+"))", "no focusable "+sel)
-	run(t, ctx, chromedp.KeyEvent("\r"))
+	browser.WaitJS(t, ctx, "(el => !!el && (el.focus(), document.activeElement === el))(document.querySelector("+string(sq)+"))", "no focusable "+sel)
+	browser.Run(t, ctx, chromedp.KeyEvent("\r"))
 }
