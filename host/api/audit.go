@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -47,27 +46,9 @@ func (s *server) projectAudit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	rc := http.NewResponseController(w)
-	_ = rc.SetWriteDeadline(time.Time{}) // a stream outlives any write timeout
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(http.StatusOK)
-	_ = rc.Flush()
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
-	enc := json.NewEncoder(w)
-	err := s.svc.FollowAudit(ctx, ref, q, func(rec daemon.AuditRecord) {
-		if ctx.Err() != nil {
-			return
-		}
-		if enc.Encode(rec) != nil || rc.Flush() != nil {
-			cancel()
-		}
+	streamJSON(s, w, r, "audit stream", ref, func(ctx context.Context, emit func(daemon.AuditRecord)) error {
+		return s.svc.FollowAudit(ctx, ref, q, emit)
 	})
-	if err != nil && ctx.Err() == nil {
-		s.log.Warn("audit stream ended", "project", ref, "err", err)
-	}
 }
 
 // auditSchema serves the audit record's JSON Schema.

@@ -57,6 +57,14 @@ func (s *server) projectEvents(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) streamEvents(w http.ResponseWriter, r *http.Request, ref string, limit int) {
+	streamJSON(s, w, r, "event stream", ref, func(ctx context.Context, emit func(shared.Event)) error {
+		return s.svc.Follow(ctx, ref, limit, emit)
+	})
+}
+
+// streamJSON answers with newline-delimited JSON: each value follow emits,
+// flushed at once, until the client goes away or follow returns.
+func streamJSON[T any](s *server, w http.ResponseWriter, r *http.Request, what, ref string, follow func(ctx context.Context, emit func(T)) error) {
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{}) // a stream outlives any write timeout
 	w.Header().Set("Content-Type", "application/x-ndjson")
@@ -68,20 +76,16 @@ func (s *server) streamEvents(w http.ResponseWriter, r *http.Request, ref string
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	enc := json.NewEncoder(w)
-	err := s.svc.Follow(ctx, ref, limit, func(e shared.Event) {
+	err := follow(ctx, func(v T) {
 		if ctx.Err() != nil {
 			return
 		}
-		if err := enc.Encode(e); err != nil {
-			cancel()
-			return
-		}
-		if err := rc.Flush(); err != nil {
+		if enc.Encode(v) != nil || rc.Flush() != nil {
 			cancel()
 		}
 	})
 	if err != nil && ctx.Err() == nil {
-		s.log.Warn("event stream ended", "project", ref, "err", err)
+		s.log.Warn(what+" ended", "project", ref, "err", err)
 	}
 }
 
