@@ -121,7 +121,6 @@ func TestWatcherFollowsItsConfigMap(t *testing.T) {
 	<-done
 }
 
-
 func TestParseRef(t *testing.T) {
 	for _, tc := range []struct {
 		ref     string
