@@ -52,6 +52,12 @@ func (a *app) serveCommand() *cobra.Command {
 	f.DurationVar(&cfg.ReadyTimeout, "ready-timeout", cfg.ReadyTimeout, "how long a start waits for the sidecar to be ready")
 	f.StringVar(&cfg.Proxy.Route, "preview-route", cfg.Proxy.Route, "how previews reach dev servers: direct (the container's address, the sidecar's relay for servers on 127.0.0.1) or relay (always the relay)")
 	f.StringVar(&cfg.PluginsDir, "plugins", "", "folder of agent-type plugins, executables named warden-agent-* (default: the data folder's plugins)")
+	f.StringVar(&cfg.Backend, "backend", cfg.Backend, "what runs the projects: docker or kubernetes")
+	f.StringVar(&cfg.Kube.Kubeconfig, "kubeconfig", "", "kubernetes backend: kubeconfig file of the cluster (absolute path)")
+	f.StringVar(&cfg.Kube.Namespace, "namespace", "", "kubernetes backend: namespace of the projects' pods")
+	f.StringVar(&cfg.Kube.PodAPIServer, "kube-pod-api", "", "kubernetes backend: API server URL as pods reach it (default: the kubeconfig's)")
+	f.StringVar(&cfg.Kube.HostGateway, "kube-host-gateway", "", "kubernetes backend: this host's address as pods reach it (default: the API server's, when an IP)")
+	f.StringVar(&cfg.Kube.Node, "kube-node", "", "kubernetes backend: node to run every pod on (where the workspaces are)")
 	f.BoolVar(&printConfig, "print-config", false, "print the effective configuration and exit")
 	f.StringVar(&level, "log-level", "info", "debug, info, warn or error")
 	return cmd

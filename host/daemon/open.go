@@ -32,6 +32,9 @@ func Open(cfg Config, log *slog.Logger) (*Daemon, error) {
 		return nil, fmt.Errorf("opening store %s: %w", cfg.StorePath(), err)
 	}
 	agents := agent.NewRegistry()
+	if cfg.Backend == BackendKubernetes {
+		return openKube(cfg, st, agents, log)
+	}
 	rt, err := runtime.New(runtime.Config{
 		SidecarImage: cfg.SidecarImage,
 		SocketRoot:   cfg.SocketRoot(),
