@@ -103,8 +103,8 @@ func (r *Runtime) podSpec(p project.Project, t agent.Definition, server string, 
 			DNSPolicy:                     corev1.DNSNone,
 			// Every question goes to the sidecar's filter whatever the
 			// address; the host gateway is one the firewall knows.
-			DNSConfig:   &corev1.PodDNSConfig{Nameservers: []string{r.cfg.HostGateway.String()}},
-			HostAliases: []corev1.HostAlias{{IP: r.cfg.HostGateway.String(), Hostnames: []string{"host.docker.internal"}}},
+			DNSConfig:      &corev1.PodDNSConfig{Nameservers: []string{r.cfg.HostGateway.String()}},
+			HostAliases:    []corev1.HostAlias{{IP: r.cfg.HostGateway.String(), Hostnames: []string{"host.docker.internal"}}},
 			InitContainers: []corev1.Container{sidecar},
 			Containers:     []corev1.Container{agentC},
 			Volumes: []corev1.Volume{
