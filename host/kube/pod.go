@@ -101,9 +101,9 @@ func (r *Runtime) podSpec(p project.Project, t agent.Definition, server string, 
 			RestartPolicy:                 corev1.RestartPolicyAlways,
 			TerminationGracePeriodSeconds: &grace,
 			DNSPolicy:                     corev1.DNSNone,
-			// Every question goes to the sidecar's filter whatever the
-			// address; the host gateway is one the firewall knows.
-			DNSConfig:      &corev1.PodDNSConfig{Nameservers: []string{r.cfg.HostGateway.String()}},
+			// The sidecar's DNS filter listens on the pod's loopback and
+			// answers in every mode (in full mode it forwards every name).
+			DNSConfig:      &corev1.PodDNSConfig{Nameservers: []string{"127.0.0.1"}},
 			HostAliases:    []corev1.HostAlias{{IP: r.cfg.HostGateway.String(), Hostnames: []string{"host.docker.internal"}}},
 			InitContainers: []corev1.Container{sidecar},
 			Containers:     []corev1.Container{agentC},

@@ -23,6 +23,7 @@ IMAGE_TAG=${WARDEN_IMAGE_TAG:-latest}
 IMAGES=${KUBE_IMAGES:-"warden-sidecar:$IMAGE_TAG warden-agent-test:$IMAGE_TAG"}
 NODE_NAME=warden-kube
 BRIDGE=wkube0
+BRIDGE_MAC=02:77:6b:00:00:01
 POD_CIDR=198.18.0.0/24
 POD_GATEWAY=198.18.0.1
 SERVICE_CIDR=198.18.1.0/24
@@ -276,9 +277,12 @@ up() {
 	write_containerd_config
 	write_kubelet_config
 	# The bridge exists before the first pod, so the tests' stand-in for the
-	# internet can listen on its gateway address.
+	# internet can listen on its gateway address. Its MAC address is set:
+	# a bridge otherwise takes the lowest of its ports', which changes as
+	# pods come and go and leaves the other pods' ARP entries for the
+	# gateway pointing nowhere for a while.
 	if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
-		ip link add "$BRIDGE" type bridge
+		ip link add "$BRIDGE" address "$BRIDGE_MAC" type bridge
 		ip addr add "$POD_GATEWAY/${POD_CIDR#*/}" dev "$BRIDGE"
 		ip link set "$BRIDGE" up
 	fi

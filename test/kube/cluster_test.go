@@ -192,7 +192,7 @@ func (e *env) put(t *testing.T, id string, p shared.Policy) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if _, err := e.rt.PutPolicy(ctx, e.rt.SocketPath(id), p); err != nil {
-		t.Fatalf("putting policy %+v: %v", p, err)
+		t.Fatalf("putting policy %+v: %v\n%s", p, err, e.sidecarLog(id))
 	}
 }
 
@@ -242,3 +242,9 @@ func (e *env) reach(t *testing.T, id, name string) probeResult {
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// sidecarLog is the end of the sidecar's log, for failure messages.
+func (e *env) sidecarLog(id string) string {
+	out, _ := exec.Command(kubectl, "--kubeconfig", kubeconfig, "-n", e.ns, "logs", "warden-"+id, "-c", "sidecar", "--tail", "40").CombinedOutput()
+	return string(out)
+}
