@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 
@@ -32,6 +33,9 @@ func (r *Runtime) Watch(ctx context.Context, fn func(projectID, role, action str
 		case ev, ok := <-w.ResultChan():
 			if !ok {
 				return errors.New("the API server ended the pod watch")
+			}
+			if ev.Type == watch.Error {
+				return fmt.Errorf("the pod watch failed: %v", apierrors.FromObject(ev.Object))
 			}
 			pod, ok := ev.Object.(*corev1.Pod)
 			if !ok {
