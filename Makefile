@@ -14,7 +14,7 @@ IMAGE_PKGS := debootstrap:debootstrap
 # The browser the web UI's tests drive (headless, through chromedp).
 BROWSER_PKGS := chromium:chromium
 
-.PHONY: all build test test-unit test-e2e fuzz bench run images deps deps-browser deps-ui deps-bench clean
+.PHONY: all build test test-unit test-e2e test-kube cluster cluster-down fuzz bench run images deps deps-browser deps-ui deps-bench clean
 
 all: build
 
@@ -60,9 +60,30 @@ test: deps deps-browser images
 	$(GO) vet ./...
 	$(GO) test -count=1 ./shared/... ./sidecar/... ./host/...
 	$(MAKE) test-e2e
+	$(MAKE) test-kube
 
+# test-e2e runs the namespace and Docker suites; the Kubernetes suite
+# (test/kube) needs its cluster and runs in test-kube.
 test-e2e: deps deps-browser images
-	$(GO) test -count=1 -p 1 -timeout 20m ./test/...
+	$(GO) test -count=1 -p 1 -timeout 20m $$($(GO) list ./test/... | grep -v /test/kube)
+
+# The Kubernetes backend's single-node test cluster (test/kube/cluster.sh):
+# the binaries are built once into $(KUBE_CACHE), the images of IMAGE_TAG
+# are imported. cluster-down stops it and cleans up after it.
+KUBE_CACHE ?= /var/cache/warden-kube
+export KUBE_CACHE
+cluster: images
+	test/kube/cluster.sh up
+
+cluster-down:
+	test/kube/cluster.sh down
+
+# test-kube brings the cluster up, runs the Kubernetes suite on it and
+# brings it down, whatever the suite's outcome.
+test-kube: images
+	@rc=0; test/kube/cluster.sh up && \
+	  $(GO) test -count=1 -p 1 -timeout 15m ./test/kube/... || rc=$$?; \
+	test/kube/cluster.sh down; exit $$rc
 
 # run starts Warden: the daemon with its API on 127.0.0.1:8090.
 run: deps deps-ui images

@@ -58,6 +58,35 @@ type Config struct {
 	// Proxy configures the preview proxy on the same listener. Default
 	// proxy.DefaultConfig().
 	Proxy proxy.Config `json:"proxy"`
+	// Backend runs the projects: BackendDocker (default) or
+	// BackendKubernetes.
+	Backend string `json:"backend"`
+	// Kube configures the Kubernetes backend; unused on Docker.
+	Kube KubeConfig `json:"kube,omitzero"`
+}
+
+// Backends.
+const (
+	BackendDocker     = "docker"
+	BackendKubernetes = "kubernetes"
+)
+
+// KubeConfig is the Kubernetes backend's part of the configuration.
+type KubeConfig struct {
+	// Kubeconfig is the file with the cluster and the daemon's credentials.
+	Kubeconfig string `json:"kubeconfig"`
+	// Namespace holds the projects' pods, ConfigMaps and roles.
+	Namespace string `json:"namespace"`
+	// PodAPIServer is the API server's URL as pods reach it. Default: the
+	// kubeconfig's server.
+	PodAPIServer string `json:"podAPIServer,omitempty"`
+	// HostGateway is the daemon's host as pods reach it
+	// (host.docker.internal). Default: the kubeconfig server's address
+	// when it is an IP address other than loopback.
+	HostGateway string `json:"hostGateway,omitempty"`
+	// Node pins the pods to one node, where the workspaces are. Default:
+	// the scheduler's choice.
+	Node string `json:"node,omitempty"`
 }
 
 // DefaultConfig returns the configuration used when nothing is overridden.
@@ -73,6 +102,7 @@ func DefaultConfig() Config {
 		PushTimeout:       5 * time.Second,
 		AuditRecords:      store.EventHistory,
 		Proxy:             proxy.DefaultConfig(),
+		Backend:           BackendDocker,
 	}
 }
 
@@ -135,6 +165,21 @@ func (c Config) Validate() error {
 	}
 	if c.SidecarImage == "" {
 		return fmt.Errorf("sidecar image is empty; expect an image name such as warden-sidecar:latest")
+	}
+	switch c.Backend {
+	case "", BackendDocker:
+	case BackendKubernetes:
+		if !filepath.IsAbs(c.Kube.Kubeconfig) {
+			return fmt.Errorf("kubeconfig %q is not an absolute path; the kubernetes backend needs --kubeconfig FILE", c.Kube.Kubeconfig)
+		}
+		if c.Kube.Namespace == "" {
+			return fmt.Errorf("the kubernetes backend needs --namespace NAME")
+		}
+		if len(c.Upstreams) == 0 {
+			return fmt.Errorf("the kubernetes backend needs --upstream ip:port: the resolver the sidecars forward allowed names to")
+		}
+	default:
+		return fmt.Errorf("unknown backend %q; expect %s or %s", c.Backend, BackendDocker, BackendKubernetes)
 	}
 	return nil
 }

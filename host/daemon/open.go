@@ -35,6 +35,9 @@ func Open(cfg Config, log *slog.Logger) (*Daemon, error) {
 		st.SetEventHistory(cfg.AuditRecords)
 	}
 	agents := agent.NewRegistry()
+	if cfg.Backend == BackendKubernetes {
+		return openKube(cfg, st, agents, log)
+	}
 	rt, err := runtime.New(runtime.Config{
 		SidecarImage: cfg.SidecarImage,
 		SocketRoot:   cfg.SocketRoot(),

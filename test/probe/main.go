@@ -11,7 +11,9 @@
 //	probe udp ADDR:PORT                  send "ping", wait for a reply
 //	probe tls ADDR:PORT -sni NAME [-host NAME]
 //	                                     a TLS handshake naming NAME (no verification), then GET /
-//	probe http URL [-host NAME]           GET, naming NAME in Host (curl -H 'Host: NAME')
+//	probe http URL [-host NAME] [-bearer FILE]
+//	                                     GET, naming NAME in Host (curl -H 'Host: NAME'),
+//	                                     with FILE's token as a bearer token
 //	probe mark [-mark N]                 set SO_MARK on a socket
 //	probe packet                         open an AF_PACKET socket
 //	probe raw                            open a raw ICMP socket
@@ -66,6 +68,7 @@ func main() {
 	interval := fs.Duration("interval", 200*time.Millisecond, "time between round trips")
 	host := fs.String("host", "", "http, tls: the Host to name (default: the URL's, or the SNI)")
 	sni := fs.String("sni", "", "tls: the server name to send")
+	bearer := fs.String("bearer", "", "http: file whose content is sent as a bearer token (a service-account token); https is not verified")
 	// The target may come before the flags (probe tcp ADDR -send hi).
 	args, target := os.Args[2:], ""
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -90,7 +93,7 @@ func main() {
 	case "udp":
 		err = dialUDP(&r, target, *timeout)
 	case "http":
-		err = get(&r, target, *host, *timeout)
+		err = get(&r, target, *host, *bearer, *timeout)
 	case "tls":
 		err = getTLS(&r, target, *sni, *host, *timeout)
 	case "mark":
@@ -236,13 +239,22 @@ func dialUDP(r *Result, addr string, timeout time.Duration) error {
 	return err
 }
 
-func get(r *Result, url, host string, timeout time.Duration) error {
-	c := &http.Client{Timeout: timeout}
+func get(r *Result, url, host, bearer string, timeout time.Duration) error {
+	c := &http.Client{Timeout: timeout, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
+	}}
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
 	req.Host = host
+	if bearer != "" {
+		tok, err := os.ReadFile(bearer)
+		if err != nil {
+			return fmt.Errorf("reading token: %w", err)
+		}
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+	}
 	resp, err := c.Do(req)
 	return record(r, resp, err)
 }

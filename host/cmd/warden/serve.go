@@ -35,6 +35,12 @@ func (s *server) Flags(f *pflag.FlagSet) {
 	f.BoolVar(&cfg.Proxy.Fast, "preview-fast", cfg.Proxy.Fast, "answer plain preview requests on the fast paths (the connection's goroutine, event loops); false leaves every request to net/http's server and reverse proxy")
 	f.DurationVar(&cfg.Proxy.AnswerTimeout, "preview-answer-timeout", cfg.Proxy.AnswerTimeout, "how long a preview request waits for the dev server's answer to begin (a first compile can be slow); the browser gets 504 past it")
 	f.StringVar(&cfg.PluginsDir, "plugins", "", "folder of agent-type plugins, executables named warden-agent-* (default: the data folder's plugins)")
+	f.StringVar(&cfg.Backend, "backend", cfg.Backend, "what runs the projects: docker or kubernetes")
+	f.StringVar(&cfg.Kube.Kubeconfig, "kubeconfig", "", "kubernetes backend: kubeconfig file of the cluster (absolute path)")
+	f.StringVar(&cfg.Kube.Namespace, "namespace", "", "kubernetes backend: namespace of the projects' pods")
+	f.StringVar(&cfg.Kube.PodAPIServer, "kube-pod-api", "", "kubernetes backend: API server URL as pods reach it (default: the kubeconfig's)")
+	f.StringVar(&cfg.Kube.HostGateway, "kube-host-gateway", "", "kubernetes backend: this host's address as pods reach it (default: the API server's, when an IP)")
+	f.StringVar(&cfg.Kube.Node, "kube-node", "", "kubernetes backend: node to run every pod on (where the workspaces are)")
 	f.IntVar(&cfg.AuditRecords, "audit-records", cfg.AuditRecords, "records each project's audit log keeps (refusals and first contacts); the oldest are dropped first, and counted")
 }
 

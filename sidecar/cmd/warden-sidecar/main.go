@@ -52,6 +52,15 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	if opts.kube != nil {
+		err = runKube(ctx, opts.kube, eng, log)
+		shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if serr := eng.Shutdown(shutCtx); err == nil {
+			err = serr
+		}
+		return err
+	}
 	ln, err := control.Listen(opts.socket)
 	if err != nil {
 		return fmt.Errorf("opening control socket: %w", err)

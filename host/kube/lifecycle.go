@@ -1,0 +1,158 @@
+package kube
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/warden-sh/warden/host/project"
+)
+
+// pollInterval is how often Start and Stop look at the pod.
+const pollInterval = 100 * time.Millisecond
+
+// deleteGrace is the pods' grace period: the agent is driven through exec,
+// its own process only keeps the container up.
+const deleteGrace = int64(1)
+
+// Start makes sure the project's pod runs its current spec with both
+// containers ready. The agent starts only after the sidecar's startup probe
+// passed, i.e. once the stored policy is in place.
+func (r *Runtime) Start(ctx context.Context, p project.Project) error {
+	if err := checkID(p.ID); err != nil {
+		return err
+	}
+	defer r.lock(p.ID)()
+	t, ok := r.cfg.Agents.Lookup(p.AgentType)
+	if !ok {
+		return fmt.Errorf("project %s: unknown agent type %q; expect one of %s", p.ID, p.AgentType, strings.Join(r.cfg.Agents.Names(), ", "))
+	}
+	if p.WorkspaceResolved != "" {
+		p.Workspace = p.WorkspaceResolved
+	}
+	if err := r.ensureAccess(ctx, p.ID); err != nil {
+		return err
+	}
+	if err := r.ensurePolicy(ctx, p.ID, p.Policy()); err != nil {
+		return err
+	}
+	want := r.podSpec(p, t, r.podServer, r.apiPort)
+	pods := r.cs.CoreV1().Pods(r.cfg.Namespace)
+	cur, err := pods.Get(ctx, want.Name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		cur = nil
+	case err != nil:
+		return fmt.Errorf("reading pod %s: %w", want.Name, err)
+	}
+	if cur != nil && (cur.DeletionTimestamp != nil || cur.Annotations[annotSpec] != want.Annotations[annotSpec] ||
+		cur.Status.Phase == corev1.PodFailed || cur.Status.Phase == corev1.PodSucceeded) {
+		r.log.Info("replacing pod", "project", p.ID)
+		if err := r.deletePod(ctx, p.ID); err != nil {
+			return err
+		}
+		cur = nil
+	}
+	if cur == nil {
+		if _, err := pods.Create(ctx, want, metav1.CreateOptions{}); err != nil {
+			return fmt.Errorf("creating pod %s: %w", want.Name, err)
+		}
+		r.log.Info("pod created", "project", p.ID)
+	}
+	return r.waitReady(ctx, p.ID)
+}
+
+// waitReady waits until the pod's both containers run and are ready.
+func (r *Runtime) waitReady(ctx context.Context, id string) error {
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.ReadyTimeout)
+	defer cancel()
+	pods := r.cs.CoreV1().Pods(r.cfg.Namespace)
+	var last *corev1.Pod
+	for {
+		pod, err := pods.Get(ctx, objectName(id), metav1.GetOptions{})
+		if err == nil {
+			last = pod
+			if podReady(pod) {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			why := "no pod"
+			if last != nil {
+				why = stateOf(last).Error
+				if why == "" {
+					why = "phase " + string(last.Status.Phase)
+				}
+			}
+			return fmt.Errorf("waiting for pod %s to run (%s): %w", objectName(id), why, ctx.Err())
+		case <-time.After(pollInterval):
+		}
+	}
+}
+
+func podReady(pod *corev1.Pod) bool {
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// Stop deletes the project's pod; its policy and access stay for the next
+// start.
+func (r *Runtime) Stop(ctx context.Context, id string) error {
+	if err := checkID(id); err != nil {
+		return err
+	}
+	defer r.lock(id)()
+	return r.deletePod(ctx, id)
+}
+
+// Remove deletes everything of the project; what is gone already is fine.
+func (r *Runtime) Remove(ctx context.Context, id string) error {
+	if err := checkID(id); err != nil {
+		return err
+	}
+	defer r.lock(id)()
+	if err := r.deletePod(ctx, id); err != nil {
+		return err
+	}
+	err := r.cs.CoreV1().ConfigMaps(r.cfg.Namespace).Delete(ctx, objectName(id), metav1.DeleteOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("deleting policy ConfigMap: %w", err)
+	}
+	return r.removeAccess(ctx, id)
+}
+
+// deletePod deletes the pod and waits until it is gone.
+func (r *Runtime) deletePod(ctx context.Context, id string) error {
+	pods := r.cs.CoreV1().Pods(r.cfg.Namespace)
+	grace := deleteGrace
+	err := pods.Delete(ctx, objectName(id), metav1.DeleteOptions{GracePeriodSeconds: &grace})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("deleting pod %s: %w", objectName(id), err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.ReadyTimeout)
+	defer cancel()
+	for {
+		_, err := pods.Get(ctx, objectName(id), metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for pod %s to go: %w", objectName(id), ctx.Err())
+		case <-time.After(pollInterval):
+		}
+	}
+}

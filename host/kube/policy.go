@@ -1,0 +1,144 @@
+package kube
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/warden-sh/warden/shared"
+)
+
+// writeTimeout bounds WritePolicy, which the daemon calls without a context.
+const writeTimeout = 10 * time.Second
+
+// policyText is the ConfigMap's policy: compact JSON, the same text for the
+// same policy.
+func policyText(p shared.Policy) (string, error) {
+	if p.Domains == nil {
+		p.Domains = []string{}
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return "", fmt.Errorf("encoding policy: %w", err)
+	}
+	return string(b), nil
+}
+
+// WritePolicy makes p the project's stored policy in its ConfigMap; a
+// running sidecar applies it at once, a starting one reads it.
+func (r *Runtime) WritePolicy(id string, p shared.Policy) error {
+	if err := checkID(id); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	defer cancel()
+	_, err := r.writePolicy(ctx, id, p)
+	return err
+}
+
+// writePolicy sets the policy text and returns it.
+func (r *Runtime) writePolicy(ctx context.Context, id string, p shared.Policy) (string, error) {
+	text, err := policyText(p)
+	if err != nil {
+		return "", err
+	}
+	name := objectName(id)
+	cms := r.cs.CoreV1().ConfigMaps(r.cfg.Namespace)
+	patch, _ := json.Marshal(map[string]any{"data": map[string]string{shared.KubePolicyKey: text}})
+	_, err = cms.Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{})
+	if apierrors.IsNotFound(err) {
+		cm := &corev1.ConfigMap{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: r.cfg.Namespace,
+				Labels: map[string]string{LabelProject: id, LabelInstance: r.cfg.Instance}},
+			Data: map[string]string{shared.KubePolicyKey: text},
+		}
+		_, err = cms.Create(ctx, cm, metav1.CreateOptions{})
+		if apierrors.IsAlreadyExists(err) {
+			_, err = cms.Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{})
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("writing policy ConfigMap %s: %w", name, err)
+	}
+	return text, nil
+}
+
+// ensurePolicy writes p only when the project has no ConfigMap yet: a
+// restart must not overwrite a newer stored policy with an older one.
+func (r *Runtime) ensurePolicy(ctx context.Context, id string, p shared.Policy) error {
+	_, err := r.cs.CoreV1().ConfigMaps(r.cfg.Namespace).Get(ctx, objectName(id), metav1.GetOptions{})
+	if err == nil {
+		return nil
+	}
+	if !apierrors.IsNotFound(err) {
+		return fmt.Errorf("reading policy ConfigMap: %w", err)
+	}
+	_, err = r.writePolicy(ctx, id, p)
+	return err
+}
+
+// appliedPoll is how often PutPolicy looks for the sidecar's confirmation.
+const appliedPoll = 20 * time.Millisecond
+
+// PutPolicy writes the policy and waits until the sidecar reports it in
+// place (the applied annotation names its digest). socket is SocketPath's
+// value for the project.
+func (r *Runtime) PutPolicy(ctx context.Context, socket string, p shared.Policy) (shared.ApplyResult, error) {
+	id, err := r.idOf(socket)
+	if err != nil {
+		return shared.ApplyResult{}, err
+	}
+	text, err := r.writePolicy(ctx, id, p)
+	if err != nil {
+		return shared.ApplyResult{}, err
+	}
+	want := shared.PolicyDigest(text)
+	cms := r.cs.CoreV1().ConfigMaps(r.cfg.Namespace)
+	t := time.NewTicker(appliedPoll)
+	defer t.Stop()
+	for {
+		cm, err := cms.Get(ctx, objectName(id), metav1.GetOptions{})
+		if err == nil && cm.Annotations[shared.KubeAppliedAnnotation] == want {
+			var res shared.ApplyResult
+			_ = json.Unmarshal([]byte(cm.Annotations[shared.KubeResultAnnotation]), &res)
+			return res, nil
+		}
+		select {
+		case <-ctx.Done():
+			return shared.ApplyResult{}, fmt.Errorf("waiting for the sidecar to apply the policy: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// Status reports what the sidecar last wrote onto its ConfigMap. Counters
+// and sets are not reported on this backend.
+func (r *Runtime) Status(ctx context.Context, socket string) (shared.Status, error) {
+	id, err := r.idOf(socket)
+	if err != nil {
+		return shared.Status{}, err
+	}
+	cm, err := r.cs.CoreV1().ConfigMaps(r.cfg.Namespace).Get(ctx, objectName(id), metav1.GetOptions{})
+	if err != nil {
+		return shared.Status{}, fmt.Errorf("reading policy ConfigMap: %w", err)
+	}
+	text := cm.Data[shared.KubePolicyKey]
+	var p shared.Policy
+	_ = json.Unmarshal([]byte(text), &p)
+	st := shared.Status{Mode: p.Mode, Domains: p.Domains,
+		Ready: text != "" && cm.Annotations[shared.KubeAppliedAnnotation] == shared.PolicyDigest(text)}
+	var res shared.ApplyResult
+	if json.Unmarshal([]byte(cm.Annotations[shared.KubeResultAnnotation]), &res) == nil {
+		st.LastApply = &res
+	}
+	if !st.Ready {
+		st.Problems = []string{"the sidecar has not confirmed the stored policy"}
+	}
+	return st, nil
+}

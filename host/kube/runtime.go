@@ -1,0 +1,118 @@
+package kube
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// socketPrefix marks the project keys SocketPath returns: there is no
+// socket on this backend, the key only names the project to PutPolicy and
+// Status.
+const socketPrefix = "kubernetes:"
+
+// ErrNoEngine is returned where the daemon asks for Docker's own state.
+var ErrNoEngine = errors.New("the Kubernetes backend has no Docker engine")
+
+// Runtime runs projects as pods. It is safe for concurrent use; calls for
+// the same project are serialised.
+type Runtime struct {
+	cfg Config
+	log *slog.Logger
+	cs  kubernetes.Interface
+	// podServer is the API server's URL as pods reach it, apiPort its port
+	// (closed to agents on the host gateway).
+	podServer string
+	apiPort   int
+
+	mu    sync.Mutex
+	locks map[string]*sync.Mutex
+}
+
+// New loads the kubeconfig and returns a runtime over that cluster. Nothing
+// is sent until the first call.
+func New(cfg Config, log *slog.Logger) (*Runtime, error) {
+	rc, err := clientcmd.BuildConfigFromFlags("", cfg.Kubeconfig)
+	if err != nil {
+		return nil, fmt.Errorf("reading kubeconfig %s: %w", cfg.Kubeconfig, err)
+	}
+	rc.UserAgent = "warden"
+	cs, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return nil, fmt.Errorf("building the API client: %w", err)
+	}
+	if cfg.PodAPIServer == "" {
+		cfg.PodAPIServer = rc.Host
+	}
+	return NewWithClient(cfg, cs, log)
+}
+
+// NewWithClient is New over a given clientset (tests).
+func NewWithClient(cfg Config, cs kubernetes.Interface, log *slog.Logger) (*Runtime, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	u, err := url.Parse(cfg.PodAPIServer)
+	if err != nil || u.Scheme != "https" {
+		return nil, fmt.Errorf("bad API server URL for pods %q; expect https://host:port", cfg.PodAPIServer)
+	}
+	port := 443
+	if p := u.Port(); p != "" {
+		port, _ = strconv.Atoi(p)
+	}
+	return &Runtime{cfg: cfg, log: log.With("component", "kube"), cs: cs,
+		podServer: cfg.PodAPIServer, apiPort: port, locks: make(map[string]*sync.Mutex)}, nil
+}
+
+// Close releases nothing: the client's connections close with the process.
+func (r *Runtime) Close() error { return nil }
+
+// Config returns the effective configuration.
+func (r *Runtime) Config() Config { return r.cfg }
+
+// SocketPath names the project to PutPolicy and Status; no socket exists.
+func (r *Runtime) SocketPath(id string) string { return socketPrefix + id }
+
+// EngineRoot has no meaning here: there is no Docker engine.
+func (r *Runtime) EngineRoot(context.Context) (string, error) { return "", ErrNoEngine }
+
+func (r *Runtime) idOf(socket string) (string, error) {
+	id, ok := strings.CutPrefix(socket, socketPrefix)
+	if !ok {
+		return "", fmt.Errorf("bad project key %q; expect %s<id>", socket, socketPrefix)
+	}
+	return id, checkID(id)
+}
+
+func (r *Runtime) lock(id string) func() {
+	r.mu.Lock()
+	l, ok := r.locks[id]
+	if !ok {
+		l = new(sync.Mutex)
+		r.locks[id] = l
+	}
+	r.mu.Unlock()
+	l.Lock()
+	return l.Unlock
+}
+
+// ServerOf returns the API server URL a kubeconfig names.
+func ServerOf(kubeconfig string) (string, error) {
+	rc, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		return "", fmt.Errorf("reading kubeconfig %s: %w", kubeconfig, err)
+	}
+	return rc.Host, nil
+}

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/warden-sh/warden/sidecar/engine"
+	"github.com/warden-sh/warden/sidecar/kube"
+)
+
+// runKube enforces the policy of a ConfigMap until ctx ends. The engine has
+// started closed; the ready file appears once the first policy is in place,
+// and the pod's startup probe holds the agent back until then.
+func runKube(ctx context.Context, o *kubeOptions, eng *engine.Engine, log *slog.Logger) error {
+	// A file left by an earlier run in the same container must not let the
+	// probe pass before this run's policy is in place.
+	if err := os.Remove(o.readyFile); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("removing stale ready file: %w", err)
+	}
+	cs, err := kube.NewClient(o.client)
+	if err != nil {
+		return err
+	}
+	w := &kube.Watcher{
+		Client: cs, Namespace: o.namespace, Name: o.name, Engine: eng, Log: log,
+		Ready: func() {
+			if err := os.WriteFile(o.readyFile, []byte("ready\n"), 0o644); err != nil {
+				log.Error("writing ready file", "component", "main", "path", o.readyFile, "err", err)
+			}
+		},
+	}
+	return w.Run(ctx)
+}

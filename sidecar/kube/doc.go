@@ -1,0 +1,21 @@
+// Package kube is the sidecar's link to the Kubernetes API server, used when
+// the project runs as a pod (warden-sidecar --policy-configmap NS/NAME):
+//
+//	API server ──watch (one ConfigMap, by name)──► Watcher
+//	                                                 ├─ parse + validate data["policy.json"]
+//	                                                 ├─ Applier.Apply (the engine)
+//	                                                 ├─ first success: Ready (the startup probe's file)
+//	                                                 └─ patch annotations warden.sh/applied (digest)
+//	                                                    and warden.sh/apply-result back onto the ConfigMap
+//
+// The sidecar starts closed (mode none) and stays so until a policy is read.
+// While the API server cannot be reached the informer keeps retrying and the
+// engine keeps the last policy it applied. A deleted ConfigMap closes the
+// namespace again. An unreadable policy is refused and the last one kept.
+//
+// The credentials are the pod's projected service-account token, mounted
+// into the sidecar container only; its Role allows get, list, watch and
+// patch on that one ConfigMap. Connections to the API server carry the
+// sidecar's firewall mark (sidecar/sockmark), so they pass in every mode
+// while the agent's connections to the same address do not.
+package kube
