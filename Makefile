@@ -21,6 +21,7 @@ all: build
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/warden ./host/cmd/warden
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/warden-sidecar ./sidecar/cmd/warden-sidecar
+	$(GO) build -tags kube -ldflags '$(LDFLAGS)' -o $(BIN)/warden-sidecar-kube ./sidecar/cmd/warden-sidecar
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/probe ./test/probe
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/plugins/warden-agent-aider ./host/plugins/examples/aider
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/devserver ./test/devserver
@@ -58,7 +59,9 @@ deps-bench: deps
 test: deps deps-browser images
 	@[ "$$(id -u)" = 0 ] || { echo "make test needs root: the privileged tests build network namespaces"; exit 1; }
 	$(GO) vet ./...
+	$(GO) vet -tags kube ./sidecar/cmd/...
 	$(GO) test -count=1 ./shared/... ./sidecar/... ./host/...
+	$(GO) test -count=1 -tags kube ./sidecar/cmd/...
 	$(MAKE) test-e2e
 	$(MAKE) test-kube
 
@@ -145,7 +148,7 @@ images: build
 	  else echo "no registry: building $(LOCAL_BASE) from Debian packages"; IMAGE=$(LOCAL_BASE) images/base/build.sh; base=$(LOCAL_BASE); fi; \
 	fi; \
 	echo "==> $(SIDECAR_IMAGE) (FROM $$base)"; \
-	tar -c Dockerfile.sidecar $(BIN)/warden-sidecar | \
+	tar -c Dockerfile.sidecar $(BIN)/warden-sidecar $(BIN)/warden-sidecar-kube | \
 	  docker build -f Dockerfile.sidecar --build-arg BASE=$$base -t $(SIDECAR_IMAGE) -; \
 	echo "==> $(AGENT_TEST_IMAGE) (FROM $$base)"; \
 	tar -c images/agent-test/Dockerfile $(BIN)/probe $(BIN)/devserver | \

@@ -52,8 +52,11 @@ func (r *Runtime) podSpec(p project.Project, t agent.Definition, server string, 
 		Name:            containerSidecar,
 		Image:           r.cfg.SidecarImage,
 		ImagePullPolicy: corev1.PullNever,
-		Args:            args,
-		RestartPolicy:   &always,
+		// The image's warden-sidecar leaves client-go out (its memory on
+		// Docker); this one has the Kubernetes mode.
+		Command:       []string{"/usr/local/bin/warden-sidecar-kube"},
+		Args:          args,
+		RestartPolicy: &always,
 		SecurityContext: &corev1.SecurityContext{
 			Capabilities:             &corev1.Capabilities{Add: []corev1.Capability{"NET_ADMIN"}},
 			AllowPrivilegeEscalation: &no,

@@ -14,7 +14,6 @@ import (
 
 	"github.com/warden-sh/warden/shared"
 	"github.com/warden-sh/warden/sidecar/engine"
-	"github.com/warden-sh/warden/sidecar/kube"
 )
 
 type options struct {
@@ -25,13 +24,6 @@ type options struct {
 	// kube is set by --policy-configmap: the policy comes from the API
 	// server instead of the control socket.
 	kube *kubeOptions
-}
-
-// kubeOptions are the settings of the Kubernetes mode (sidecar/kube).
-type kubeOptions struct {
-	namespace, name string
-	client          kube.ClientConfig
-	readyFile       string
 }
 
 // readPolicyFile reads the policy the host keeps for this sidecar, so a
@@ -72,11 +64,7 @@ func parseFlags(args []string) (options, error) {
 	set.Var(&gateways, "host-gateway", "address of the host, reachable in every mode (repeatable; default: host.docker.internal in --hosts)")
 	resolvConf := set.String("resolv-conf", "/etc/resolv.conf", "where to read upstream resolvers from when --upstream is not given")
 	hosts := set.String("hosts", "/etc/hosts", "where to read host.docker.internal from when --host-gateway is not given")
-	configMap := set.String("policy-configmap", "", "NAMESPACE/NAME of the ConfigMap holding the policy (Kubernetes mode: watched through the API server, no control socket; starts closed)")
-	kubeAPI := set.String("kube-api", "", "Kubernetes mode: the API server's URL as the pod reaches it, e.g. https://192.0.2.2:6443")
-	kubeToken := set.String("kube-token", kube.DefaultTokenFile, "Kubernetes mode: service-account token file")
-	kubeCA := set.String("kube-ca", kube.DefaultCAFile, "Kubernetes mode: CA bundle of the API server")
-	readyFile := set.String("ready-file", "/tmp/warden-ready", "Kubernetes mode: file created once the first policy is in place (the pod's startup probe)")
+	kubeMode := addKubeFlags(set)
 	set.StringVar(&o.socket, "control-socket", o.socket, "path of the control socket (a unix socket; its folder must not be visible to the agent)")
 	set.BoolVar(&o.printConfig, "print-config", false, "print the effective configuration as JSON and exit")
 	level := set.String("log-level", "info", "log level: debug, info, warn or error")
@@ -105,19 +93,8 @@ func parseFlags(args []string) (options, error) {
 	o.cfg.Firewall.NFLogGroup = uint16(*group)
 
 	o.cfg.Initial = shared.Policy{Mode: shared.Mode(*mode), Domains: domains}
-	if *configMap != "" {
-		ns, name, err := kube.ParseRef(*configMap)
-		if err != nil {
-			return o, fmt.Errorf("bad --policy-configmap: %w", err)
-		}
-		if *policyFile != "" || len(domains) > 0 || *mode != string(shared.ModeNone) {
-			return o, errors.New("--policy-configmap takes the policy from the API server; leave out --policy-file, --mode and --domain")
-		}
-		if *kubeAPI == "" {
-			return o, errors.New("--policy-configmap needs --kube-api, the API server's URL as the pod reaches it")
-		}
-		o.kube = &kubeOptions{namespace: ns, name: name, readyFile: *readyFile,
-			client: kube.ClientConfig{Server: *kubeAPI, TokenFile: *kubeToken, CAFile: *kubeCA, Mark: uint32(*mark)}}
+	if err := kubeMode(&o, *policyFile != "" || len(domains) > 0 || *mode != string(shared.ModeNone)); err != nil {
+		return o, err
 	}
 	if *policyFile != "" {
 		p, found, err := readPolicyFile(*policyFile)
