@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
@@ -72,6 +73,7 @@ func (r *Runtime) Exec(ctx context.Context, projectID string, cmd []string, opts
 	var size *[2]uint
 	if opts.TTY && opts.Size[0] > 0 && opts.Size[1] > 0 {
 		size = &opts.Size
+		cmd = sizedCommand(cmd, opts.Size)
 	}
 	created, err := r.docker.ContainerExecCreate(ctx, agent.ID, container.ExecOptions{
 		ConsoleSize:  size,
@@ -171,4 +173,19 @@ func orDiscard(w io.Writer) io.Writer {
 		return io.Discard
 	}
 	return w
+}
+
+// sizeFirst sets the terminal's size from inside before the command runs,
+// then runs it in the shell's place. Engines before API 1.42 ignore an
+// exec's ConsoleSize, and a resize sent after the start races the command
+// (a `stty size` or a full-screen program would see 0x0). A program that is
+// not there ends with 126, as the engine's own exec does.
+const sizeFirst = `stty rows "$1" cols "$2" 2>/dev/null; shift 2
+command -v -- "$1" >/dev/null 2>&1 || { echo "exec: \"$1\": executable file not found in \$PATH" >&2; exit 126; }
+exec "$@"`
+
+// sizedCommand wraps cmd so that it starts with the terminal at size
+// [height, width].
+func sizedCommand(cmd []string, size [2]uint) []string {
+	return append([]string{"/bin/sh", "-c", sizeFirst, "sh", strconv.FormatUint(uint64(size[0]), 10), strconv.FormatUint(uint64(size[1]), 10)}, cmd...)
 }
