@@ -69,7 +69,7 @@ func (d *Daemon) drainKicks(ctx context.Context, id string) {
 func (d *Daemon) converge(ctx context.Context, id string, t trigger) {
 	ctx, cancel := d.lifecycleContext(ctx)
 	defer cancel()
-	unlock := d.lifecycle.lock(id)
+	unlock := d.lifecycle.Lock(id)
 	defer unlock()
 
 	p, err := d.store.Get(id)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/warden-sh/warden/host/agent"
+	"github.com/warden-sh/warden/host/keylock"
 	"github.com/warden-sh/warden/host/plugins"
 	"github.com/warden-sh/warden/host/project"
 )
@@ -38,9 +39,9 @@ type Daemon struct {
 
 	hub       *hub
 	previews  previewCache
-	lifecycle keyedLocks // start, stop, remove and converge of one project
-	pushes    keyedLocks // one policy push at a time per project
-	names     sync.Mutex // makes "is this name free" and the write one step
+	lifecycle keylock.Locks // start, stop, remove and converge of one project
+	pushes    keylock.Locks // one policy push at a time per project
+	names     sync.Mutex    // makes "is this name free" and the write one step
 	kicks     kicker
 	terminals terminals                                  // sessions in the agent containers (sessions.go)
 	onApply   func(projectID string, took time.Duration) // ObserveApply

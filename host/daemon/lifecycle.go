@@ -25,7 +25,7 @@ func (d *Daemon) Start(ctx context.Context, ref string) (project.Project, PushRe
 	}
 	ctx, cancel := d.lifecycleContext(ctx)
 	defer cancel()
-	unlock := d.lifecycle.lock(p.ID)
+	unlock := d.lifecycle.Lock(p.ID)
 	defer unlock()
 	return d.startLocked(ctx, p.ID, ref)
 }
@@ -70,7 +70,7 @@ func (d *Daemon) Stop(ctx context.Context, ref string) (project.Project, error) 
 	}
 	ctx, cancel := d.lifecycleContext(ctx)
 	defer cancel()
-	unlock := d.lifecycle.lock(p.ID)
+	unlock := d.lifecycle.Lock(p.ID)
 	defer unlock()
 	return d.stopLocked(ctx, p.ID, ref)
 }
@@ -100,7 +100,7 @@ func (d *Daemon) Restart(ctx context.Context, ref string) (project.Project, Push
 	}
 	ctx, cancel := d.lifecycleContext(ctx)
 	defer cancel()
-	unlock := d.lifecycle.lock(p.ID)
+	unlock := d.lifecycle.Lock(p.ID)
 	defer unlock()
 	if err := d.rt.Stop(ctx, p.ID); err != nil {
 		return p, PushResult{}, fmt.Errorf("stopping project %s: %w", p.ID, err)

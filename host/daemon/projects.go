@@ -163,7 +163,7 @@ func (d *Daemon) Delete(ctx context.Context, ref string) error {
 	}
 	ctx, cancel := d.lifecycleContext(ctx)
 	defer cancel()
-	unlock := d.lifecycle.lock(p.ID)
+	unlock := d.lifecycle.Lock(p.ID)
 	defer unlock()
 
 	if _, err := d.setDesired(p.ID, project.DesiredStopped); err != nil {

@@ -23,7 +23,7 @@ func (d *Daemon) push(ctx context.Context, id string) (PushResult, project.Proje
 // open connections to the addresses of the domains the change removes. A
 // cut is asked once: a push left pending is retried without it.
 func (d *Daemon) pushCutting(ctx context.Context, id string, cut bool) (PushResult, project.Project) {
-	unlock := d.pushes.lock(id)
+	unlock := d.pushes.Lock(id)
 	defer unlock()
 	return d.pushLocked(ctx, id, false, cut)
 }
@@ -102,7 +102,7 @@ func (d *Daemon) retryPending(ctx context.Context) {
 		if p.Desired != project.DesiredRunning || !p.Pending() {
 			continue
 		}
-		l := d.pushes.get(p.ID)
+		l := d.pushes.Get(p.ID)
 		if !l.TryLock() {
 			continue
 		}

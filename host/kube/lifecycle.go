@@ -27,7 +27,7 @@ func (r *Runtime) Start(ctx context.Context, p project.Project) error {
 	if err := checkID(p.ID); err != nil {
 		return err
 	}
-	defer r.lock(p.ID)()
+	defer r.locks.Lock(p.ID)()
 	t, ok := r.cfg.Agents.Lookup(p.AgentType)
 	if !ok {
 		return fmt.Errorf("project %s: unknown agent type %q; expect one of %s", p.ID, p.AgentType, strings.Join(r.cfg.Agents.Names(), ", "))
@@ -111,7 +111,7 @@ func (r *Runtime) Stop(ctx context.Context, id string) error {
 	if err := checkID(id); err != nil {
 		return err
 	}
-	defer r.lock(id)()
+	defer r.locks.Lock(id)()
 	return r.deletePod(ctx, id)
 }
 
@@ -120,7 +120,7 @@ func (r *Runtime) Remove(ctx context.Context, id string) error {
 	if err := checkID(id); err != nil {
 		return err
 	}
-	defer r.lock(id)()
+	defer r.locks.Lock(id)()
 	if err := r.deletePod(ctx, id); err != nil {
 		return err
 	}

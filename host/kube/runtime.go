@@ -8,10 +8,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/warden-sh/warden/host/keylock"
 )
 
 // socketPrefix marks the project keys SocketPath returns: there is no
@@ -33,8 +34,7 @@ type Runtime struct {
 	podServer string
 	apiPort   int
 
-	mu    sync.Mutex
-	locks map[string]*sync.Mutex
+	locks keylock.Locks // serialises the calls for one project
 }
 
 // New loads the kubeconfig and returns a runtime over that cluster. Nothing
@@ -73,7 +73,7 @@ func NewWithClient(cfg Config, cs kubernetes.Interface, log *slog.Logger) (*Runt
 		port, _ = strconv.Atoi(p)
 	}
 	return &Runtime{cfg: cfg, log: log.With("component", "kube"), cs: cs,
-		podServer: cfg.PodAPIServer, apiPort: port, locks: make(map[string]*sync.Mutex)}, nil
+		podServer: cfg.PodAPIServer, apiPort: port}, nil
 }
 
 // Close releases nothing: the client's connections close with the process.
@@ -94,18 +94,6 @@ func (r *Runtime) idOf(socket string) (string, error) {
 		return "", fmt.Errorf("bad project key %q; expect %s<id>", socket, socketPrefix)
 	}
 	return id, checkID(id)
-}
-
-func (r *Runtime) lock(id string) func() {
-	r.mu.Lock()
-	l, ok := r.locks[id]
-	if !ok {
-		l = new(sync.Mutex)
-		r.locks[id] = l
-	}
-	r.mu.Unlock()
-	l.Lock()
-	return l.Unlock
 }
 
 // ServerOf returns the API server URL a kubeconfig names.

@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"path/filepath"
 	"sync"
+
+	"github.com/warden-sh/warden/host/keylock"
 )
 
 // Runtime starts, stops and inspects projects' containers. It is safe for
@@ -22,7 +24,7 @@ type Runtime struct {
 	dockerRoot string
 
 	mu    sync.Mutex
-	locks map[string]*sync.Mutex
+	locks keylock.Locks // serialises the calls for one project
 	// gateways remembers, per Docker network, the gateway a started
 	// sidecar actually got, which beats what the network inspect says.
 	gateways map[string][]netip.Addr
@@ -63,7 +65,6 @@ func newRuntime(cfg Config, log *slog.Logger, docker dockerAPI) (*Runtime, error
 		log:           log.With("component", "runtime"),
 		docker:        docker,
 		dockerSockets: []string{"/var/run/docker.sock", "/run/docker.sock"},
-		locks:         make(map[string]*sync.Mutex),
 		gateways:      make(map[string][]netip.Addr),
 		instance:      instanceOf(cfg.SocketRoot),
 		mounter:       kernelMounter{},
@@ -101,17 +102,4 @@ func (r *Runtime) SocketPath(projectID string) string {
 // start.
 func (r *Runtime) PolicyPath(projectID string) string {
 	return filepath.Join(r.SocketDir(projectID), policyFileName)
-}
-
-// lock serialises the calls for one project.
-func (r *Runtime) lock(projectID string) func() {
-	r.mu.Lock()
-	l, ok := r.locks[projectID]
-	if !ok {
-		l = new(sync.Mutex)
-		r.locks[projectID] = l
-	}
-	r.mu.Unlock()
-	l.Lock()
-	return l.Unlock
 }

@@ -20,7 +20,7 @@ func (r *Runtime) Start(ctx context.Context, p project.Project) error {
 	if err := checkID(p.ID); err != nil {
 		return err
 	}
-	defer r.lock(p.ID)()
+	defer r.locks.Lock(p.ID)()
 	begin := time.Now()
 	if err := r.WritePolicy(p.ID, p.Policy()); err != nil {
 		return err

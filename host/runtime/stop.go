@@ -21,7 +21,7 @@ func (r *Runtime) Stop(ctx context.Context, projectID string) error {
 	if err := checkID(projectID); err != nil {
 		return err
 	}
-	defer r.lock(projectID)()
+	defer r.locks.Lock(projectID)()
 	agentTimeout, sidecarTimeout := agentStopTimeout, sidecarStopTimeout
 	if err := r.stopContainer(ctx, agentName(projectID), agentTimeout); err != nil {
 		return err
@@ -45,7 +45,7 @@ func (r *Runtime) Remove(ctx context.Context, projectID string) error {
 	if err := checkID(projectID); err != nil {
 		return err
 	}
-	defer r.lock(projectID)()
+	defer r.locks.Lock(projectID)()
 	errA := r.removeContainer(ctx, agentName(projectID))
 	errS := r.removeContainer(ctx, sidecarName(projectID))
 	if err := errors.Join(errA, errS); err != nil {

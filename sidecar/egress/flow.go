@@ -56,8 +56,16 @@ func (c *Check) take(f *flow, s segment, id uint32, out *nfqueue.Batch) {
 	end := s.seq + uint32(len(s.payload))
 	switch {
 	case s.seq == f.next:
-		f.buf = append(f.buf, s.payload...)
 		f.next = end
+		if f.proto == protoHTTP && len(f.buf) == 0 {
+			// Nothing pending, as between requests and in bodies: the
+			// bytes are judged where they lie, and only what stays
+			// unjudged is copied.
+			c.hold(f, id, end)
+			c.judgeHTTP(f, out, s.payload)
+			return
+		}
+		f.buf = append(f.buf, s.payload...)
 	case seqLE(end, f.next):
 		// Sent again. Bytes already judged may go again; bytes still
 		// held in their first packet need no second copy.
@@ -81,15 +89,21 @@ func (c *Check) take(f *flow, s segment, id uint32, out *nfqueue.Batch) {
 		out.Set(id, nfqueue.Verdict{Action: nfqueue.Drop})
 		return
 	}
-	if len(f.held) == 0 {
-		f.heldSince = time.Now()
-	}
-	f.held = append(f.held, heldPacket{id: id, end: end})
+	c.hold(f, id, end)
 	if len(f.buf) > maxBuffered {
 		c.refuse(f, out, f.name, "too much data before a name could be judged")
 		return
 	}
 	c.judge(f, out)
+}
+
+// hold keeps packet id, whose data ends before end, until its bytes are
+// judged.
+func (c *Check) hold(f *flow, id, end uint32) {
+	if len(f.held) == 0 {
+		f.heldSince = time.Now()
+	}
+	f.held = append(f.held, heldPacket{id: id, end: end})
 }
 
 // sameAsTaken compares the part of s that overlaps bytes still buffered.
@@ -130,7 +144,7 @@ func (c *Check) judge(f *flow, out *nfqueue.Batch) {
 		c.judgeTLS(f, out)
 		return
 	}
-	c.judgeHTTP(f, out)
+	c.judgeHTTP(f, out, f.buf)
 }
 
 func (c *Check) judgeTLS(f *flow, out *nfqueue.Batch) {
@@ -156,16 +170,15 @@ func (c *Check) judgeTLS(f *flow, out *nfqueue.Batch) {
 }
 
 // judgeHTTP passes every request head whose Host is allowed, with its body,
-// and holds the bytes of a head until it is whole.
-func (c *Check) judgeHTTP(f *flow, out *nfqueue.Batch) {
-	n, host, err := f.http.advance(f.buf, c.allowed)
-	if n > 0 {
-		f.ok += uint32(n)
-		if n == len(f.buf) {
-			f.buf = nil // an idle kept-alive connection keeps no buffer
-		} else {
-			f.buf = append(f.buf[:0], f.buf[n:]...)
-		}
+// and holds the bytes of a head until it is whole. data are the bytes not
+// yet judged: the flow's buffer, or a packet's when nothing was pending.
+func (c *Check) judgeHTTP(f *flow, out *nfqueue.Batch, data []byte) {
+	n, host, err := f.http.advance(data, c.allowed)
+	f.ok += uint32(n)
+	if rest := data[n:]; len(rest) == 0 {
+		f.buf = nil // an idle kept-alive connection keeps no buffer
+	} else {
+		f.buf = append(f.buf[:0], rest...)
 	}
 	if host != "" && !f.counted {
 		f.counted = true

@@ -11,6 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/warden-sh/warden/shared"
 )
 
@@ -41,13 +43,7 @@ func (f *fakeEngine) last() (shared.Mode, []string, int) {
 // eventually polls cond until it holds or the deadline passes.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	require.Eventually(t, cond, 10*time.Second, 10*time.Millisecond, "waiting for %s", what)
 }
 
 func TestWatcherFollowsItsConfigMap(t *testing.T) {

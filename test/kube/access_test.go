@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -89,17 +88,11 @@ func (e *env) attackerPod(t *testing.T, serviceAccount string) string {
 	if _, err := e.cs.CoreV1().Pods(e.ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(90 * time.Second)
-	for {
+	e.eventually(t, "the attacker pod to run", func() bool {
 		got, err := e.cs.CoreV1().Pods(e.ns).Get(ctx, pod.Name, metav1.GetOptions{})
-		if err == nil && got.Status.Phase == corev1.PodRunning {
-			return pod.Name
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("attacker pod not running: %+v", got.Status)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return err == nil && got.Status.Phase == corev1.PodRunning
+	})
+	return pod.Name
 }
 
 func (e *env) probeIn(t *testing.T, pod string, args ...string) probeResult {

@@ -7,6 +7,8 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/warden-sh/warden/shared"
 )
 
@@ -67,11 +69,5 @@ func (e *env) sidecarRestarts(t *testing.T, id string) int32 {
 // eventually polls cond until it holds, for at most a minute.
 func (e *env) eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	require.Eventually(t, cond, time.Minute, 200*time.Millisecond, "waiting for %s", what)
 }
