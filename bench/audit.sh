@@ -4,7 +4,8 @@
 # (the default) and one started with --no-first-contacts, each followed by
 # an event stream reader as the daemon follows a real sidecar, both asked
 # by dnsperf for 100000 distinct allowed names, so every query of the first
-# pass is a first contact (the worst case). run.sh calls it; it also runs
+# pass is a first contact (the worst case). Both are started afresh for
+# each run and swap namespaces between runs. run.sh calls it; it also runs
 # alone:
 #
 #   sudo bench/audit.sh       # after `make build`; needs dnsperf and dnsmasq
@@ -62,7 +63,7 @@ for cmd in dnsperf dnsmasq jq curl ip; do command -v "$cmd" >/dev/null || die "$
 . bench/quiet.sh # the scripts run from the repository root
 
 mkdir -p "$RUN"
-rm -f "$RUN"/*.sock "$RUN"/loads.txt
+rm -f "$RUN"/*.sock "$RUN"/*.ndjson "$RUN"/*.log "$RUN"/loads.txt
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 
 # Topology: "up" holds the upstream; "on" and "off" each hold a sidecar and
@@ -88,23 +89,45 @@ ip netns exec "$NS_UP" dnsmasq --keep-in-foreground --conf-file=/dev/null --pid-
 	--local-ttl=300 >"$RUN/upstream.log" 2>&1 &
 PIDS+=($!)
 
+RUNNING=() # this run's sidecars and their event readers
 start_sidecar() { # NAME NS GATEWAY [FLAGS...]
 	local name=$1 ns=$2 gw=$3 sock=$RUN/$1.sock
 	shift 3
+	rm -f "$sock"
 	ip netns exec "$ns" "$SIDECAR" --mode restricted --domain bench.example --upstream "$UPSTREAM:53" \
-		--host-gateway "$gw" --control-socket "$sock" --log-level warn "$@" >"$RUN/$name.log" 2>&1 &
+		--host-gateway "$gw" --control-socket "$sock" --log-level warn "$@" >>"$RUN/$name.log" 2>&1 &
 	PIDS+=($!)
+	RUNNING+=($!)
 	for _ in $(seq 100); do
 		curl -fsS --unix-socket "$sock" http://sidecar/v1/status 2>/dev/null | jq -e .ready >/dev/null && break
 		sleep 0.1
 	done
 	curl -fsS --unix-socket "$sock" http://sidecar/v1/status | jq -e .ready >/dev/null || die "sidecar $name not ready; see $RUN/$name.log"
 	# The daemon follows every sidecar's events; so does the benchmark.
-	curl -fsSN --unix-socket "$sock" 'http://sidecar/v1/events?follow=1' >"$RUN/$name-events.ndjson" 2>/dev/null &
+	curl -fsSN --unix-socket "$sock" 'http://sidecar/v1/events?follow=1' >>"$RUN/$name-events.ndjson" 2>/dev/null &
 	PIDS+=($!)
+	RUNNING+=($!)
 }
-start_sidecar on "$NS_ON" 198.51.100.1
-start_sidecar off "$NS_OFF" 198.51.100.5 --no-first-contacts
+stop_sidecars() {
+	local pid
+	for pid in "${RUNNING[@]}"; do kill "$pid" 2>/dev/null || true; done
+	for pid in "${RUNNING[@]}"; do wait "$pid" 2>/dev/null || true; done
+	RUNNING=()
+}
+# Each run starts both sidecars afresh, and the namespaces swap sides from
+# one run to the next, so that neither side keeps a namespace, a veth or a
+# warmed-up process of its own.
+start_pair() { # RUN
+	if [ $(($1 % 2)) = 1 ]; then
+		ON_NS=$NS_ON OFF_NS=$NS_OFF
+		start_sidecar on "$NS_ON" 198.51.100.1
+		start_sidecar off "$NS_OFF" 198.51.100.5 --no-first-contacts
+	else
+		ON_NS=$NS_OFF OFF_NS=$NS_ON
+		start_sidecar on "$NS_OFF" 198.51.100.5
+		start_sidecar off "$NS_ON" 198.51.100.1 --no-first-contacts
+	fi
+}
 
 seq -f 'q%06g.bench.example A' 0 99999 >"$RUN/names.txt"
 
@@ -118,21 +141,24 @@ dnsperf_run() { # NS LABEL
 	awk '/Queries per second/ { printf "%.0f\n", $4 }' "$log"
 }
 
-on=() off=()
-# The order alternates, so neither side always runs first after the wait.
+on=() off=() contacts=0
+# The order alternates too, so neither side always runs first after the wait.
 for r in $(seq "$RUNS"); do
+	start_pair "$r"
 	if [ $((r % 2)) = 1 ]; then
-		on+=("$(dnsperf_run "$NS_ON" "on-$r")")
-		off+=("$(dnsperf_run "$NS_OFF" "off-$r")")
+		on+=("$(dnsperf_run "$ON_NS" "on-$r")")
+		off+=("$(dnsperf_run "$OFF_NS" "off-$r")")
 	else
-		off+=("$(dnsperf_run "$NS_OFF" "off-$r")")
-		on+=("$(dnsperf_run "$NS_ON" "on-$r")")
+		off+=("$(dnsperf_run "$OFF_NS" "off-$r")")
+		on+=("$(dnsperf_run "$ON_NS" "on-$r")")
 	fi
-	say "run $r: ${on[-1]} qps with first contacts, ${off[-1]} without"
+	n=$(curl -fsS --unix-socket "$RUN/on.sock" http://sidecar/v1/status | jq .events.dnsFirstContacts)
+	contacts=$((contacts + n))
+	stop_sidecars
+	say "run $r: ${on[-1]} qps with first contacts ($n reported), ${off[-1]} without"
 done
 med_on=$(printf '%s\n' "${on[@]}" | median)
 med_off=$(printf '%s\n' "${off[@]}" | median)
-contacts=$(curl -fsS --unix-socket "$RUN/on.sock" http://sidecar/v1/status | jq .events.dnsFirstContacts)
 [ "$contacts" -gt 0 ] || die "the sidecar with first contacts reported none; the comparison would mean nothing"
 figure dns_forward_qps_audit "$med_on" qps no-first-contacts "$med_off"
 figure audit_dns_forward_qps_change_pct "$(awk -v a="$med_on" -v b="$med_off" 'BEGIN { v = (b - a) * 100 / b; if (v < 0) v = 0; printf "%.2f\n", v }')" %

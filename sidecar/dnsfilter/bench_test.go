@@ -1,8 +1,10 @@
 package dnsfilter
 
 import (
+	"fmt"
 	"net"
 	"net/netip"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -103,4 +105,64 @@ func BenchmarkRefused(b *testing.B) {
 // upstream itself, so the filter's own cost is the difference.
 func BenchmarkUpstreamDirect(b *testing.B) {
 	runClients(b, benchUpstream(b), "api.github.com.", dns.RcodeSuccess)
+}
+
+// BenchmarkFirstContacts asks for a new name under the allowed entry on
+// every query, the audit log's worst case, with and without first contacts
+// (bench/audit.sh measures the same through dnsperf).
+func BenchmarkFirstContacts(b *testing.B) {
+	for _, off := range []bool{false, true} {
+		name := "on"
+		if off {
+			name = "off"
+		}
+		b.Run(name, func(b *testing.B) {
+			upstream := benchUpstream(b)
+			cfg := testConfig(upstream)
+			cfg.Timeout = 5 * time.Second
+			cfg.NoFirstContacts = off
+			f, err := New(cfg, nopAdder{}, func(shared.Event) {}, nil)
+			require.NoError(b, err)
+			require.NoError(b, f.Start())
+			b.Cleanup(func() { _ = f.Shutdown(b.Context()) })
+			f.SetPolicy(shared.ModeRestricted, shared.NewMatcher([]shared.Domain{"github.com"}))
+			runNewNames(b, f.bound[0].String())
+		})
+	}
+}
+
+// runNewNames is runClients with a name never asked before on each query.
+func runNewNames(b *testing.B, addr string) {
+	var next atomic.Int64
+	b.SetParallelism(8)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		conn, err := net.Dial("udp", addr)
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		defer conn.Close()
+		buf := make([]byte, 4096)
+		for pb.Next() {
+			q := query(fmt.Sprintf("q%07d.github.com.", next.Add(1)), dns.TypeA)
+			wire, _ := q.Pack()
+			_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+			if _, err := conn.Write(wire); err != nil {
+				b.Error(err)
+				return
+			}
+			n, err := conn.Read(buf)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			if n < headerLen || rcode(buf[:n]) != dns.RcodeSuccess {
+				b.Errorf("unexpected reply %x", buf[:n])
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "qps")
 }

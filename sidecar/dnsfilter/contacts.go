@@ -1,8 +1,9 @@
 package dnsfilter
 
 import (
+	"hash/maphash"
 	"net/netip"
-	"sync"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -17,17 +18,21 @@ import (
 // bound is not marked reached, so its next answer reports it.
 const contactsPerSecond = 200
 
-// maxContacts bounds the names remembered as already reached. An agent can
-// make up endless names under an allowed entry; once the bound is passed
-// the memory starts afresh, so a name may be reported again, never lost.
-const maxContacts = 8192
+// contactSlots is the size of the table of names already reported (8 bytes
+// each). An agent can make up endless names under an allowed entry; a name
+// whose slot a later one took is reported again at its next answer, never
+// lost.
+const contactSlots = 1 << 14
 
 // contacts remembers the allowed names already answered, so that only the
-// first answer for each is reported. After the first answer a name costs
-// one lock-free map read per query.
+// first answer for each is reported. Every allowed answer asks it, so the
+// question costs no allocation and no lock: a name is remembered as its
+// keyed hash (the key is random per process, so an agent cannot pick a
+// name that passes for one already reported) in a fixed table indexed by
+// the hash's low bits.
 type contacts struct {
-	seen sync.Map // normalised name → struct{}
-	n    atomic.Int64
+	seed  maphash.Seed
+	slots *[contactSlots]atomic.Uint64
 
 	second   atomic.Int64 // the Unix second reported is counting
 	reported atomic.Int64 // first contacts reported in it
@@ -36,11 +41,47 @@ type contacts struct {
 	now func() time.Time // nil: time.Now; tests set it before the filter serves
 }
 
+func newContacts() contacts {
+	return contacts{seed: maphash.MakeSeed(), slots: new([contactSlots]atomic.Uint64)}
+}
+
 func (c *contacts) clock() time.Time {
 	if c.now != nil {
 		return c.now()
 	}
 	return time.Now()
+}
+
+// key is the hash of a query name, case and final dot aside; never 0,
+// which marks an empty slot.
+func (c *contacts) key(qname string) uint64 {
+	qname = strings.TrimSuffix(qname, ".")
+	if hasUpper(qname) {
+		qname = strings.ToLower(qname)
+	}
+	return maphash.String(c.seed, qname) | 1
+}
+
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *contacts) slot(key uint64) *atomic.Uint64 { return &c.slots[key&(contactSlots-1)] }
+
+// seen reports whether the name of key was reported already.
+func (c *contacts) seen(key uint64) bool { return c.slot(key).Load() == key }
+
+// first reports whether the name of key has not been reported yet, and
+// remembers it; of two answers racing for the same name one wins.
+func (c *contacts) first(key uint64) bool {
+	s := c.slot(key)
+	old := s.Load()
+	return old != key && s.CompareAndSwap(old, key)
 }
 
 // allow reports whether one more first contact may be reported this
@@ -57,50 +98,40 @@ func (c *contacts) allow(now time.Time) bool {
 	return true
 }
 
-// first reports whether name has not been reported yet, and remembers it.
-func (c *contacts) first(name string) bool {
-	if _, ok := c.seen.Load(name); ok {
-		return false
-	}
-	if _, loaded := c.seen.LoadOrStore(name, struct{}{}); loaded {
-		return false
-	}
-	if c.n.Add(1) > maxContacts {
-		c.seen.Clear()
-		c.n.Store(0)
-	}
-	return true
-}
-
 // reportContact records the first successful answer for an allowed name:
 // its addresses (those reached through the CNAME chain) when it has any.
 // addrs is nil when the caller has not read them; they are read here then,
-// and only for a name not reported yet.
+// and only for a name not reported yet, within the second's bound.
 func (f *Filter) reportContact(req *dns.Msg, tcp bool, raw []byte, addrs []netip.Addr, read bool) {
 	if f.onRefused == nil || f.cfg.NoFirstContacts || rcode(raw) != dns.RcodeSuccess {
 		return
 	}
 	q := req.Question[0]
-	name, ok := shared.NormalizeQueryName(q.Name)
-	if !ok {
-		return
-	}
-	if (q.Qtype == dns.TypeA || q.Qtype == dns.TypeAAAA) && read && len(addrs) == 0 {
+	isAddr := q.Qtype == dns.TypeA || q.Qtype == dns.TypeAAAA
+	if isAddr && read && len(addrs) == 0 {
 		return // no address yet (say, an AAAA question for a name with none): wait for one
 	}
-	if _, seen := f.contacts.seen.Load(name); seen {
+	key := f.contacts.key(q.Name)
+	if f.contacts.seen(key) {
+		return
+	}
+	now := f.contacts.clock()
+	if !f.contacts.allow(now) {
+		return
+	}
+	name, ok := shared.NormalizeQueryName(q.Name)
+	if !ok {
 		return
 	}
 	if !read {
 		if rrs, err := parseAnswers(raw); err == nil {
 			addrs, _ = chainAddrs(q.Name, rrs)
 		}
-		if (q.Qtype == dns.TypeA || q.Qtype == dns.TypeAAAA) && len(addrs) == 0 {
+		if isAddr && len(addrs) == 0 {
 			return
 		}
 	}
-	now := f.contacts.clock()
-	if !f.contacts.allow(now) || !f.contacts.first(name) {
+	if !f.contacts.first(key) {
 		return
 	}
 	ev := shared.Event{Time: now, Kind: shared.EventDNSAllowed, Name: name, QType: dns.Type(q.Qtype).String(), Protocol: "udp"}

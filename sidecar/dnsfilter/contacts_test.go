@@ -59,15 +59,43 @@ func TestFirstContactReportedOncePerName(t *testing.T) {
 	}
 }
 
-func TestContactsForgetPastTheirBound(t *testing.T) {
-	var c contacts
-	require.True(t, c.first("a.example"))
-	require.False(t, c.first("a.example"))
-	for i := range maxContacts {
-		c.first("n" + strconv.Itoa(i) + ".example")
+func TestContactsRememberNamesTheirSlotsKeep(t *testing.T) {
+	c := newContacts()
+	a := c.key("a.example.")
+	require.Equal(t, a, c.key("A.Example"), "case and final dot aside")
+	require.True(t, c.first(a))
+	require.False(t, c.first(a))
+	require.True(t, c.seen(a))
+	// A name whose slot another takes is reported again, never lost.
+	var taker uint64
+	for i := 0; ; i++ {
+		if k := c.key("n" + strconv.Itoa(i) + ".example"); k != a && k&(contactSlots-1) == a&(contactSlots-1) {
+			taker = k
+			break
+		}
 	}
-	require.True(t, c.first("a.example"), "past the bound the memory starts afresh")
-	require.LessOrEqual(t, c.n.Load(), int64(maxContacts))
+	require.True(t, c.first(taker))
+	require.False(t, c.seen(a))
+	require.True(t, c.first(a), "reported again once its slot was taken")
+}
+
+// The table is keyed per process: the same name hashes apart in two
+// filters, so no name can be chosen to pass for another's.
+func TestContactsKeyedPerProcess(t *testing.T) {
+	c1, c2 := newContacts(), newContacts()
+	require.NotEqual(t, c1.key("a.example"), c2.key("a.example"))
+}
+
+func TestContactsQuestionAllocatesNothing(t *testing.T) {
+	c := newContacts()
+	k := c.key("seen.example.")
+	c.first(k)
+	allocs := testing.AllocsPerRun(100, func() {
+		if !c.seen(c.key("seen.example.")) || c.seen(c.key("other.example.")) {
+			t.Fatal("wrong answer")
+		}
+	})
+	require.Zero(t, allocs)
 }
 
 func sortedStrings(s []string) []string {

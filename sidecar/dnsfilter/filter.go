@@ -72,6 +72,9 @@ func New(cfg Config, adder Adder, onRefused func(shared.Event), log *slog.Logger
 		log:       log.With("component", "dnsfilter"),
 		local:     newLocalNames(pc.HostGateways),
 	}
+	if onRefused != nil && !pc.NoFirstContacts {
+		f.contacts = newContacts()
+	}
 	f.policy.Store(&policy{mode: shared.ModeNone})
 	if f.fwd, err = newForwarder(pc, &f.counters, f.log); err != nil {
 		return nil, fmt.Errorf("creating DNS filter: %w", err)
