@@ -333,6 +333,9 @@ main() {
 		warn "the host benchmarks failed; their figures are missing (see bench/out/host-bench.txt)"
 	fi
 
+	say "kubernetes: the test cluster's start and memory, edit-to-enforce at 50 project pods, project start against a plain pod (test/kube benchmarks)"
+	kube_bench || warn "the Kubernetes benchmarks failed; their figures are missing (see bench/out/kube-bench.txt)"
+
 	local s=$OUT/setadd.json
 	local notes=(
 		"Run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) CPUs, Linux $(uname -r); CPU busy before start ${busy}%, load average ${load_start} at start, $(cut -d' ' -f1-3 /proc/loadavg) at end."
@@ -341,6 +344,7 @@ main() {
 		"Address sets: addrset.Add of one answer with $(jq .addrsPerAnswer "$s") new addresses, $(jq .ipv4.n "$s") answers; IPv6 p50/p99 $(jq .ipv6.p50Ms "$s")/$(jq .ipv6.p99Ms "$s") ms; an answer already held (no kernel call) p99 $(jq .held.p99Ms "$s") ms."
 		"Policy apply: alternating two disjoint 200-domain restricted lists, sets refilled before each apply ($(jq .swapLists.unsettled "$a") unsettled); mode switch = restricted ↔ none with the same list (rewrites iptables), p99 $(jq .switchMode.sidecar.p99Ms "$a") ms."
 		"Host: one daemon with 1, then 10, then 50 running projects (test agent image); each sample is a domain add or removal through the CLI, timed until a probe inside an agent (resolving every 1 ms) sees the answer turn; 20 of each per level. Project start: median of 7 'warden project start' against 'docker run -d' of the same image on the same network."
+		"Kubernetes: the test cluster (test/kube/cluster.sh) started with its binaries cached, timed from 'cluster.sh up' to the node ready, the images imported from Docker included; its memory is the resident sum of etcd, kube-apiserver, kube-controller-manager, kube-scheduler, containerd and the kubelet just after. Edit-to-enforce: 50 project pods on the one node, 20 additions and 20 removals through the runtime's push (ConfigMap written, confirmation awaited), timed until a probe in the agent container (resolving every 1 ms) sees the answer turn. Project start: median of 7, until the pod is ready, against a plain pod of the same two images."
 		"Sidecar RSS after the DNS load: ${rss_after} MB. dnsmasq peer: --cache-size=0 --no-resolv --server=$UPSTREAM --dns-forward-max=1024."
 	)
 	local args=() n
@@ -358,6 +362,30 @@ main() {
 		done <"$OUT/warnings.txt"
 	fi
 	"$OUT/bin/report" -in "$FIGURES" -json bench/results.json -md bench/results.md "${args[@]}"
+}
+
+# kube_bench starts the test cluster from cold (binaries built and cached
+# first), reads its start time and memory, runs the test/kube benchmarks
+# on it and takes it down again.
+kube_bench() {
+	local rc=0 t0 t1 rss=0 f pid kb
+	test/kube/cluster.sh down
+	test/kube/build.sh >"$OUT/kube-bench.txt" 2>&1 || return 1
+	t0=$(date +%s.%N)
+	test/kube/cluster.sh up >>"$OUT/kube-bench.txt" 2>&1 || { test/kube/cluster.sh down; return 1; }
+	t1=$(date +%s.%N)
+	for f in /run/warden-kube/*.pid; do
+		pid=$(cat "$f")
+		kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
+		rss=$((rss + ${kb:-0}))
+	done
+	echo "k8s_cluster_start_s $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s" >>"$FIGURES"
+	echo "k8s_cluster_rss_mb $((rss / 1024)) MB" >>"$FIGURES"
+	rm -f "$OUT/kube.json"
+	WARDEN_BENCH_OUT=$OUT/kube.json "$GO" test -run '^$' -bench 'BenchmarkKube' -benchtime 1x -timeout 30m ./test/kube/ >>"$OUT/kube-bench.txt" 2>&1 || rc=$?
+	test/kube/cluster.sh down >>"$OUT/kube-bench.txt" 2>&1 || true
+	[ -f "$OUT/kube.json" ] && jq -r '.[] | "\(.name) \(.value) \(.unit)" + (if .peer then " \(.peer) \(.peer_value)" else "" end)' "$OUT/kube.json" >>"$FIGURES"
+	return $rc
 }
 
 # One line, so bash has read it whole before main runs: an edit to this file

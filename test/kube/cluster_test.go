@@ -67,7 +67,7 @@ var testZone = fakeinet.Zone{
 	"added.test.":   {podGateway},
 }
 
-func getCluster(t *testing.T) *cluster {
+func getCluster(t testing.TB) *cluster {
 	t.Helper()
 	shared1.Do(func() {
 		rc, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
@@ -116,7 +116,7 @@ type env struct {
 	rt *kube.Runtime
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	c := getCluster(t)
 	ns := "warden-test-" + randHex(4)
@@ -152,7 +152,7 @@ func randHex(n int) string {
 }
 
 // newProject is a project of the test agent image with the given policy.
-func newProject(t *testing.T, mode shared.Mode, domains ...string) project.Project {
+func newProject(t testing.TB, mode shared.Mode, domains ...string) project.Project {
 	t.Helper()
 	ws := t.TempDir()
 	if err := os.Chmod(ws, 0o777); err != nil {

@@ -64,6 +64,14 @@ var targets = map[string]target{
 	// The audit log's first contacts may cost the DNS path at most 5%.
 	"audit_dns_forward_qps_change_pct": below(5, "%"),
 	"metrics_scrape_ms":                below(50, "ms"),
+	"k8s_edit_enforce_p50_ms_50":       below(100, "ms"),
+	"k8s_edit_enforce_p99_ms_50":       below(250, "ms"),
+	"k8s_project_start_ms": {"sidecar adds < 1000 ms over a plain pod", func(f figure, _ map[string]figure) (bool, bool) {
+		if f.PeerValue == nil {
+			return false, false
+		}
+		return f.Value-*f.PeerValue < 1000, true
+	}},
 }
 
 func below(limit float64, unit string) target {

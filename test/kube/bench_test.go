@@ -1,0 +1,244 @@
+package kube
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/warden-sh/warden/host/project"
+	"github.com/warden-sh/warden/shared"
+)
+
+// The Kubernetes benchmarks run with `make bench` (go test -bench), never
+// with `make test`. Each writes its figures to $WARDEN_BENCH_OUT (a JSON
+// list in bench/results.json's shape) when that is set.
+// $WARDEN_KUBE_BENCH_PODS (default 50) is the number of project pods.
+
+// figure is one entry of bench/results.json.
+type figure struct {
+	Name      string   `json:"name"`
+	Value     float64  `json:"value"`
+	Unit      string   `json:"unit"`
+	Peer      string   `json:"peer,omitempty"`
+	PeerValue *float64 `json:"peer_value,omitempty"`
+}
+
+// BenchmarkKubeEditEnforce measures the time from a domain edit (the
+// daemon's push: the ConfigMap written, the sidecar's confirmation awaited)
+// to a probe inside the agent container seeing it, with 50 project pods
+// running; 20 additions and 20 removals spread over the pods.
+func BenchmarkKubeEditEnforce(b *testing.B) {
+	n := 50
+	if v, err := strconv.Atoi(os.Getenv("WARDEN_KUBE_BENCH_PODS")); err == nil && v > 0 {
+		n = v
+	}
+	e := newEnv(b)
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for i := range ids {
+		p := newProject(b, shared.ModeRestricted, "allowed.test")
+		ids[i] = p.ID
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			if err := e.rt.Start(ctx, p); err != nil {
+				b.Errorf("starting project %s: %v", p.ID, err)
+			}
+		}()
+	}
+	wg.Wait()
+	b.Cleanup(func() {
+		for _, id := range ids {
+			_ = e.rt.Remove(context.Background(), id)
+		}
+	})
+	if b.Failed() {
+		b.FailNow()
+	}
+	var samples []float64
+	for round := 0; round < 20; round++ {
+		id := ids[round%len(ids)]
+		samples = append(samples,
+			e.timeEdit(b, id, []string{"allowed.test", "added.test"}, "ok"),
+			e.timeEdit(b, id, []string{"allowed.test"}, "refused"))
+	}
+	p50, p99 := percentile(samples, 50), percentile(samples, 99)
+	b.ReportMetric(p50, "p50_ms")
+	b.ReportMetric(p99, "p99_ms")
+	writeFigures(b, []figure{
+		{Name: fmt.Sprintf("k8s_edit_enforce_p50_ms_%d", n), Value: round2(p50), Unit: "ms"},
+		{Name: fmt.Sprintf("k8s_edit_enforce_p99_ms_%d", n), Value: round2(p99), Unit: "ms"},
+	})
+}
+
+// timeEdit makes domains the project's allowlist and returns the
+// milliseconds until a probe in its agent container, resolving added.test
+// every millisecond, sees the answer turn to want.
+func (e *env) timeEdit(b *testing.B, id string, domains []string, want string) float64 {
+	b.Helper()
+	cmd := exec.Command(kubectl, "--kubeconfig", kubeconfig, "-n", e.ns, "exec", "warden-"+id, "-c", "agent", "--",
+		"probe", "watch", "added.test", "-until", want, "-interval", "1ms")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	rd := bufio.NewReader(out)
+	if line, err := rd.ReadString('\n'); err != nil || strings.TrimSpace(line) != "ready" {
+		b.Fatalf("probe watch did not start: %q %v", line, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	if _, err := e.rt.PutPolicy(ctx, e.rt.SocketPath(id), shared.Policy{Mode: shared.ModeRestricted, Domains: domains}); err != nil {
+		b.Fatalf("editing %s: %v", id, err)
+	}
+	line, _ := rd.ReadString('\n')
+	_ = cmd.Wait()
+	var r struct {
+		OK bool  `json:"ok"`
+		At int64 `json:"at"`
+	}
+	if err := json.Unmarshal([]byte(line), &r); err != nil || !r.OK || r.At == 0 {
+		b.Fatalf("probe watch: %q", line)
+	}
+	return float64(r.At-start.UnixNano()) / 1e6
+}
+
+// BenchmarkKubeProjectStart compares starting a project (its access, its
+// policy, the pod with the sidecar first and ready, then the agent) with a
+// plain pod of the same two images and nothing of Warden's, both timed until
+// the pod is ready; the median of 7 each, alternating.
+func BenchmarkKubeProjectStart(b *testing.B) {
+	e := newEnv(b)
+	var warden, plain []float64
+	for i := 0; i < 7; i++ {
+		p := newProject(b, shared.ModeRestricted, "allowed.test")
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		start := time.Now()
+		if err := e.rt.Start(ctx, p); err != nil {
+			cancel()
+			b.Fatalf("starting project: %v\n%s", err, e.describe(p.ID))
+		}
+		warden = append(warden, ms(time.Since(start)))
+		if err := e.rt.Remove(ctx, p.ID); err != nil {
+			b.Fatal(err)
+		}
+		plain = append(plain, e.timePlainPod(ctx, b, p, i))
+		cancel()
+	}
+	w, peer := round2(percentile(warden, 50)), round2(percentile(plain, 50))
+	b.ReportMetric(w, "warden_ms")
+	b.ReportMetric(peer, "plain_pod_ms")
+	writeFigures(b, []figure{{Name: "k8s_project_start_ms", Value: w, Unit: "ms", Peer: "plain-pod", PeerValue: &peer}})
+}
+
+// timePlainPod creates a pod of the sidecar's and the agent's images as two
+// ordinary containers (the agent image's command in both), and returns the
+// milliseconds until it is ready, seen through a watch.
+func (e *env) timePlainPod(ctx context.Context, b *testing.B, p project.Project, i int) float64 {
+	b.Helper()
+	name := fmt.Sprintf("plain-%d", i)
+	pods := e.cs.CoreV1().Pods(e.ns)
+	w, err := pods.Watch(ctx, metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("metadata.name", name).String()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Stop()
+	no, grace := false, int64(0)
+	start := time.Now()
+	_, err = pods.Create(ctx, &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: corev1.PodSpec{
+			NodeName:                      nodeName,
+			AutomountServiceAccountToken:  &no,
+			EnableServiceLinks:            &no,
+			TerminationGracePeriodSeconds: &grace,
+			Containers: []corev1.Container{
+				{Name: "one", Image: "warden-sidecar:" + imageTag, ImagePullPolicy: corev1.PullNever, Command: []string{"sleep", "infinity"}},
+				{Name: "two", Image: p.Image, ImagePullPolicy: corev1.PullNever},
+			},
+		},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = pods.Delete(context.Background(), name, metav1.DeleteOptions{GracePeriodSeconds: &grace}) }()
+	for ev := range w.ResultChan() {
+		if ev.Type == watch.Error {
+			b.Fatalf("watching pod %s: %v", name, ev.Object)
+		}
+		if pod, ok := ev.Object.(*corev1.Pod); ok && podIsReady(pod) {
+			return ms(time.Since(start))
+		}
+	}
+	b.Fatalf("pod %s: the watch ended before it was ready", name)
+	return 0
+}
+
+func podIsReady(pod *corev1.Pod) bool {
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+func percentile(v []float64, p float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s) == 0 {
+		return 0
+	}
+	return s[int(float64(len(s)-1)*p/100)]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func round2(v float64) float64 { return float64(int64(v*100+0.5)) / 100 }
+
+// writeFigures appends figures to $WARDEN_BENCH_OUT.
+func writeFigures(tb testing.TB, figs []figure) {
+	path := os.Getenv("WARDEN_BENCH_OUT")
+	if path == "" {
+		return
+	}
+	var all []figure
+	if b, err := os.ReadFile(path); err == nil {
+		_ = json.Unmarshal(b, &all)
+	}
+	all = append(all, figs...)
+	b, err := json.MarshalIndent(all, "", "  ")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}
