@@ -90,6 +90,19 @@ ip netns exec "$NS_UP" dnsmasq --keep-in-foreground --conf-file=/dev/null --pid-
 PIDS+=($!)
 
 RUNNING=() # this run's sidecars and their event readers
+declare -A SIDECAR_PID
+# cpu_ms PID is the CPU time the process has used, in milliseconds.
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%d\n", ($14 + $15) * 1000 / hz }' "/proc/$1/stat"; }
+# timed_run SIDE NS RUN runs dnsperf against SIDE's sidecar and appends its
+# qps to SIDE's list and its CPU milliseconds per 1000 queries to SIDE's.
+timed_run() {
+	local side=$1 c0 c1 q
+	c0=$(cpu_ms "${SIDECAR_PID[$side]}")
+	q=$(dnsperf_run "$2" "$side-$3")
+	c1=$(cpu_ms "${SIDECAR_PID[$side]}")
+	eval "$side+=(\"\$q\")"
+	eval "${side}_cpu+=(\"$(awk -v c=$((c1 - c0)) -v q="$q" -v d="$DURATION" 'BEGIN { printf "%.1f", c * 1000 / (q * d) }')\")"
+}
 start_sidecar() { # NAME NS GATEWAY [FLAGS...]
 	local name=$1 ns=$2 gw=$3 sock=$RUN/$1.sock
 	shift 3
@@ -98,6 +111,7 @@ start_sidecar() { # NAME NS GATEWAY [FLAGS...]
 		--host-gateway "$gw" --control-socket "$sock" --log-level warn "$@" >>"$RUN/$name.log" 2>&1 &
 	PIDS+=($!)
 	RUNNING+=($!)
+	SIDECAR_PID[$name]=$!
 	for _ in $(seq 100); do
 		curl -fsS --unix-socket "$sock" http://sidecar/v1/status 2>/dev/null | jq -e .ready >/dev/null && break
 		sleep 0.1
@@ -141,25 +155,26 @@ dnsperf_run() { # NS LABEL
 	awk '/Queries per second/ { printf "%.0f\n", $4 }' "$log"
 }
 
-on=() off=() contacts=0
+on=() off=() on_cpu=() off_cpu=() contacts=0
 # The order alternates too, so neither side always runs first after the wait.
 for r in $(seq "$RUNS"); do
 	start_pair "$r"
 	if [ $((r % 2)) = 1 ]; then
-		on+=("$(dnsperf_run "$ON_NS" "on-$r")")
-		off+=("$(dnsperf_run "$OFF_NS" "off-$r")")
+		timed_run on "$ON_NS" "$r"
+		timed_run off "$OFF_NS" "$r"
 	else
-		off+=("$(dnsperf_run "$OFF_NS" "off-$r")")
-		on+=("$(dnsperf_run "$ON_NS" "on-$r")")
+		timed_run off "$OFF_NS" "$r"
+		timed_run on "$ON_NS" "$r"
 	fi
 	n=$(curl -fsS --unix-socket "$RUN/on.sock" http://sidecar/v1/status | jq .events.dnsFirstContacts)
 	contacts=$((contacts + n))
 	stop_sidecars
-	say "run $r: ${on[-1]} qps with first contacts ($n reported), ${off[-1]} without"
+	say "run $r: ${on[-1]} qps with first contacts ($n reported, ${on_cpu[-1]} ms CPU per 1000 queries), ${off[-1]} without (${off_cpu[-1]} ms)"
 done
 med_on=$(printf '%s\n' "${on[@]}" | median)
 med_off=$(printf '%s\n' "${off[@]}" | median)
 [ "$contacts" -gt 0 ] || die "the sidecar with first contacts reported none; the comparison would mean nothing"
 figure dns_forward_qps_audit "$med_on" qps no-first-contacts "$med_off"
 figure audit_dns_forward_qps_change_pct "$(awk -v a="$med_on" -v b="$med_off" 'BEGIN { v = (b - a) * 100 / b; if (v < 0) v = 0; printf "%.2f\n", v }')" %
+echo "Audit: the sidecar's CPU per 1000 queries, with first contacts ${on_cpu[*]} ms, without ${off_cpu[*]} ms (each run in turn)." >>"$OUT/audit-notes.txt"
 say "with first contacts: ${on[*]} qps ($contacts first contacts reported, $(wc -l <"$RUN/on-events.ndjson") events streamed); without: ${off[*]} qps; machine load at each run's start: $(tr '\n' ' ' <"$RUN/loads.txt")"

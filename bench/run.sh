@@ -249,7 +249,7 @@ figure() { echo "$*" >>"$FIGURES"; }
 main() {
 	check_prereqs
 	build_tools
-	rm -f "$FIGURES" "$OUT"/warnings.txt "$OUT"/{upstream,dnsmasq,sidecar}.log "$OUT"/dnsperf-*.txt "$OUT"/dnsload-*.json \
+	rm -f "$FIGURES" "$OUT"/warnings.txt "$OUT"/audit-notes.txt "$OUT"/{upstream,dnsmasq,sidecar}.log "$OUT"/dnsperf-*.txt "$OUT"/dnsload-*.json \
 		"$OUT"/setadd.json "$OUT"/applyload.json
 	local busy load_start
 	busy=$(wait_quiet)
@@ -351,11 +351,13 @@ main() {
 	for n in "${notes[@]}"; do
 		args+=(-note "$n")
 	done
-	if [ -f "$OUT/proxy-notes.txt" ]; then
+	local f
+	for f in "$OUT/proxy-notes.txt" "$OUT/audit-notes.txt"; do
+		[ -f "$f" ] || continue
 		while IFS= read -r n; do
 			args+=(-note "$n")
-		done <"$OUT/proxy-notes.txt"
-	fi
+		done <"$f"
+	done
 	if [ -f "$OUT/warnings.txt" ]; then
 		while IFS= read -r n; do
 			args+=(-note "$n")
