@@ -11,7 +11,7 @@
 //	       ├─ init container "sidecar", restartPolicy Always (a native
 //	       │    sidecar): NET_ADMIN added, the projected token and CA at
 //	       │    the usual path (this container only), --policy-configmap;
-//	       │    its startup probe passes once the first policy is in place,
+//	       │    its postStart hook ends once the first policy is in place,
 //	       │    so the agent starts after it (fail closed)
 //	       └─ container "agent": NET_ADMIN, NET_RAW, MKNOD, SETFCAP
 //	            dropped, the workspace from a hostPath at /workspace

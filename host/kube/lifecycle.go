@@ -21,13 +21,14 @@ const pollInterval = 100 * time.Millisecond
 const deleteGrace = int64(1)
 
 // Start makes sure the project's pod runs its current spec with both
-// containers ready. The agent starts only after the sidecar's startup probe
-// passed, i.e. once the stored policy is in place.
+// containers ready. The agent starts only after the sidecar's postStart
+// hook ended, i.e. once the stored policy is in place.
 func (r *Runtime) Start(ctx context.Context, p project.Project) error {
 	if err := checkID(p.ID); err != nil {
 		return err
 	}
 	defer r.locks.Lock(p.ID)()
+	begin := time.Now()
 	t, ok := r.cfg.Agents.Lookup(p.AgentType)
 	if !ok {
 		return fmt.Errorf("project %s: unknown agent type %q; expect one of %s", p.ID, p.AgentType, strings.Join(r.cfg.Agents.Names(), ", "))
@@ -41,6 +42,7 @@ func (r *Runtime) Start(ctx context.Context, p project.Project) error {
 	if err := r.ensurePolicy(ctx, p.ID, p.Policy()); err != nil {
 		return err
 	}
+	objects := time.Now()
 	want := r.podSpec(p, t, r.podServer, r.apiPort)
 	pods := r.cs.CoreV1().Pods(r.cfg.Namespace)
 	cur, err := pods.Get(ctx, want.Name, metav1.GetOptions{})
@@ -64,7 +66,14 @@ func (r *Runtime) Start(ctx context.Context, p project.Project) error {
 		}
 		r.log.Info("pod created", "project", p.ID)
 	}
-	return r.waitReady(ctx, p.ID)
+	created := time.Now()
+	if err := r.waitReady(ctx, p.ID); err != nil {
+		return err
+	}
+	r.log.Info("project running", "project", p.ID, "ms", time.Since(begin).Milliseconds(),
+		"objects_ms", objects.Sub(begin).Milliseconds(), "pod_ms", created.Sub(objects).Milliseconds(),
+		"ready_ms", time.Since(created).Milliseconds())
+	return nil
 }
 
 // waitReady waits until the pod's both containers run and are ready.

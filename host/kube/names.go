@@ -23,9 +23,11 @@ const (
 const (
 	agentWorkdir    = "/workspace"
 	tokenMountPath  = "/var/run/secrets/kubernetes.io/serviceaccount"
-	sidecarReady    = "/tmp/warden-ready"
+	sidecarRunDir   = "/run/warden"
+	sidecarReady    = sidecarRunDir + "/ready"
 	volumeWorkspace = "workspace"
 	volumeToken     = "sidecar-api-access"
+	volumeSidecar   = "sidecar-run"
 )
 
 // objectName names every object of a project: pod, ConfigMap, service

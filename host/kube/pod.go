@@ -61,12 +61,22 @@ func (r *Runtime) podSpec(p project.Project, t agent.Definition, server string, 
 			Capabilities:             &corev1.Capabilities{Add: []corev1.Capability{"NET_ADMIN"}},
 			AllowPrivilegeEscalation: &no,
 		},
-		VolumeMounts: []corev1.VolumeMount{{Name: volumeToken, MountPath: tokenMountPath, ReadOnly: true}},
-		StartupProbe: &corev1.Probe{
-			ProbeHandler:     corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"test", "-f", sidecarReady}}},
-			PeriodSeconds:    1,
-			FailureThreshold: 600,
+		VolumeMounts: []corev1.VolumeMount{
+			{Name: volumeToken, MountPath: tokenMountPath, ReadOnly: true},
+			{Name: volumeSidecar, MountPath: sidecarRunDir},
 		},
+		// The start gate: the kubelet starts the agent only once this
+		// hook has ended, and kills the sidecar when it fails. It ends as
+		// soon as the sidecar reports its first policy in place (the ready
+		// file), and fails after ten minutes without one. The file lives in
+		// a volume of the sidecar's own, so it outlasts a restart of the
+		// sidecar: the agent runs already then, the namespace's rules stay,
+		// and the new sidecar starts closed until it reads its policy.
+		// A hook rather than a startup probe: a probe runs on the kubelet's
+		// one-second ticks after it has noticed the container running, which
+		// added about a second to every start.
+		Lifecycle: &corev1.Lifecycle{PostStart: &corev1.LifecycleHandler{Exec: &corev1.ExecAction{Command: []string{"sh", "-c",
+			"for i in $(seq 30000); do [ -f " + sidecarReady + " ] && exit 0; sleep 0.02; done; exit 1"}}}},
 	}
 	env := maps.Clone(t.Env)
 	if env == nil {
@@ -112,6 +122,7 @@ func (r *Runtime) podSpec(p project.Project, t agent.Definition, server string, 
 			Containers:     []corev1.Container{agentC},
 			Volumes: []corev1.Volume{
 				{Name: volumeWorkspace, VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: p.Workspace, Type: &dirType}}},
+				{Name: volumeSidecar, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory}}},
 				{Name: volumeToken, VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{Sources: []corev1.VolumeProjection{
 					{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token", ExpirationSeconds: &expiry}},
 					{ConfigMap: &corev1.ConfigMapProjection{

@@ -52,8 +52,8 @@ func TestPodSpecKeepsTheAgentApart(t *testing.T) {
 	if sc.RestartPolicy == nil || *sc.RestartPolicy != corev1.ContainerRestartPolicyAlways {
 		t.Error("the sidecar is not a native sidecar (restartPolicy Always)")
 	}
-	if sc.StartupProbe == nil || sc.StartupProbe.Exec == nil {
-		t.Error("the sidecar has no startup probe holding the agent back")
+	if sc.Lifecycle == nil || sc.Lifecycle.PostStart == nil || sc.Lifecycle.PostStart.Exec == nil {
+		t.Error("the sidecar has no postStart hook holding the agent back")
 	}
 	if got := sc.SecurityContext.Capabilities.Add; !slices.Equal(got, []corev1.Capability{"NET_ADMIN"}) {
 		t.Errorf("sidecar adds %v; want NET_ADMIN only", got)

@@ -45,6 +45,10 @@ func New(cfg Config, log *slog.Logger) (*Runtime, error) {
 		return nil, fmt.Errorf("reading kubeconfig %s: %w", cfg.Kubeconfig, err)
 	}
 	rc.UserAgent = "warden"
+	// client-go's default (5 a second, bursts of 10) would queue a
+	// project's start behind its own readiness polls; kubectl's own
+	// defaults are these.
+	rc.QPS, rc.Burst = 50, 300
 	cs, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return nil, fmt.Errorf("building the API client: %w", err)

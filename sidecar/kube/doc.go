@@ -4,7 +4,7 @@
 //	API server ──watch (one ConfigMap, by name)──► Watcher
 //	                                                 ├─ parse + validate data["policy.json"]
 //	                                                 ├─ Applier.Apply (the engine)
-//	                                                 ├─ first success: Ready (the startup probe's file)
+//	                                                 ├─ first success: Ready (the start gate's file)
 //	                                                 └─ patch annotations warden.sh/applied (digest)
 //	                                                    and warden.sh/apply-result back onto the ConfigMap
 //

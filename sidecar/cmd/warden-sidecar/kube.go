@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
 
@@ -14,13 +13,11 @@ import (
 
 // runKube enforces the policy of a ConfigMap until ctx ends. The engine has
 // started closed; the ready file appears once the first policy is in place,
-// and the pod's startup probe holds the agent back until then.
+// and the pod's start gate (the sidecar's postStart hook) holds the agent
+// back until then. A file an earlier run of the sidecar left in the pod is
+// kept: the agent runs already, and the gate must not hold the kubelet's
+// work on the pod while this run reads its policy.
 func runKube(ctx context.Context, o *kubeOptions, eng *engine.Engine, log *slog.Logger) error {
-	// A file left by an earlier run in the same container must not let the
-	// probe pass before this run's policy is in place.
-	if err := os.Remove(o.readyFile); err != nil && !os.IsNotExist(err) {
-		return fmt.Errorf("removing stale ready file: %w", err)
-	}
 	cs, err := kube.NewClient(o.client)
 	if err != nil {
 		return err

@@ -25,7 +25,7 @@ func addKubeFlags(set *flag.FlagSet) func(o *options, policySet bool) error {
 	kubeAPI := set.String("kube-api", "", "Kubernetes mode: the API server's URL as the pod reaches it, e.g. https://192.0.2.2:6443")
 	kubeToken := set.String("kube-token", kube.DefaultTokenFile, "Kubernetes mode: service-account token file")
 	kubeCA := set.String("kube-ca", kube.DefaultCAFile, "Kubernetes mode: CA bundle of the API server")
-	readyFile := set.String("ready-file", "/tmp/warden-ready", "Kubernetes mode: file created once the first policy is in place (the pod's startup probe)")
+	readyFile := set.String("ready-file", "/tmp/warden-ready", "Kubernetes mode: file created once the first policy is in place (the pod's start gate)")
 	return func(o *options, policySet bool) error {
 		if *configMap == "" {
 			return nil
