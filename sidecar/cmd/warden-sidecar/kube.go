@@ -8,13 +8,19 @@ import (
 	"log/slog"
 	"os"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/warden-sh/warden/sidecar/engine"
 	"github.com/warden-sh/warden/sidecar/kube"
+	"github.com/warden-sh/warden/sidecar/ports"
 )
 
 // runKube enforces the policy of a ConfigMap until ctx ends. The engine has
 // started closed; the ready file appears once the first policy is in place,
-// and the pod's startup probe holds the agent back until then.
+// and the pod's startup probe holds the agent back until then. Events,
+// counters and listening ports go to standard output as report lines, which
+// the daemon follows through the API server (the log goes to standard
+// error).
 func runKube(ctx context.Context, o *kubeOptions, eng *engine.Engine, log *slog.Logger) error {
 	// A file left by an earlier run in the same container must not let the
 	// probe pass before this run's policy is in place.
@@ -33,5 +39,12 @@ func runKube(ctx context.Context, o *kubeOptions, eng *engine.Engine, log *slog.
 			}
 		},
 	}
-	return w.Run(ctx)
+	r := &kube.Reporter{
+		Out: os.Stdout, Status: eng.Status, Events: eng.Events(), Log: log,
+		Ports: ports.Lister{}.Listening,
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return w.Run(ctx) })
+	g.Go(func() error { return r.Run(ctx) })
+	return g.Wait()
 }
