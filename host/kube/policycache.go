@@ -39,7 +39,7 @@ func (c *policyCache) start(r *Runtime) {
 			},
 		}
 		store, ctrl := cache.NewInformerWithOptions(cache.InformerOptions{
-			ListerWatcher: lw,
+			ListerWatcher: cache.ToListWatcherWithWatchListSemantics(lw, r.cs),
 			ObjectType:    &corev1.ConfigMap{},
 			Handler:       cache.ResourceEventHandlerFuncs{},
 		})
