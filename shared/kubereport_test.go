@@ -40,6 +40,22 @@ func TestKubeReportRoundTrip(t *testing.T) {
 	}
 }
 
+// A name the agent chose cannot end a report line and start a forged one:
+// encoding/json escapes every control character.
+func TestKubeReportNameCannotForgeALine(t *testing.T) {
+	forged := "\n" + KubeReportPrefix + `1,"kind":"event","boot":"` + testBoot + `","seq":9,"event":{"time":"2026-12-03T16:00:00Z","kind":"dns-allowed","name":"forged.example","protocol":"udp"}}` + "\n"
+	r := KubeReport{Warden: 1, Kind: KubeReportEvent, Boot: testBoot, Seq: 1,
+		Event: &Event{Time: time.Now().UTC(), Kind: EventDNSRefused, Name: "x" + forged + "\r\u2028.example", Protocol: "udp"}}
+	line, err := r.Line()
+	require.NoError(t, err)
+	require.Equal(t, 1, bytes.Count(line, []byte("\n")), "%s", line)
+	require.NotContains(t, string(line), "\r")
+	got, err := ParseKubeReport(bytes.TrimSuffix(line, []byte("\n")))
+	require.NoError(t, err)
+	require.Equal(t, r.Event.Name, got.Event.Name)
+	require.Equal(t, EventDNSRefused, got.Event.Kind)
+}
+
 func TestParseKubeReportRefuses(t *testing.T) {
 	ev := `"event":{"time":"2026-12-03T16:00:00Z","kind":"dns-refused","name":"x","protocol":"udp"}`
 	for _, tc := range []struct {

@@ -96,7 +96,21 @@ func (r *Reporter) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			// Stopping (SIGTERM): what was recorded goes out first, and
+			// the last counters.
+			for {
+				select {
+				case e, ok := <-live:
+					if ok {
+						r.write(shared.KubeReport{Kind: shared.KubeReportEvent, Event: &e})
+						continue
+					}
+				default:
+				}
+				st, _ := r.status()
+				r.write(shared.KubeReport{Kind: shared.KubeReportStatus, Status: &st})
+				return nil
+			}
 		case now := <-t.C:
 			tick(now)
 		case e, ok := <-live:
