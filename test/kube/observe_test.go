@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/warden-sh/warden/host/daemon"
@@ -276,11 +277,115 @@ func (e *env) sidecarRunning(t *testing.T, id string) bool {
 	return false
 }
 
-// agentLines is what the test's forged report lines look like: valid
-// reports of an event that never happened.
+// forgedLine is a valid report of a first contact that never happened.
 func forgedLine(name string) string {
 	return fmt.Sprintf(`{"warden":1,"kind":"event","boot":"00000000000000f0","seq":1,"event":{"time":%q,"kind":"dns-allowed","name":%q,"protocol":"udp"}}`,
 		time.Now().UTC().Format(time.RFC3339Nano), name)
 }
 
-var _ = strings.TrimSpace
+// forgeScript writes a forged report line into the standard output of
+// every process it sees whose command line holds target; it prints how
+// many it reached. The
+// pattern is written so that the script's own command line does not match.
+func forgeScript(target, line string) string {
+	target = target[:len(target)-1] + "[" + target[len(target)-1:] + "]"
+	return fmt.Sprintf(`n=0; for p in /proc/[0-9]*; do
+  if tr '\0' ' ' < $p/cmdline 2>/dev/null | grep -q -- '%s'; then
+    if printf '%%s\n' '%s' > $p/fd/1 2>/dev/null; then n=$((n+1)); fi
+  fi
+done
+echo $n`, target, line)
+}
+
+// TestKubeAgentCannotForgeReports: the daemon trusts report lines because
+// only the sidecar's process writes the sidecar container's standard
+// output. With the pod's processes shared (shareProcessNamespace), a
+// process of one container writes into another's output through
+// /proc/PID/fd/1, and its forged line is a valid report; the project's pod
+// shares no processes, so the agent, root in its container, reaches no
+// sidecar process, and its own output is not read: no forged record appears.
+func TestKubeAgentCannotForgeReports(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+
+	// The defence off: a pod sharing its processes.
+	yes := true
+	image := "warden-agent-test:" + imageTag
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "shared-pids"},
+		Spec: corev1.PodSpec{
+			NodeName: nodeName, ShareProcessNamespace: &yes, AutomountServiceAccountToken: new(bool),
+			Containers: []corev1.Container{
+				{Name: "sidecar", Image: image, ImagePullPolicy: corev1.PullNever, Command: []string{"sleep", "1000001"}},
+				{Name: "agent", Image: image, ImagePullPolicy: corev1.PullNever, Command: []string{"sleep", "infinity"}},
+			},
+		},
+	}
+	_, err := e.cs.CoreV1().Pods(e.ns).Create(ctx, pod, metav1.CreateOptions{})
+	require.NoError(t, err)
+	e.eventually(t, "the shared-pids pod to run", func() bool {
+		p, err := e.cs.CoreV1().Pods(e.ns).Get(ctx, "shared-pids", metav1.GetOptions{})
+		return err == nil && p.Status.Phase == corev1.PodRunning
+	})
+	out := e.execPod(t, "shared-pids", "agent", "sh", "-c", forgeScript("sleep 1000001", forgedLine("forged-shared.example")))
+	require.Equal(t, "1", out, "the agent reached the other container's process")
+	e.eventually(t, "the forged line in the other container's log", func() bool {
+		return forgedIn(t, e.podLog(t, "shared-pids", "sidecar"), "forged-shared.example")
+	})
+
+	// The defence on: the project's pod.
+	dataDir := t.TempDir()
+	d, _ := e.runDaemon(t, dataDir)
+	domains := []string{"allowed.test"}
+	p, err := d.Create(ctx, project.Spec{Name: "kube-forge", Workspace: newProject(t, shared.ModeRestricted).Workspace,
+		AgentType: "claude-code", Mode: shared.ModeRestricted, Domains: &domains, Image: image})
+	require.NoError(t, err)
+	if _, _, err := d.Start(ctx, p.ID); err != nil {
+		t.Fatalf("starting: %v\n%s", err, e.describe(p.ID))
+	}
+	live, err := e.cs.CoreV1().Pods(e.ns).Get(ctx, "warden-"+p.ID, metav1.GetOptions{})
+	require.NoError(t, err)
+	require.False(t, live.Spec.ShareProcessNamespace != nil && *live.Spec.ShareProcessNamespace, "the project's pod shares no processes")
+
+	out = e.exec(t, p.ID, "agent", "sudo", "sh", "-c", forgeScript("warden-sidecar", forgedLine("forged-project.example")))
+	require.Equal(t, "0", out, "the agent reached a sidecar process")
+	procs := e.exec(t, p.ID, "agent", "sudo", "sh", "-c", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '")
+	require.NotContains(t, procs, "warden-sidecar", "the agent sees the sidecar's process")
+	// Written into the agent container's own output (its PID 1 runs as
+	// the agent's user), the line lands in the agent's log, which is not
+	// read.
+	e.exec(t, p.ID, "agent", "sh", "-c", fmt.Sprintf("printf '%%s\\n' '%s' > /proc/1/fd/1", forgedLine("forged-project.example")))
+	e.eventually(t, "the forged line in the agent's log", func() bool {
+		return forgedIn(t, e.podLog(t, "warden-"+p.ID, "agent"), "forged-project.example")
+	})
+	// A real refusal after the attempt is stored; the forged contact is not.
+	require.Equal(t, "REFUSED", e.rcode(t, p.ID, "after-forge.refused.test"))
+	e.eventually(t, "the refusal after the attempt stored", func() bool {
+		return count(audit(t, d, p.ID), shared.EventDNSRefused, "after-forge.refused.test") == 1
+	})
+	for _, r := range audit(t, d, p.ID) {
+		require.NotContains(t, r.Name, "forged", "a forged record was stored: %+v", r)
+	}
+	require.False(t, forgedIn(t, e.podLog(t, "warden-"+p.ID, "sidecar"), "forged-project.example"))
+}
+
+// podLog is a container's log through the API server.
+func (e *env) podLog(t *testing.T, pod, container string) string {
+	t.Helper()
+	b, err := e.cs.CoreV1().Pods(e.ns).GetLogs(pod, &corev1.PodLogOptions{Container: container}).DoRaw(context.Background())
+	require.NoError(t, err)
+	return string(b)
+}
+
+// forgedIn reports whether log holds a valid report of an event for name.
+func forgedIn(t *testing.T, log, name string) bool {
+	t.Helper()
+	for _, line := range strings.Split(log, "\n") {
+		rep, err := shared.ParseKubeReport([]byte(line))
+		if err == nil && rep.Kind == shared.KubeReportEvent && rep.Event.Name == name {
+			return true
+		}
+	}
+	return false
+}
