@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"time"
 
 	"github.com/warden-sh/warden/host/project"
 	"github.com/warden-sh/warden/host/runtime"
@@ -61,6 +62,13 @@ type SidecarControl interface {
 	Follow(ctx context.Context, socket string, fn func(shared.Event)) error
 	// Listening lists the TCP ports listening in the sidecar's namespace.
 	Listening(ctx context.Context, socket string) ([]shared.ListeningPort, error)
+}
+
+// sinceFollower is a SidecarControl whose Follow can start at the newest
+// event the daemon holds instead of replaying what the sidecar keeps
+// (host/kube reads the sidecar's log through the API server from there).
+type sinceFollower interface {
+	FollowSince(ctx context.Context, socket string, since time.Time, fn func(shared.Event)) error
 }
 
 // wardenFileWatcher follows a workspace's .warden.json (project.WatchWardenFile).

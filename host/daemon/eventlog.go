@@ -48,8 +48,10 @@ func (d *Daemon) stopFollower(id string) {
 func (d *Daemon) followSidecar(ctx context.Context, id string) {
 	f := &feed{seen: newDedup(), queue: make(chan shared.Event, followerQueue),
 		flushReq: make(chan chan struct{}), gone: make(chan struct{})}
+	var since time.Time
 	if last, err := d.store.Events(id, 1); err == nil && len(last) == 1 {
 		f.seen.fresh(last[0])
+		since = last[0].Time
 	}
 	go func() {
 		defer close(f.gone)
@@ -71,7 +73,7 @@ func (d *Daemon) followSidecar(ctx context.Context, id string) {
 	delay := 500 * time.Millisecond
 	for ctx.Err() == nil {
 		began := time.Now()
-		err := d.sc.Follow(ctx, d.rt.SocketPath(id), func(e shared.Event) {
+		err := d.followFrom(ctx, id, since, func(e shared.Event) {
 			if n := f.offer(e); n == 1 || n > 0 && n%1000 == 0 {
 				d.log.Warn("event history falling behind; events dropped", "project", id, "dropped", n)
 			}
@@ -92,6 +94,15 @@ func (d *Daemon) followSidecar(ctx context.Context, id string) {
 		}
 		delay = min(2*delay, 5*time.Second)
 	}
+}
+
+// followFrom follows the sidecar, telling a control that can use it the
+// time of the newest event the store holds.
+func (d *Daemon) followFrom(ctx context.Context, id string, since time.Time, fn func(shared.Event)) error {
+	if sf, ok := d.sc.(sinceFollower); ok {
+		return sf.FollowSince(ctx, d.rt.SocketPath(id), since, fn)
+	}
+	return d.sc.Follow(ctx, d.rt.SocketPath(id), fn)
 }
 
 // persistEvents stores the queued events in batches until the queue is

@@ -137,6 +137,7 @@ func (r *Runtime) Remove(ctx context.Context, id string) error {
 	if err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("deleting policy ConfigMap: %w", err)
 	}
+	r.forgetFeed(id)
 	return r.removeAccess(ctx, id)
 }
 

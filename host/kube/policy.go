@@ -117,28 +117,55 @@ func (r *Runtime) PutPolicy(ctx context.Context, socket string, p shared.Policy)
 	}
 }
 
-// Status reports what the sidecar last wrote onto its ConfigMap. Counters
-// and sets are not reported on this backend.
+// Status joins the policy state on the project's ConfigMap (mode, domains,
+// whether the sidecar confirmed the stored policy, its last apply result)
+// with the counters, sets and problems the sidecar last reported in its
+// log. Both come from memory: the ConfigMap cache and the followed log; the
+// API server is asked only while the cache does not show the stored policy
+// confirmed (it may lag behind a confirmation PutPolicy saw). Without a
+// current report from the sidecar the answer is an error matching
+// ErrNoReport, as a socket that does not answer is on Docker.
 func (r *Runtime) Status(ctx context.Context, socket string) (shared.Status, error) {
 	id, err := r.idOf(socket)
 	if err != nil {
 		return shared.Status{}, err
 	}
-	cm, err := r.cs.CoreV1().ConfigMaps(r.cfg.Namespace).Get(ctx, objectName(id), metav1.GetOptions{})
+	cm, err := r.policies.get(ctx, r, id)
 	if err != nil {
-		return shared.Status{}, fmt.Errorf("reading policy ConfigMap: %w", err)
+		return shared.Status{}, err
+	}
+	if cm == nil || !policyConfirmed(cm) {
+		cm, err = r.cs.CoreV1().ConfigMaps(r.cfg.Namespace).Get(ctx, objectName(id), metav1.GetOptions{})
+		if err != nil {
+			return shared.Status{}, fmt.Errorf("reading policy ConfigMap: %w", err)
+		}
+	}
+	rep, err := r.feedOf(id).report(r.now())
+	if err != nil {
+		return shared.Status{}, fmt.Errorf("project %s: %w: %v", id, ErrNoReport, err)
 	}
 	text := cm.Data[shared.KubePolicyKey]
 	var p shared.Policy
 	_ = json.Unmarshal([]byte(text), &p)
-	st := shared.Status{Mode: p.Mode, Domains: p.Domains,
-		Ready: text != "" && cm.Annotations[shared.KubeAppliedAnnotation] == shared.PolicyDigest(text)}
+	st := rep
+	st.Mode, st.Domains = p.Mode, p.Domains
+	st.Ready = rep.Ready && policyConfirmed(cm)
 	var res shared.ApplyResult
 	if json.Unmarshal([]byte(cm.Annotations[shared.KubeResultAnnotation]), &res) == nil {
 		st.LastApply = &res
+		if res.Error != "" {
+			st.Problems = append(st.Problems, "last policy apply failed: "+res.Error)
+		}
 	}
-	if !st.Ready {
-		st.Problems = []string{"the sidecar has not confirmed the stored policy"}
+	if !policyConfirmed(cm) {
+		st.Problems = append(st.Problems, "the sidecar has not confirmed the stored policy")
 	}
 	return st, nil
+}
+
+// policyConfirmed reports whether the sidecar confirmed the policy the
+// ConfigMap holds.
+func policyConfirmed(cm *corev1.ConfigMap) bool {
+	text := cm.Data[shared.KubePolicyKey]
+	return text != "" && cm.Annotations[shared.KubeAppliedAnnotation] == shared.PolicyDigest(text)
 }

@@ -8,11 +8,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/warden-sh/warden/host/keylock"
+	"github.com/warden-sh/warden/host/wait"
 )
 
 // socketPrefix marks the project keys SocketPath returns: there is no
@@ -35,6 +38,14 @@ type Runtime struct {
 	apiPort   int
 
 	locks keylock.Locks // serialises the calls for one project
+
+	// What the sidecars report through their logs (follow.go, feed.go)
+	// and the policy ConfigMaps as last seen (policycache.go).
+	logs     sidecarLogs
+	feedsMu  sync.Mutex
+	feeds    map[string]*feed
+	policies policyCache
+	now      func() time.Time
 }
 
 // New loads the kubeconfig and returns a runtime over that cluster. Nothing
@@ -76,12 +87,22 @@ func NewWithClient(cfg Config, cs kubernetes.Interface, log *slog.Logger) (*Runt
 	if p := u.Port(); p != "" {
 		port, _ = strconv.Atoi(p)
 	}
-	return &Runtime{cfg: cfg, log: log.With("component", "kube"), cs: cs,
-		podServer: cfg.PodAPIServer, apiPort: port}, nil
+	r := &Runtime{cfg: cfg, log: log.With("component", "kube"), cs: cs,
+		podServer: cfg.PodAPIServer, apiPort: port,
+		feeds: map[string]*feed{}, now: time.Now}
+	r.logs = apiLogs{r}
+	return r, nil
 }
 
-// Close releases nothing: the client's connections close with the process.
-func (r *Runtime) Close() error { return nil }
+// Close stops the ConfigMap cache; the client's connections close with the
+// process.
+func (r *Runtime) Close() error {
+	r.policies.stop()
+	return nil
+}
+
+// sleep pauses for d or until ctx ends.
+func (r *Runtime) sleep(ctx context.Context, d time.Duration) error { return wait.Sleep(ctx, d) }
 
 // Config returns the effective configuration.
 func (r *Runtime) Config() Config { return r.cfg }

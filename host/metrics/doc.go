@@ -8,6 +8,10 @@
 //	          ├─► per-project counters and gauges, built at scrape time
 //	          └─► the apply-latency histogram, fed by daemon.ObserveApply
 //
+// On the Kubernetes backend the status comes from memory: the counters the
+// sidecar last reported in its log, which the daemon follows (host/kube),
+// so a scrape asks the API server nothing per project.
+//
 // A sidecar's counters start again at zero when it restarts; Prometheus'
 // rate() and increase() take such resets in their stride. Series carry the
 // project's id; warden_project_info maps it to the name and mode.
