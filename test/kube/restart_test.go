@@ -105,7 +105,7 @@ func TestKubeSidecarKilledNoOpenWindow(t *testing.T) {
 			pid := sidecarPID(t, string(pod.UID))
 			require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
 		} else {
-			e.exec(t, p.ID, "sidecar", "kill", "1")
+			e.exec(t, p.ID, "sidecar", "sh", "-c", "kill 1")
 		}
 		e.eventually(t, "the sidecar to be restarted after "+how, func() bool {
 			return e.sidecarRestarts(t, p.ID) > before && e.sidecarStarted(t, p.ID)
