@@ -32,7 +32,7 @@ func TestKubeOpenConnectionSurvivesEdit(t *testing.T) {
 	before := e.exec(t, p.ID, "agent", "cat", "/proc/1/stat")
 
 	t.Run("edits keep it open", func(t *testing.T) {
-		held := e.hold(t, p.ID, solo, 24, 250*time.Millisecond)
+		held := e.hold(t, p.ID, solo, 120, 100*time.Millisecond)
 		e.putResult(t, p.ID, shared.Policy{Mode: shared.ModeRestricted, Domains: []string{"allowed.test", "solo.test", "added.test"}})
 		if r := e.reach(t, p.ID, "added.test"); !r.OK || r.Status != 200 {
 			t.Fatalf("added.test not reached after it was added: %+v", r)
@@ -45,9 +45,14 @@ func TestKubeOpenConnectionSurvivesEdit(t *testing.T) {
 		if r := e.probe(t, p.ID, "agent", "resolve", "solo.test"); r.OK || r.Rcode != "REFUSED" {
 			t.Fatalf("the removed name still resolves: %+v", r)
 		}
+		select {
+		case r := <-held:
+			t.Fatalf("the held connection ended before the edits were over (make it longer): %+v", r)
+		default:
+		}
 		r := <-held
 		require.True(t, r.OK, "the open connection broke: %+v", r)
-		require.Equal(t, 24, r.Rounds)
+		require.Equal(t, 120, r.Rounds)
 	})
 
 	t.Run("loosening the mode cuts nothing, tightening cuts", func(t *testing.T) {
