@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -131,7 +133,9 @@ func serveNameLog() (*nameLog, error) {
 		if s.tls != nil {
 			ln = tls.NewListener(ln, s.tls)
 		}
-		go func() { _ = (&http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}).Serve(ln) }()
+		// A refused connection ends in a handshake timeout here: not news.
+		quiet := log.New(io.Discard, "", 0)
+		go func() { _ = (&http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: quiet}).Serve(ln) }()
 	}
 	return l, nil
 }
