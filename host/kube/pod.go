@@ -91,6 +91,12 @@ func (r *Runtime) podSpec(p project.Project, t agent.Definition, server string, 
 		Env:             envVars(env),
 		SecurityContext: &corev1.SecurityContext{
 			Capabilities: &corev1.Capabilities{Drop: agentCapDrop},
+			// Without a user namespace (hostUsers: false needs containerd
+			// 2) the agent's root is the node's root in a hostPath
+			// workspace: a setuid-root file it left there would run as
+			// root on the node. No setuid binary, sudo included, raises
+			// the agent's privileges.
+			AllowPrivilegeEscalation: &no,
 		},
 		VolumeMounts: []corev1.VolumeMount{{Name: volumeWorkspace, MountPath: agentWorkdir}},
 		Resources:    resources(p.Limits),
@@ -109,7 +115,12 @@ func (r *Runtime) podSpec(p project.Project, t agent.Definition, server string, 
 			ServiceAccountName: name,
 			// No container gets a token unless it mounts one: only the
 			// sidecar does, from its own projected volume.
-			AutomountServiceAccountToken:  &no,
+			AutomountServiceAccountToken: &no,
+			// The runtime's default seccomp profile, as Docker applies to
+			// every container: the kubelet's default is none.
+			SecurityContext: &corev1.PodSecurityContext{
+				SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+			},
 			EnableServiceLinks:            &no,
 			RestartPolicy:                 corev1.RestartPolicyAlways,
 			TerminationGracePeriodSeconds: &grace,

@@ -62,6 +62,13 @@ func New(cfg Config, log *slog.Logger) (*Engine, error) {
 	// The firewall queues to the name check: one queue and one set of
 	// marks, set in one place.
 	cfg.Firewall.EgressQueue, cfg.Firewall.EgressMarks = cfg.Egress.Queue, cfg.Egress.Marks
+	// The firewall keeps the agent off the filter's resolvers.
+	cfg.Firewall.Upstreams = nil
+	for _, u := range cfg.DNS.Upstreams {
+		if ap, err := netip.ParseAddrPort(u); err == nil {
+			cfg.Firewall.Upstreams = append(cfg.Firewall.Upstreams, ap)
+		}
+	}
 	fw, err := firewall.New(cfg.Firewall, log)
 	if err != nil {
 		return nil, fmt.Errorf("preparing firewall: %w", err)

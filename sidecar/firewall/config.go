@@ -37,6 +37,11 @@ type Config struct {
 	// DockerResolver is Docker's embedded resolver, reachable only by
 	// marked sockets. The zero Addr leaves it out.
 	DockerResolver netip.Addr `json:"dockerResolver"`
+	// Upstreams are the DNS filter's resolvers, reachable only by marked
+	// sockets too: a query of the filter leaves a conntrack entry behind its
+	// closed socket, and an agent sending from the same port would match it
+	// as established and talk to the resolver past the filter.
+	Upstreams []netip.AddrPort `json:"upstreams,omitempty"`
 	// HostAccess and HostPorts say what the agent reaches on the host
 	// gateways; empty is shared.HostAll. The policy sets them (SetHost).
 	HostAccess shared.HostAccess `json:"hostAccess"`

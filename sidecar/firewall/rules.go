@@ -144,6 +144,14 @@ func outRules(cfg Config, fam Family, withSet bool) []string {
 		r = append(r, fmt.Sprintf("-s %s -m mark ! --mark %s -m conntrack ! --ctstate RELATED,ESTABLISHED -j REJECT --reject-with %s",
 			hostPrefix(cfg.DockerResolver), mark, portUnreachable(fam)))
 	}
+	for _, up := range cfg.Upstreams {
+		if a := up.Addr().Unmap(); fam.has(a) && a != cfg.DockerResolver {
+			for _, proto := range []string{"udp", "tcp"} {
+				r = append(r, fmt.Sprintf("-d %s -p %s -m %s --dport %d -m mark ! --mark %s -j REJECT --reject-with %s",
+					hostPrefix(a), proto, proto, up.Port(), mark, portUnreachable(fam)))
+			}
+		}
+	}
 	r = append(r, "-o lo -j ACCEPT")
 	// A redirected query keeps the output interface its original route
 	// chose, so "-o lo" misses it; its rewritten destination does not.

@@ -202,6 +202,8 @@ type probeResult struct {
 	Error  string `json:"error"`
 	Status int    `json:"status"`
 	Reply  string `json:"reply"`
+	Rcode  string `json:"rcode"`
+	Rounds int    `json:"rounds"`
 }
 
 // probe runs test/probe in a container of the project's pod.
