@@ -26,6 +26,10 @@ func TestKubeSidecarCutOffFromAPIServer(t *testing.T) {
 	pod, err := e.cs.CoreV1().Pods(e.ns).Get(ctx, "warden-"+p.ID, metav1.GetOptions{})
 	require.NoError(t, err)
 	require.NotEmpty(t, pod.Status.PodIP)
+	cm, err := e.cs.CoreV1().ConfigMaps(e.ns).Get(ctx, "warden-"+p.ID, metav1.GetOptions{})
+	require.NoError(t, err)
+	appliedBefore := cm.Annotations[shared.KubeAppliedAnnotation]
+	require.NotEmpty(t, appliedBefore, "the sidecar has not confirmed its first policy")
 	// Both ways: the pod's packets to the API server are reset, the API
 	// server's to the pod (the open watch's events) are dropped, so nothing
 	// comes through the watch that was open when the path went.
@@ -60,15 +64,19 @@ func TestKubeSidecarCutOffFromAPIServer(t *testing.T) {
 			t.Fatalf("cut off, %s is reached: %+v", name, r)
 		}
 	}
-	st, err := e.rt.Status(ctx, e.rt.SocketPath(p.ID))
+	// The sidecar's confirmation is the digest it writes on the ConfigMap.
+	cm, err = e.cs.CoreV1().ConfigMaps(e.ns).Get(ctx, "warden-"+p.ID, metav1.GetOptions{})
 	require.NoError(t, err)
-	require.False(t, st.Ready, "the edit is confirmed while the sidecar is cut off: %+v", st)
+	if cm.Annotations[shared.KubeAppliedAnnotation] != appliedBefore {
+		t.Fatalf("the edit is confirmed while the sidecar is cut off: %v", cm.Annotations)
+	}
+	want := shared.PolicyDigest(cm.Data[shared.KubePolicyKey])
 
 	require.NoError(t, iptables("-D"))
 	blocked = false
 	e.eventually(t, "the sidecar to confirm the edit once the API server is back", func() bool {
-		st, err := e.rt.Status(ctx, e.rt.SocketPath(p.ID))
-		return err == nil && st.Ready
+		cm, err := e.cs.CoreV1().ConfigMaps(e.ns).Get(ctx, "warden-"+p.ID, metav1.GetOptions{})
+		return err == nil && cm.Annotations[shared.KubeAppliedAnnotation] == want
 	})
 	if r := e.reach(t, p.ID, "added.test"); !r.OK {
 		t.Fatalf("the edit made while cut off is not in force: %+v", r)

@@ -302,7 +302,8 @@ echo $n`, target, line)
 // output. With the pod's processes shared (shareProcessNamespace), a
 // process of one container writes into another's output through
 // /proc/PID/fd/1, and its forged line is a valid report; the project's pod
-// shares no processes, so the agent, root in its container, reaches no
+// shares no processes, so the agent (no root here: sudo cannot gain it
+// under no_new_privs, TestKubeAgentRules) reaches no
 // sidecar process, and its own output is not read: no forged record appears.
 func TestKubeAgentCannotForgeReports(t *testing.T) {
 	e := newEnv(t)
@@ -348,9 +349,9 @@ func TestKubeAgentCannotForgeReports(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, live.Spec.ShareProcessNamespace != nil && *live.Spec.ShareProcessNamespace, "the project's pod shares no processes")
 
-	out = e.exec(t, p.ID, "agent", "sudo", "sh", "-c", forgeScript("warden-sidecar", forgedLine("forged-project.example")))
+	out = e.exec(t, p.ID, "agent", "sh", "-c", forgeScript("warden-sidecar", forgedLine("forged-project.example")))
 	require.Equal(t, "0", out, "the agent reached a sidecar process")
-	procs := e.exec(t, p.ID, "agent", "sudo", "sh", "-c", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '")
+	procs := e.exec(t, p.ID, "agent", "sh", "-c", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '")
 	require.NotContains(t, procs, "warden-sidecar", "the agent sees the sidecar's process")
 	// Written into the agent container's own output (its PID 1 runs as
 	// the agent's user), the line lands in the agent's log, which is not
