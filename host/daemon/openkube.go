@@ -88,4 +88,5 @@ func hostGateway(k KubeConfig) (netip.Addr, error) {
 var (
 	_ ContainerRuntime = (*kube.Runtime)(nil)
 	_ SidecarControl   = (*kube.Runtime)(nil)
+	_ PortDialer       = (*kube.Runtime)(nil)
 )

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/warden-sh/warden/host/runtime"
 	"github.com/warden-sh/warden/shared"
 )
 
@@ -27,13 +26,4 @@ func (r *Runtime) Follow(ctx context.Context, _ string, _ func(shared.Event)) er
 // Listening is not carried through the API server yet.
 func (r *Runtime) Listening(context.Context, string) ([]shared.ListeningPort, error) {
 	return nil, ErrNotOnKubernetes
-}
-
-// ErrNoExec is returned by Exec: exec, terminals and sessions through the
-// API server (pod exec) are not built on this backend yet.
-var ErrNoExec = errors.New("exec, terminals and sessions are not built on the Kubernetes backend yet (use kubectl exec -c agent)")
-
-// Exec is not built on this backend (ErrNoExec).
-func (r *Runtime) Exec(context.Context, string, []string, runtime.ExecOptions) (int, error) {
-	return -1, ErrNoExec
 }

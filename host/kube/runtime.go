@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/warden-sh/warden/host/keylock"
@@ -29,12 +30,16 @@ type Runtime struct {
 	cfg Config
 	log *slog.Logger
 	cs  kubernetes.Interface
+	// rest is the client configuration the streaming calls (exec,
+	// port-forward) dial with; nil under NewWithClient.
+	rest *rest.Config
 	// podServer is the API server's URL as pods reach it, apiPort its port
 	// (closed to agents on the host gateway).
 	podServer string
 	apiPort   int
 
 	locks keylock.Locks // serialises the calls for one project
+	links links         // port-forward connections, one per pod (DialPort)
 }
 
 // New loads the kubeconfig and returns a runtime over that cluster. Nothing
@@ -52,7 +57,12 @@ func New(cfg Config, log *slog.Logger) (*Runtime, error) {
 	if cfg.PodAPIServer == "" {
 		cfg.PodAPIServer = rc.Host
 	}
-	return NewWithClient(cfg, cs, log)
+	r, err := NewWithClient(cfg, cs, log)
+	if err != nil {
+		return nil, err
+	}
+	r.rest = rc
+	return r, nil
 }
 
 // NewWithClient is New over a given clientset (tests).
@@ -76,8 +86,12 @@ func NewWithClient(cfg Config, cs kubernetes.Interface, log *slog.Logger) (*Runt
 		podServer: cfg.PodAPIServer, apiPort: port}, nil
 }
 
-// Close releases nothing: the client's connections close with the process.
-func (r *Runtime) Close() error { return nil }
+// Close ends the port-forward connections; the client's other connections
+// close with the process.
+func (r *Runtime) Close() error {
+	r.links.closeAll()
+	return nil
+}
 
 // Config returns the effective configuration.
 func (r *Runtime) Config() Config { return r.cfg }
