@@ -40,15 +40,15 @@ func (r *Runtime) DialPort(ctx context.Context, id string, port int) (net.Conn, 
 		if err != nil {
 			return nil, err
 		}
-		c, err := l.open(id, port)
+		c, err := l.openCtx(ctx, id, port)
 		if err == nil {
 			return c, nil
 		}
+		if ctx.Err() != nil {
+			return nil, err // the caller left; the link may be fine
+		}
 		r.links.drop(id, l)
 		lastErr = err
-		if ctx.Err() != nil {
-			break
-		}
 	}
 	return nil, lastErr
 }
@@ -85,6 +85,31 @@ type link struct {
 	// broken is set when the kubelet reported a forward error other than a
 	// refused port (the pod may have been replaced under the same name).
 	broken atomic.Bool
+}
+
+// openCtx is open bounded by ctx: creating a stream waits for the other
+// side's reply, and takes no context.
+func (l *link) openCtx(ctx context.Context, id string, port int) (*forwardConn, error) {
+	type opened struct {
+		c   *forwardConn
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		c, err := l.open(id, port)
+		ch <- opened{c, err}
+	}()
+	select {
+	case o := <-ch:
+		return o.c, o.err
+	case <-ctx.Done():
+		go func() {
+			if o := <-ch; o.c != nil {
+				o.c.Close()
+			}
+		}()
+		return nil, fmt.Errorf("opening port-forward to port %d: %w", port, ctx.Err())
+	}
 }
 
 // open starts one forward to port: the error stream first, as the kubelet
