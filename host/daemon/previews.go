@@ -166,7 +166,11 @@ type PortDialer interface {
 // portDialer is the preview proxy's way to the project's ports when the
 // runtime has its own (PortDialer); nil otherwise.
 func (d *Daemon) portDialer(id string) func(context.Context, int) (net.Conn, error) {
-	pd, ok := d.rt.(PortDialer)
+	rt := d.rt
+	if g, ok := rt.(genRuntime); ok {
+		rt = g.ContainerRuntime
+	}
+	pd, ok := rt.(PortDialer)
 	if !ok {
 		return nil
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/warden-sh/warden/host/proxy"
@@ -37,9 +38,10 @@ func TestKubePreview(t *testing.T) {
 	ctx, stopDev := context.WithCancel(context.Background())
 	var devOut syncBuffer
 	devDone := make(chan struct{})
+	var devEnd error
 	go func() {
 		defer close(devDone)
-		_, _ = e.rt.Exec(ctx, id, []string{"devserver", "-id", "kube", "-listen", "0.0.0.0:" + strconv.Itoa(open), "-listen", "127.0.0.1:" + strconv.Itoa(loopback)},
+		_, devEnd = e.rt.Exec(ctx, id, []string{"devserver", "-id", "kube", "-listen", "0.0.0.0:" + strconv.Itoa(open), "-listen", "127.0.0.1:" + strconv.Itoa(loopback)},
 			runtime.ExecOptions{Stdout: &devOut, Stderr: &devOut})
 	}()
 	t.Cleanup(func() {
@@ -61,10 +63,24 @@ func TestKubePreview(t *testing.T) {
 		return resp, string(b), err
 	}
 	for _, port := range []int{open, loopback} {
-		require.Eventually(t, func() bool {
+		var last string
+		ok := assert.Eventually(t, func() bool {
 			resp, body, err := get(port, "/hello")
-			return err == nil && resp.StatusCode == 200 && body == "hello\n"
-		}, 30*time.Second, 100*time.Millisecond, "port %d never answered through the proxy; devserver: %s", port, devOut.String())
+			if err != nil {
+				last = err.Error()
+				return false
+			}
+			last = resp.Status + " " + body
+			return resp.StatusCode == 200 && body == "hello\n"
+		}, 30*time.Second, 100*time.Millisecond)
+		if !ok {
+			select {
+			case <-devDone:
+				t.Fatalf("port %d never answered through the proxy (last: %s); devserver ended (%v): %s", port, last, devEnd, devOut.String())
+			default:
+				t.Fatalf("port %d never answered through the proxy (last: %s); devserver: %s", port, last, devOut.String())
+			}
+		}
 	}
 
 	t.Run("requests", func(t *testing.T) {
