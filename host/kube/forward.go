@@ -82,9 +82,30 @@ func (r *Runtime) dialLink(id string) (httpstream.Connection, error) {
 type link struct {
 	conn   httpstream.Connection
 	nextID atomic.Uint64
-	// broken is set when the kubelet reported a forward error other than a
-	// refused port (the pod may have been replaced under the same name).
+	// broken is set when a forward showed the connection unfit for new
+	// ones (forwardConn's onBroken): the pod may have been replaced under
+	// the same name, or a refused forward's bytes block the kubelet's side.
 	broken atomic.Bool
+	// active counts the open forwards; a broken link is closed once its
+	// last one is, so forwards in use are not cut.
+	active  atomic.Int64
+	retired atomic.Bool
+}
+
+// release ends one forward, and closes a retired link with its last.
+func (l *link) release() {
+	if l.active.Add(-1) == 0 && l.retired.Load() {
+		_ = l.conn.Close()
+	}
+}
+
+// retire takes the link out of use: closed now when idle, else when its
+// last forward is.
+func (l *link) retire() {
+	l.retired.Store(true)
+	if l.active.Load() == 0 {
+		_ = l.conn.Close()
+	}
 }
 
 // openCtx is open bounded by ctx: creating a stream waits for the other
@@ -132,7 +153,9 @@ func (l *link) open(id string, port int) (*forwardConn, error) {
 		return nil, fmt.Errorf("opening the data stream of a port-forward to port %d: %w", port, err)
 	}
 	remote := forwardAddr(objectName(id) + ":" + strconv.Itoa(port))
-	return newForwardConn(l.conn, data, errs, forwardAddr("warden"), remote, port, func() { l.broken.Store(true) }), nil
+	l.active.Add(1)
+	return newForwardConn(l.conn, data, errs, forwardAddr("warden"), remote, port,
+		func() { l.broken.Store(true) }, l.release), nil
 }
 
 // links keeps one link per project; the zero value is ready.
@@ -160,7 +183,7 @@ func (ls *links) get(ctx context.Context, id string, dial func(string) (httpstre
 	e := ls.m[id]
 	if e != nil && isReady(e) && e.link != nil && e.link.broken.Load() {
 		delete(ls.m, id)
-		_ = e.link.conn.Close()
+		e.link.retire()
 		e = nil
 	}
 	if e == nil {
@@ -204,7 +227,7 @@ func (ls *links) dial(id string, e *linkEntry, dial func(string) (httpstream.Con
 func (ls *links) drop(id string, l *link) {
 	ls.mu.Lock()
 	e := ls.m[id]
-	if e == nil || (l != nil && e.link != l) {
+	if e == nil || (l != nil && (!isReady(e) || e.link != l)) {
 		ls.mu.Unlock()
 		return
 	}

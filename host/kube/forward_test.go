@@ -291,3 +291,32 @@ func TestLinksDialOncePerPod(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, lk)
 }
+
+func TestForwardConnRefusedAfterAWriteRetiresTheLink(t *testing.T) {
+	l, _ := fakeLink(t)
+	c, err := l.open(fwdTestID, freePort(t))
+	require.NoError(t, err)
+	// The proxy writes its request before it can know.
+	_, _ = io.WriteString(c, "GET / HTTP/1.1\r\nHost: dev\r\n\r\n")
+	_, err = c.Read(make([]byte, 10))
+	require.ErrorIs(t, err, syscall.ECONNREFUSED)
+	require.Eventually(t, l.broken.Load, 5*time.Second, 5*time.Millisecond,
+		"the kubelet never reads a refused forward's bytes: new forwards go on a new connection")
+
+	// A retired link stays open for the forwards still on it.
+	other, err := l.open(fwdTestID, httpServer(t, http.NotFoundHandler()))
+	require.NoError(t, err)
+	c.Close()
+	l.retire()
+	select {
+	case <-l.conn.CloseChan():
+		t.Fatal("a forward in use was cut")
+	default:
+	}
+	other.Close()
+	select {
+	case <-l.conn.CloseChan():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the retired link was not closed with its last forward")
+	}
+}

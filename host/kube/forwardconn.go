@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -28,8 +29,9 @@ const errStreamWait = 2 * time.Second
 // write: the error stream then carries the kubelet's "connection refused",
 // and the conn's reads and writes fail with an error matching
 // syscall.ECONNREFUSED, as a socket's connect would. Any other verdict
-// (the pod gone, the forward broken) is a plain error, and marks the pod's
-// connection for replacement (onBroken).
+// (the pod gone, the forward broken) is a plain error; it, and a refusal
+// after bytes were written, mark the pod's connection for replacement
+// (onBroken).
 //
 // Streams have no deadlines; the reads go through a pump goroutine so
 // that a read deadline ends a blocked Read. A write blocked past its
@@ -40,9 +42,12 @@ type forwardConn struct {
 	local      net.Addr
 	remote     net.Addr
 	port       int
-	// onBroken is called once when the kubelet reports an error other
-	// than a refused port.
-	onBroken func()
+	// onBroken is called when the kubelet reports an error other than a
+	// refused port, or a refused port after bytes were written; onClose
+	// once the conn is closed.
+	onBroken, onClose func()
+	// wrote is set before the first write reaches the data stream.
+	wrote atomic.Bool
 
 	// chunks carries what the pump read; the pump waits on free before it
 	// reads into its buffer again.
@@ -70,9 +75,9 @@ type chunk struct {
 
 const pumpBuffer = 32 << 10
 
-func newForwardConn(link httpstream.Connection, data, errs httpstream.Stream, local, remote net.Addr, port int, onBroken func()) *forwardConn {
+func newForwardConn(link httpstream.Connection, data, errs httpstream.Stream, local, remote net.Addr, port int, onBroken, onClose func()) *forwardConn {
 	c := &forwardConn{
-		link: link, data: data, errs: errs, local: local, remote: remote, port: port, onBroken: onBroken,
+		link: link, data: data, errs: errs, local: local, remote: remote, port: port, onBroken: onBroken, onClose: onClose,
 		chunks:      make(chan chunk),
 		free:        make(chan struct{}),
 		verdictDone: make(chan struct{}),
@@ -90,7 +95,12 @@ func (c *forwardConn) readVerdict() {
 	msg, err := io.ReadAll(io.LimitReader(c.errs, 64<<10))
 	c.verdict, c.verdictErr = strings.TrimSpace(string(msg)), err
 	close(c.verdictDone)
-	if c.verdict != "" && !refused(c.verdict) && c.onBroken != nil {
+	// A kubelet that refused the port never reads its data stream: bytes
+	// written there stay queued in its side of the shared connection and
+	// hold back other streams behind them (kubectl drops the whole
+	// connection on any forward error for this reason). The link is then
+	// replaced for new forwards.
+	if c.verdict != "" && (!refused(c.verdict) || c.wrote.Load()) && c.onBroken != nil {
 		c.onBroken()
 	}
 }
@@ -208,6 +218,12 @@ func (c *forwardConn) Write(b []byte) (int, error) {
 	if err := c.verdictError(); err != nil {
 		return 0, err
 	}
+	// Set before the verdict is looked at again: either readVerdict sees
+	// it, or this sees the verdict and writes nothing.
+	c.wrote.Store(true)
+	if err := c.verdictError(); err != nil {
+		return 0, err
+	}
 	n, err := c.data.Write(b)
 	if err != nil {
 		if v := c.verdictError(); v != nil {
@@ -230,6 +246,9 @@ func (c *forwardConn) Close() error {
 		_ = c.data.Reset()
 		_ = c.errs.Reset()
 		c.link.RemoveStreams(c.data, c.errs)
+		if c.onClose != nil {
+			c.onClose()
+		}
 	})
 	return nil
 }

@@ -106,9 +106,7 @@ func TestKubePreview(t *testing.T) {
 		require.Len(t, body, 3000000)
 	})
 
-	t.Run("websocket echo", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
+	dialWS := func(ctx context.Context) *websocket.Conn {
 		hdr := http.Header{}
 		hdr.Set("Origin", "http://"+host(open))
 		c, resp, err := websocket.Dial(ctx, "ws://"+host(open)+"/ws", &websocket.DialOptions{
@@ -120,7 +118,15 @@ func TestKubePreview(t *testing.T) {
 			}},
 		})
 		require.NoError(t, err, "handshake answer: %+v", resp)
+		return c
+	}
+
+	t.Run("websocket echo", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		c := dialWS(ctx)
 		defer c.CloseNow()
+		c.SetReadLimit(1 << 20)
 		for i := range 5 {
 			msg := fmt.Sprintf("hot update %d", i)
 			require.NoError(t, c.Write(ctx, websocket.MessageText, []byte(msg)))
@@ -137,6 +143,10 @@ func TestKubePreview(t *testing.T) {
 	})
 
 	t.Run("nothing listens", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		held := dialWS(ctx) // open across the refusals
+		defer held.CloseNow()
 		for range 3 {
 			start := time.Now()
 			resp, body, err := get(closed, "/")
@@ -147,7 +157,12 @@ func TestKubePreview(t *testing.T) {
 			require.Less(t, took, 3*time.Second, "the refusal is the kubelet's, not a timeout")
 			t.Logf("nothing-listens page in %s", took)
 		}
-		// The refusal did not spoil the pod's connection.
+		// The refusals spoiled nothing: the WebSocket open across them
+		// still echoes, and new requests are answered.
+		require.NoError(t, held.Write(ctx, websocket.MessageText, []byte("still here")))
+		_, got, err := held.Read(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "still here", string(got))
 		resp, body, err := get(open, "/hello")
 		require.NoError(t, err)
 		require.Equal(t, 200, resp.StatusCode)
