@@ -198,9 +198,10 @@ func termSize(s [2]uint) *remotecommand.TerminalSize {
 // $3 the working folder (empty: the container's), $4 how many KEY=VALUE
 // arguments follow to export, then the command. A resize sent as the
 // command starts would race it (a `stty size` would see 0x0), so the
-// terminal gets its size from inside first, as on Docker. A program that is
+// terminal gets its size from inside first, as on Docker, unless a size has
+// already come through (a resize then must not be undone). A program that is
 // not there ends with 126, as Docker's exec does.
-const prepare = `[ -n "$1" ] && stty rows "$1" cols "$2" 2>/dev/null
+const prepare = `[ -n "$1" ] && [ "$(stty size 2>/dev/null)" = "0 0" ] && stty rows "$1" cols "$2" 2>/dev/null
 [ -n "$3" ] && { cd "$3" || exit 126; }
 n=$4; shift 4
 while [ "$n" -gt 0 ]; do export "$1"; shift; n=$((n - 1)); done
