@@ -89,4 +89,5 @@ var (
 	_ ContainerRuntime = (*kube.Runtime)(nil)
 	_ SidecarControl   = (*kube.Runtime)(nil)
 	_ sinceFollower    = (*kube.Runtime)(nil)
+	_ PortDialer       = (*kube.Runtime)(nil)
 )

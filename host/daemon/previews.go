@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"errors"
+	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -127,6 +128,7 @@ func (d *Daemon) refreshPreview(ctx context.Context, id string, old *previewSnap
 			Mode:      p.Mode,
 			Allowed:   allowedNames(p),
 			CSPOff:    p.PreviewCSPOff,
+			Dial:      d.portDialer(p.ID),
 		}
 	}
 	if old != nil && d.previewFresh(old, false, true) {
@@ -152,6 +154,27 @@ func (d *Daemon) refreshPreview(ctx context.Context, id string, old *previewSnap
 		next.p.Problem = "sidecar " + st.Sidecar.Status + ", agent " + st.Agent.Status
 	}
 	return next, nil
+}
+
+// PortDialer is a runtime whose projects' ports the daemon reaches through
+// the runtime itself (host/kube: the API server's port-forward) rather
+// than at an address or through the sidecar's relay.
+type PortDialer interface {
+	DialPort(ctx context.Context, id string, port int) (net.Conn, error)
+}
+
+// portDialer is the preview proxy's way to the project's ports when the
+// runtime has its own (PortDialer); nil otherwise.
+func (d *Daemon) portDialer(id string) func(context.Context, int) (net.Conn, error) {
+	rt := d.rt
+	if g, ok := rt.(genRuntime); ok {
+		rt = g.ContainerRuntime
+	}
+	pd, ok := rt.(PortDialer)
+	if !ok {
+		return nil
+	}
+	return func(ctx context.Context, port int) (net.Conn, error) { return pd.DialPort(ctx, id, port) }
 }
 
 // forgetPreview drops a deleted project's cached preview.

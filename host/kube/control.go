@@ -2,11 +2,9 @@ package kube
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
-	"github.com/warden-sh/warden/host/runtime"
 	"github.com/warden-sh/warden/shared"
 )
 
@@ -58,13 +56,4 @@ func (r *Runtime) Listening(_ context.Context, socket string) ([]shared.Listenin
 		return nil, fmt.Errorf("project %s: %w: %v", id, ErrNoReport, err)
 	}
 	return ports, nil
-}
-
-// ErrNoExec is returned by Exec: exec, terminals and sessions through the
-// API server (pod exec) are not built on this backend yet.
-var ErrNoExec = errors.New("exec, terminals and sessions are not built on the Kubernetes backend yet (use kubectl exec -c agent)")
-
-// Exec is not built on this backend (ErrNoExec).
-func (r *Runtime) Exec(context.Context, string, []string, runtime.ExecOptions) (int, error) {
-	return -1, ErrNoExec
 }

@@ -143,6 +143,7 @@ func (r *Runtime) Remove(ctx context.Context, id string) error {
 
 // deletePod deletes the pod and waits until it is gone.
 func (r *Runtime) deletePod(ctx context.Context, id string) error {
+	r.links.drop(id, nil) // its forwards end with the pod
 	pods := r.cs.CoreV1().Pods(r.cfg.Namespace)
 	grace := deleteGrace
 	err := pods.Delete(ctx, objectName(id), metav1.DeleteOptions{GracePeriodSeconds: &grace})

@@ -147,7 +147,7 @@ func (r *Runtime) podSpec(p project.Project, t agent.Definition, server string, 
 	if needsKeepAlive(t) {
 		pod.Spec.Containers[0].Command = []string{"sleep", "infinity"}
 	}
-	pod.Annotations = map[string]string{annotSpec: specHash(pod.Spec)}
+	pod.Annotations = map[string]string{annotSpec: specHash(pod.Spec), annotAgentCommand: agentCommandValue(t.Command)}
 	return pod
 }
 

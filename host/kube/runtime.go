@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/warden-sh/warden/host/keylock"
@@ -32,12 +33,16 @@ type Runtime struct {
 	cfg Config
 	log *slog.Logger
 	cs  kubernetes.Interface
+	// rest is the client configuration the streaming calls (exec,
+	// port-forward) dial with; nil under NewWithClient.
+	rest *rest.Config
 	// podServer is the API server's URL as pods reach it, apiPort its port
 	// (closed to agents on the host gateway).
 	podServer string
 	apiPort   int
 
 	locks keylock.Locks // serialises the calls for one project
+	links links         // port-forward connections, one per pod (DialPort)
 
 	// What the sidecars report through their logs (follow.go, feed.go)
 	// and the policy ConfigMaps as last seen (policycache.go).
@@ -67,7 +72,12 @@ func New(cfg Config, log *slog.Logger) (*Runtime, error) {
 	if cfg.PodAPIServer == "" {
 		cfg.PodAPIServer = rc.Host
 	}
-	return NewWithClient(cfg, cs, log)
+	r, err := NewWithClient(cfg, cs, log)
+	if err != nil {
+		return nil, err
+	}
+	r.rest = rc
+	return r, nil
 }
 
 // NewWithClient is New over a given clientset (tests).
@@ -94,10 +104,11 @@ func NewWithClient(cfg Config, cs kubernetes.Interface, log *slog.Logger) (*Runt
 	return r, nil
 }
 
-// Close stops the ConfigMap cache; the client's connections close with the
-// process.
+// Close stops the ConfigMap cache and ends the port-forward connections;
+// the client's other connections close with the process.
 func (r *Runtime) Close() error {
 	r.policies.stop()
+	r.links.closeAll()
 	return nil
 }
 

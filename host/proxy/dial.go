@@ -62,10 +62,25 @@ func (d *dialer) dialBackend(ctx context.Context, _, addr string) (net.Conn, err
 	if err != nil {
 		return nil, err
 	}
-	if t.Stopped || !t.Running || !t.Addr.IsValid() {
+	if t.Stopped || !t.Running || (t.Dial == nil && !t.Addr.IsValid()) {
 		return nil, errNotRunning
 	}
+	if t.Dial != nil {
+		return viaRuntime(ctx, t, port)
+	}
 	return d.dial(ctx, t, port, addr)
+}
+
+// viaRuntime connects through the backend's own way (Target.Dial).
+func viaRuntime(ctx context.Context, t Target, port int) (net.Conn, error) {
+	c, err := t.Dial(ctx, port)
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return nil, fmt.Errorf("%w (%v)", errNotListening, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("connecting to port %d: %w", port, err)
+	}
+	return c, nil
 }
 
 // dial tries the route's first way and falls back when nothing listens

@@ -23,6 +23,9 @@
 //	                      socket (control.DialRelay) to 127.0.0.1:port in the
 //	                      namespace; remembered, so that port goes to the relay
 //	                      first from then on
+//	                   (Target.Dial set: only through it, e.g. the Kubernetes
+//	                   API server's port-forward; a refused port shows at the
+//	                   first read as syscall.ECONNREFUSED → "nothing listens")
 //
 // Connections are pooled per project and port, never by address, so a
 // connection to one project is never handed to another.

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/warden-sh/warden/host/api/wire"
@@ -45,6 +46,12 @@ type Target struct {
 	Mode    shared.Mode
 	Allowed []string
 	CSPOff  bool
+	// Dial, when set, is the only way to the project's ports: a backend
+	// whose pods the daemon cannot reach at an address nor through a
+	// socket (Kubernetes: the API server's port-forward) connects through
+	// it. An error matching syscall.ECONNREFUSED, from Dial or from the
+	// connection's first read or write, means nothing listens on the port.
+	Dial func(ctx context.Context, port int) (net.Conn, error)
 }
 
 // Projects is what the proxy asks of the daemon. Preview is called on every
@@ -266,7 +273,7 @@ func (p *Proxy) backendError(w http.ResponseWriter, r *http.Request, err error) 
 		t = Target{ID: h.ProjectID, Name: h.ProjectID}
 	}
 	switch {
-	case errors.Is(err, errNotListening):
+	case errors.Is(err, errNotListening), errors.Is(err, syscall.ECONNREFUSED):
 		p.countPage(r.Host, http.StatusBadGateway)
 		writePage(w, http.StatusBadGateway, notListeningPage(h, t))
 	case errors.Is(err, errNotRunning):
