@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -87,17 +88,24 @@ func TestKubeExec(t *testing.T) {
 
 	t.Run("terminal follows resizes", func(t *testing.T) {
 		sizes := make(chan [2]uint, 1)
-		sizes <- [2]uint{33, 99}
-		var out bytes.Buffer
+		out := &signalWriter{mark: "started", seen: make(chan struct{})}
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		// Waits for the resize rather than racing it.
-		script := `for i in $(seq 200); do [ "$(stty size)" = "33 99" ] && break; sleep 0.05; done; stty size; exit 3`
+		// The resize is sent once the command runs (as a browser resizes a
+		// running terminal), and the command waits for it.
+		script := `echo started; for i in $(seq 200); do [ "$(stty size)" = "33 99" ] && break; sleep 0.05; done; stty size; exit 3`
+		go func() {
+			select {
+			case <-out.seen:
+				sizes <- [2]uint{33, 99}
+			case <-ctx.Done():
+			}
+		}()
 		code, err := e.rt.Exec(ctx, p.ID, []string{"sh", "-c", script},
-			runtime.ExecOptions{TTY: true, Size: [2]uint{24, 80}, Stdout: &out, Resize: sizes})
+			runtime.ExecOptions{TTY: true, Size: [2]uint{24, 80}, Stdout: out, Resize: sizes})
 		require.NoError(t, err)
 		require.Equal(t, 3, code)
-		require.Equal(t, "33 99", strings.TrimSpace(out.String()))
+		require.Equal(t, "started\r\n33 99", strings.TrimSpace(out.String()))
 	})
 
 	t.Run("a terminal's missing program", func(t *testing.T) {
@@ -172,4 +180,30 @@ func TestKubeExecThroughTheDaemon(t *testing.T) {
 	require.Contains(t, out, "got hello")
 	list := s.mustCLI(t, "sessions", id)
 	require.Contains(t, list, "exited (5)")
+}
+
+// signalWriter keeps what is written and closes seen once mark is in it.
+type signalWriter struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	mark string
+	seen chan struct{}
+	done bool
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n, err := w.buf.Write(p)
+	if !w.done && strings.Contains(w.buf.String(), w.mark) {
+		w.done = true
+		close(w.seen)
+	}
+	return n, err
+}
+
+func (w *signalWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }
