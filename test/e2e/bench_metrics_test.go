@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warden-sh/warden/test/benchfig"
+
 	"github.com/warden-sh/warden/host/metrics"
 )
 
@@ -48,12 +50,12 @@ func BenchmarkDockerMetricsScrape(b *testing.B) {
 	var samples []float64
 	for range 50 {
 		took, _ := scrape()
-		samples = append(samples, ms(took))
+		samples = append(samples, benchfig.MS(took))
 	}
-	writeFigures(b, []figure{
-		{Name: "metrics_scrape_ms", Value: round2(percentile(samples, 50)), Unit: "ms"},
-		{Name: "metrics_scrape_p99_ms", Value: round2(percentile(samples, 99)), Unit: "ms"},
+	benchfig.Write(b, []benchfig.Figure{
+		{Name: "metrics_scrape_ms", Value: benchfig.Round2(benchfig.Percentile(samples, 50)), Unit: "ms"},
+		{Name: "metrics_scrape_p99_ms", Value: benchfig.Round2(benchfig.Percentile(samples, 99)), Unit: "ms"},
 	})
-	b.ReportMetric(percentile(samples, 50), "scrape_p50_ms")
-	b.ReportMetric(percentile(samples, 99), "scrape_p99_ms")
+	b.ReportMetric(benchfig.Percentile(samples, 50), "scrape_p50_ms")
+	b.ReportMetric(benchfig.Percentile(samples, 99), "scrape_p99_ms")
 }

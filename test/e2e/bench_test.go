@@ -6,34 +6,25 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/warden-sh/warden/test/benchfig"
 )
 
 // The host benchmarks run with `make bench` (go test -bench), never with
 // `make test`. Each writes its figures to $WARDEN_BENCH_OUT (a JSON list in
 // bench/results.json's shape) when that is set.
 
-// figure is one entry of bench/results.json.
-type figure struct {
-	Name      string   `json:"name"`
-	Value     float64  `json:"value"`
-	Unit      string   `json:"unit"`
-	Peer      string   `json:"peer,omitempty"`
-	PeerValue *float64 `json:"peer_value,omitempty"`
-}
-
 // BenchmarkDockerEditEnforce measures the time from a domain edit on the
 // CLI to a probe inside the agent seeing it, with 1, 10 and 50 projects
 // running, and the memory of the daemon and the sidecars at 50.
 func BenchmarkDockerEditEnforce(b *testing.B) {
 	w := newWorld(b)
-	var figs []figure
+	var figs []benchfig.Figure
 	var ids []string
 	for _, n := range []int{1, 10, 50} {
 		ids = append(ids, w.startProjects(n-len(ids))...)
@@ -43,15 +34,15 @@ func BenchmarkDockerEditEnforce(b *testing.B) {
 			samples = append(samples, w.timeEdit(id, "add", "ok"), w.timeEdit(id, "rm", "refused"))
 		}
 		figs = append(figs,
-			figure{Name: fmt.Sprintf("edit_enforce_p50_ms_%d", n), Value: round2(percentile(samples, 50)), Unit: "ms"},
-			figure{Name: fmt.Sprintf("edit_enforce_p99_ms_%d", n), Value: round2(percentile(samples, 99)), Unit: "ms"})
-		b.ReportMetric(percentile(samples, 50), fmt.Sprintf("p50_ms_%d", n))
-		b.ReportMetric(percentile(samples, 99), fmt.Sprintf("p99_ms_%d", n))
+			benchfig.Figure{Name: fmt.Sprintf("edit_enforce_p50_ms_%d", n), Value: benchfig.Round2(benchfig.Percentile(samples, 50)), Unit: "ms"},
+			benchfig.Figure{Name: fmt.Sprintf("edit_enforce_p99_ms_%d", n), Value: benchfig.Round2(benchfig.Percentile(samples, 99)), Unit: "ms"})
+		b.ReportMetric(benchfig.Percentile(samples, 50), fmt.Sprintf("p50_ms_%d", n))
+		b.ReportMetric(benchfig.Percentile(samples, 99), fmt.Sprintf("p99_ms_%d", n))
 	}
 	figs = append(figs,
-		figure{Name: "daemon_rss_mb_50", Value: round2(rssMB(w.daemon.Process.Pid)), Unit: "MB"},
-		figure{Name: "sidecar_rss_mb_50", Value: round2(w.meanSidecarRSS(ids)), Unit: "MB"})
-	writeFigures(b, figs)
+		benchfig.Figure{Name: "daemon_rss_mb_50", Value: benchfig.Round2(rssMB(w.daemon.Process.Pid)), Unit: "MB"},
+		benchfig.Figure{Name: "sidecar_rss_mb_50", Value: benchfig.Round2(w.meanSidecarRSS(ids)), Unit: "MB"})
+	benchfig.Write(b, figs)
 }
 
 // BenchmarkDockerProjectStart compares starting a project (sidecar, ready,
@@ -64,18 +55,18 @@ func BenchmarkDockerProjectStart(b *testing.B) {
 		id := strings.TrimSpace(w.mustCLI("project", "create", "--workspace", ws, "--image", agentImage, "--mode", "restricted", "--domain", "github.com"))
 		start := time.Now()
 		w.mustCLI("project", "start", id)
-		warden = append(warden, ms(time.Since(start)))
+		warden = append(warden, benchfig.MS(time.Since(start)))
 
 		name := fmt.Sprintf("%s-plain-%d", w.name, i)
 		start = time.Now()
 		w.docker("run", "-d", "--name", name, "--network", w.network, agentImage)
-		plain = append(plain, ms(time.Since(start)))
+		plain = append(plain, benchfig.MS(time.Since(start)))
 		w.docker("rm", "-f", name)
 		w.mustCLI("project", "rm", id)
 	}
-	peer := round2(percentile(plain, 50))
-	writeFigures(b, []figure{{Name: "project_start_ms", Value: round2(percentile(warden, 50)), Unit: "ms", Peer: "docker-run", PeerValue: &peer}})
-	b.ReportMetric(percentile(warden, 50), "warden_ms")
+	peer := benchfig.Round2(benchfig.Percentile(plain, 50))
+	benchfig.Write(b, []benchfig.Figure{{Name: "project_start_ms", Value: benchfig.Round2(benchfig.Percentile(warden, 50)), Unit: "ms", Peer: "docker-run", PeerValue: &peer}})
+	b.ReportMetric(benchfig.Percentile(warden, 50), "warden_ms")
 	b.ReportMetric(peer, "docker_run_ms")
 }
 
@@ -152,41 +143,4 @@ func rssMB(pid int) float64 {
 		}
 	}
 	return 0
-}
-
-func percentile(v []float64, p float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	if len(s) == 0 {
-		return 0
-	}
-	i := int(float64(len(s)-1) * p / 100)
-	return s[i]
-}
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func round2(v float64) float64 { return float64(int64(v*100+0.5)) / 100 }
-
-// writeFigures appends figures to $WARDEN_BENCH_OUT.
-func writeFigures(tb testing.TB, figs []figure) {
-	path := os.Getenv("WARDEN_BENCH_OUT")
-	if path == "" {
-		return
-	}
-	var all []figure
-	if b, err := os.ReadFile(path); err == nil {
-		_ = json.Unmarshal(b, &all)
-	}
-	all = append(all, figs...)
-	b, err := json.MarshalIndent(all, "", "  ")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		tb.Fatal(err)
-	}
 }

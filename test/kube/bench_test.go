@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/warden-sh/warden/test/benchfig"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -26,15 +26,6 @@ import (
 // with `make test`. Each writes its figures to $WARDEN_BENCH_OUT (a JSON
 // list in bench/results.json's shape) when that is set.
 // $WARDEN_KUBE_BENCH_PODS (default 50) is the number of project pods.
-
-// figure is one entry of bench/results.json.
-type figure struct {
-	Name      string   `json:"name"`
-	Value     float64  `json:"value"`
-	Unit      string   `json:"unit"`
-	Peer      string   `json:"peer,omitempty"`
-	PeerValue *float64 `json:"peer_value,omitempty"`
-}
 
 // BenchmarkKubeEditEnforce measures the time from a domain edit (the
 // daemon's push: the ConfigMap written, the sidecar's confirmation awaited)
@@ -80,12 +71,12 @@ func BenchmarkKubeEditEnforce(b *testing.B) {
 			e.timeEdit(b, id, []string{"allowed.test", "added.test"}, "ok"),
 			e.timeEdit(b, id, []string{"allowed.test"}, "refused"))
 	}
-	p50, p99 := percentile(samples, 50), percentile(samples, 99)
+	p50, p99 := benchfig.Percentile(samples, 50), benchfig.Percentile(samples, 99)
 	b.ReportMetric(p50, "p50_ms")
 	b.ReportMetric(p99, "p99_ms")
-	writeFigures(b, []figure{
-		{Name: fmt.Sprintf("k8s_edit_enforce_p50_ms_%d", n), Value: round2(p50), Unit: "ms"},
-		{Name: fmt.Sprintf("k8s_edit_enforce_p99_ms_%d", n), Value: round2(p99), Unit: "ms"},
+	benchfig.Write(b, []benchfig.Figure{
+		{Name: fmt.Sprintf("k8s_edit_enforce_p50_ms_%d", n), Value: benchfig.Round2(p50), Unit: "ms"},
+		{Name: fmt.Sprintf("k8s_edit_enforce_p99_ms_%d", n), Value: benchfig.Round2(p99), Unit: "ms"},
 	})
 }
 
@@ -140,17 +131,17 @@ func BenchmarkKubeProjectStart(b *testing.B) {
 			cancel()
 			b.Fatalf("starting project: %v\n%s", err, e.describe(p.ID))
 		}
-		warden = append(warden, ms(time.Since(start)))
+		warden = append(warden, benchfig.MS(time.Since(start)))
 		if err := e.rt.Remove(ctx, p.ID); err != nil {
 			b.Fatal(err)
 		}
 		plain = append(plain, e.timePlainPod(ctx, b, p, i))
 		cancel()
 	}
-	w, peer := round2(percentile(warden, 50)), round2(percentile(plain, 50))
+	w, peer := benchfig.Round2(benchfig.Percentile(warden, 50)), benchfig.Round2(benchfig.Percentile(plain, 50))
 	b.ReportMetric(w, "warden_ms")
 	b.ReportMetric(peer, "plain_pod_ms")
-	writeFigures(b, []figure{{Name: "k8s_project_start_ms", Value: w, Unit: "ms", Peer: "plain-pod", PeerValue: &peer}})
+	benchfig.Write(b, []benchfig.Figure{{Name: "k8s_project_start_ms", Value: w, Unit: "ms", Peer: "plain-pod", PeerValue: &peer}})
 }
 
 // timePlainPod creates a pod of the sidecar's and the agent's images as two
@@ -187,7 +178,7 @@ func (e *env) timePlainPod(ctx context.Context, b *testing.B, p project.Project,
 			b.Fatalf("reading pod %s: %v", name, err)
 		}
 		if podIsReady(pod) {
-			return ms(time.Since(start))
+			return benchfig.MS(time.Since(start))
 		}
 		select {
 		case <-ctx.Done():
@@ -204,40 +195,4 @@ func podIsReady(pod *corev1.Pod) bool {
 		}
 	}
 	return false
-}
-
-func percentile(v []float64, p float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	if len(s) == 0 {
-		return 0
-	}
-	return s[int(float64(len(s)-1)*p/100)]
-}
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func round2(v float64) float64 { return float64(int64(v*100+0.5)) / 100 }
-
-// writeFigures appends figures to $WARDEN_BENCH_OUT.
-func writeFigures(tb testing.TB, figs []figure) {
-	path := os.Getenv("WARDEN_BENCH_OUT")
-	if path == "" {
-		return
-	}
-	var all []figure
-	if b, err := os.ReadFile(path); err == nil {
-		_ = json.Unmarshal(b, &all)
-	}
-	all = append(all, figs...)
-	b, err := json.MarshalIndent(all, "", "  ")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		tb.Fatal(err)
-	}
 }
