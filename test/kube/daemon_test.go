@@ -19,15 +19,7 @@ func TestKubeDaemon(t *testing.T) {
 	dataDir := t.TempDir()
 	open := func() *daemon.Daemon {
 		t.Helper()
-		cfg := daemon.DefaultConfig()
-		cfg.DataDir = dataDir
-		cfg.Listen = "127.0.0.1:0"
-		cfg.SidecarImage = "warden-sidecar:" + imageTag
-		cfg.Upstreams = []string{podGateway + ":" + fakeDNSPort}
-		cfg.ReadyTimeout = 90 * time.Second
-		cfg.Backend = daemon.BackendKubernetes
-		cfg.Kube = daemon.KubeConfig{Kubeconfig: kubeconfig, Namespace: e.ns, Node: nodeName}
-		d, err := daemon.Open(cfg, nil)
+		d, err := daemon.Open(e.daemonConfig(dataDir, "127.0.0.1:0"), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,4 +73,18 @@ func TestKubeDaemon(t *testing.T) {
 	if err != nil || len(left) != 0 {
 		t.Fatalf("pods left after delete: %v, %v", left, err)
 	}
+}
+
+// daemonConfig is the daemon's configuration on the Kubernetes backend in
+// e's namespace, as `warden serve --backend kubernetes` makes it.
+func (e *env) daemonConfig(dataDir, listen string) daemon.Config {
+	cfg := daemon.DefaultConfig()
+	cfg.DataDir = dataDir
+	cfg.Listen = listen
+	cfg.SidecarImage = "warden-sidecar:" + imageTag
+	cfg.Upstreams = []string{podGateway + ":" + fakeDNSPort}
+	cfg.ReadyTimeout = 90 * time.Second
+	cfg.Backend = daemon.BackendKubernetes
+	cfg.Kube = daemon.KubeConfig{Kubeconfig: kubeconfig, Namespace: e.ns, Node: nodeName}
+	return cfg
 }

@@ -25,14 +25,7 @@ import (
 // it (reconciliation, followers) until the returned stop is called.
 func (e *env) runDaemon(t *testing.T, dataDir string) (*daemon.Daemon, func()) {
 	t.Helper()
-	cfg := daemon.DefaultConfig()
-	cfg.DataDir = dataDir
-	cfg.Listen = "127.0.0.1:0"
-	cfg.SidecarImage = "warden-sidecar:" + imageTag
-	cfg.Upstreams = []string{podGateway + ":" + fakeDNSPort}
-	cfg.ReadyTimeout = 90 * time.Second
-	cfg.Backend = daemon.BackendKubernetes
-	cfg.Kube = daemon.KubeConfig{Kubeconfig: kubeconfig, Namespace: e.ns, Node: nodeName}
+	cfg := e.daemonConfig(dataDir, "127.0.0.1:0")
 	var log *slog.Logger
 	if os.Getenv("WARDEN_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -17,7 +17,6 @@ import (
 	"github.com/warden-sh/warden/host/api"
 	"github.com/warden-sh/warden/host/api/termwire"
 	"github.com/warden-sh/warden/host/cli"
-	"github.com/warden-sh/warden/host/daemon"
 )
 
 // served is `warden serve --backend kubernetes` run in the test: the API on
@@ -32,14 +31,7 @@ type served struct {
 func serve(t *testing.T, e *env) *served {
 	t.Helper()
 	s := &served{data: t.TempDir(), listen: freeTCPPort(t)}
-	cfg := daemon.DefaultConfig()
-	cfg.DataDir = s.data
-	cfg.Listen = "127.0.0.1:" + strconv.Itoa(s.listen)
-	cfg.SidecarImage = "warden-sidecar:" + imageTag
-	cfg.Upstreams = []string{podGateway + ":" + fakeDNSPort}
-	cfg.ReadyTimeout = 90 * time.Second
-	cfg.Backend = daemon.BackendKubernetes
-	cfg.Kube = daemon.KubeConfig{Kubeconfig: kubeconfig, Namespace: e.ns, Node: nodeName}
+	cfg := e.daemonConfig(s.data, "127.0.0.1:"+strconv.Itoa(s.listen))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- api.Serve(ctx, cfg, nil, nil) }()
