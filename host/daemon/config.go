@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/warden-sh/warden/host/api/wire"
-
+	"github.com/warden-sh/warden/host/kube"
 	"github.com/warden-sh/warden/host/proxy"
 	"github.com/warden-sh/warden/host/store"
 )
@@ -87,6 +87,10 @@ type KubeConfig struct {
 	// Node pins the pods to one node, where the workspaces are. Default:
 	// the scheduler's choice.
 	Node string `json:"node,omitempty"`
+	// Instance labels this daemon's objects, so daemons sharing a namespace
+	// never adopt or remove each other's. Default: a random name made once
+	// and kept in the data folder (kube-instance).
+	Instance string `json:"instance,omitempty"`
 }
 
 // DefaultConfig returns the configuration used when nothing is overridden.
@@ -177,6 +181,11 @@ func (c Config) Validate() error {
 		}
 		if len(c.Upstreams) == 0 {
 			return fmt.Errorf("the kubernetes backend needs --upstream ip:port: the resolver the sidecars forward allowed names to")
+		}
+		if c.Kube.Instance != "" {
+			if err := kube.CheckInstance(c.Kube.Instance); err != nil {
+				return err
+			}
 		}
 	default:
 		return fmt.Errorf("unknown backend %q; expect %s or %s", c.Backend, BackendDocker, BackendKubernetes)

@@ -2,11 +2,17 @@ package daemon
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/netip"
 	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/warden-sh/warden/host/agent"
@@ -18,7 +24,13 @@ import (
 // openKube is Open for the Kubernetes backend: the runtime is host/kube, and
 // it is also the sidecar control (policy through the API server).
 func openKube(cfg Config, st *store.Store, agents *agent.Registry, log *slog.Logger) (*Daemon, error) {
+	instance, err := kubeInstance(cfg)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	kcfg := kube.Config{
+		Instance:        instance,
 		Kubeconfig:      cfg.Kube.Kubeconfig,
 		Namespace:       cfg.Kube.Namespace,
 		SidecarImage:    cfg.SidecarImage,
@@ -55,6 +67,52 @@ func openKube(cfg Config, st *store.Store, agents *agent.Registry, log *slog.Log
 	d.agents, d.plugins = agents, pl
 	d.onClose = func() error { return errors.Join(pl.Close(), rt.Close(), st.Close()) }
 	return d, nil
+}
+
+// instanceFile, in the data folder, keeps the name this daemon's objects
+// carry on the cluster when none is given.
+const instanceFile = "kube-instance"
+
+// kubeInstance is the name of this daemon's objects: the one given, or the
+// one kept in the data folder, made (random) on first use. A name per data
+// folder rather than one derived from its path: two developers' daemons
+// sharing a namespace have the same path on their own machines.
+func kubeInstance(cfg Config) (string, error) {
+	if cfg.Kube.Instance != "" {
+		return cfg.Kube.Instance, kube.CheckInstance(cfg.Kube.Instance)
+	}
+	path := filepath.Join(cfg.DataDir, instanceFile)
+	b, err := os.ReadFile(path)
+	if err == nil {
+		name := strings.TrimSpace(string(b))
+		if err := kube.CheckInstance(name); err != nil {
+			return "", fmt.Errorf("%s: %w; delete the file to have a new name made, or pass --kube-instance", path, err)
+		}
+		return name, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("reading this daemon's instance name: %w", err)
+	}
+	var raw [6]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", fmt.Errorf("making an instance name: %w", err)
+	}
+	name := hex.EncodeToString(raw[:])
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return kubeInstance(cfg) // another start made it first
+	}
+	if err != nil {
+		return "", fmt.Errorf("keeping this daemon's instance name: %w", err)
+	}
+	_, err = f.WriteString(name + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", fmt.Errorf("keeping this daemon's instance name in %s: %w", path, err)
+	}
+	return name, nil
 }
 
 // hostGateway is the pods' way to the daemon's host: the one given, or the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"time"
 
 	"github.com/warden-sh/warden/host/agent"
@@ -37,7 +38,9 @@ type Config struct {
 	ReadyTimeout time.Duration
 	// Agents are the agent types (default image and environment).
 	Agents *agent.Registry
-	// Instance tells apart the pods of daemons sharing a namespace.
+	// Instance tells apart the objects of daemons sharing a namespace: a
+	// daemon lists, adopts, changes and deletes only objects labelled with
+	// its own.
 	Instance string
 }
 
@@ -57,6 +60,9 @@ func (c Config) withDefaults() Config {
 func (c Config) validate() error {
 	if c.Namespace == "" {
 		return errors.New("no namespace; pass --namespace NAME")
+	}
+	if err := CheckInstance(c.Instance); err != nil {
+		return err
 	}
 	if c.SidecarImage == "" {
 		return errors.New("no sidecar image")
@@ -80,3 +86,14 @@ func (c Config) validate() error {
 	}
 	return nil
 }
+
+// CheckInstance accepts an instance name: a label value of at most 63
+// lower-case letters, digits and inner dashes.
+func CheckInstance(name string) error {
+	if len(name) == 0 || len(name) > 63 || !instanceName.MatchString(name) {
+		return fmt.Errorf("bad instance name %q; expect 1 to 63 lower-case letters, digits and dashes, starting and ending with a letter or digit, such as dev-1", name)
+	}
+	return nil
+}
+
+var instanceName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)

@@ -51,6 +51,8 @@ func (r *Runtime) Start(ctx context.Context, p project.Project) error {
 		cur = nil
 	case err != nil:
 		return fmt.Errorf("reading pod %s: %w", want.Name, err)
+	case r.owned("pod", cur) != nil:
+		return r.owned("pod", cur)
 	}
 	if cur != nil && (cur.DeletionTimestamp != nil || cur.Annotations[annotSpec] != want.Annotations[annotSpec] ||
 		cur.Status.Phase == corev1.PodFailed || cur.Status.Phase == corev1.PodSucceeded) {
@@ -133,9 +135,9 @@ func (r *Runtime) Remove(ctx context.Context, id string) error {
 	if err := r.deletePod(ctx, id); err != nil {
 		return err
 	}
-	err := r.cs.CoreV1().ConfigMaps(r.cfg.Namespace).Delete(ctx, objectName(id), metav1.DeleteOptions{})
-	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("deleting policy ConfigMap: %w", err)
+	cms := r.cs.CoreV1().ConfigMaps(r.cfg.Namespace)
+	if _, err := deleteOwned(ctx, r, "configmap", objectName(id), cms.Get, cms.Delete, metav1.DeleteOptions{}); err != nil {
+		return err
 	}
 	r.forgetFeed(id)
 	return r.removeAccess(ctx, id)
@@ -146,12 +148,9 @@ func (r *Runtime) deletePod(ctx context.Context, id string) error {
 	r.links.drop(id, nil) // its forwards end with the pod
 	pods := r.cs.CoreV1().Pods(r.cfg.Namespace)
 	grace := deleteGrace
-	err := pods.Delete(ctx, objectName(id), metav1.DeleteOptions{GracePeriodSeconds: &grace})
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("deleting pod %s: %w", objectName(id), err)
+	deleted, err := deleteOwned(ctx, r, "pod", objectName(id), pods.Get, pods.Delete, metav1.DeleteOptions{GracePeriodSeconds: &grace})
+	if err != nil || !deleted {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.ReadyTimeout)
 	defer cancel()

@@ -50,6 +50,9 @@ func (r *Runtime) writePolicy(ctx context.Context, id string, p shared.Policy) (
 	}
 	name := objectName(id)
 	cms := r.cs.CoreV1().ConfigMaps(r.cfg.Namespace)
+	if err := r.ownPolicy(ctx, id); err != nil {
+		return "", err
+	}
 	patch, _ := json.Marshal(map[string]any{"data": map[string]string{shared.KubePolicyKey: text}})
 	_, err = cms.Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{})
 	if apierrors.IsNotFound(err) {
@@ -69,12 +72,29 @@ func (r *Runtime) writePolicy(ctx context.Context, id string, p shared.Policy) (
 	return text, nil
 }
 
+// ownPolicy refuses to write a policy ConfigMap of another daemon. The
+// instance's cache answers for its own (no round trip on an edit); one it
+// does not hold (yet: it was just made) is read.
+func (r *Runtime) ownPolicy(ctx context.Context, id string) error {
+	if cm, err := r.policies.get(ctx, r, id); err == nil && cm != nil {
+		return nil
+	}
+	cm, err := r.cs.CoreV1().ConfigMaps(r.cfg.Namespace).Get(ctx, objectName(id), metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading policy ConfigMap %s: %w", objectName(id), err)
+	}
+	return r.owned("configmap", cm)
+}
+
 // ensurePolicy writes p only when the project has no ConfigMap yet: a
 // restart must not overwrite a newer stored policy with an older one.
 func (r *Runtime) ensurePolicy(ctx context.Context, id string, p shared.Policy) error {
-	_, err := r.cs.CoreV1().ConfigMaps(r.cfg.Namespace).Get(ctx, objectName(id), metav1.GetOptions{})
+	cm, err := r.cs.CoreV1().ConfigMaps(r.cfg.Namespace).Get(ctx, objectName(id), metav1.GetOptions{})
 	if err == nil {
-		return nil
+		return r.owned("configmap", cm)
 	}
 	if !apierrors.IsNotFound(err) {
 		return fmt.Errorf("reading policy ConfigMap: %w", err)

@@ -17,7 +17,17 @@ func (r *Runtime) ensureAccess(ctx context.Context, id string) error {
 	meta := metav1.ObjectMeta{Name: name, Namespace: ns, Labels: map[string]string{LabelProject: id, LabelInstance: r.cfg.Instance}}
 	no := false
 	sa := &corev1.ServiceAccount{ObjectMeta: meta, AutomountServiceAccountToken: &no}
-	if _, err := r.cs.CoreV1().ServiceAccounts(ns).Create(ctx, sa, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+	if _, err := r.cs.CoreV1().ServiceAccounts(ns).Create(ctx, sa, metav1.CreateOptions{}); apierrors.IsAlreadyExists(err) {
+		// The identity the Role binds: another daemon's would hand this
+		// project's policy to that daemon's pod.
+		cur, err := r.cs.CoreV1().ServiceAccounts(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return fmt.Errorf("reading service account %s: %w", name, err)
+		}
+		if err := r.owned("serviceaccount", cur); err != nil {
+			return err
+		}
+	} else if err != nil {
 		return fmt.Errorf("creating service account %s: %w", name, err)
 	}
 	role := &rbacv1.Role{ObjectMeta: meta, Rules: []rbacv1.PolicyRule{{
@@ -42,14 +52,13 @@ func (r *Runtime) ensureAccess(ctx context.Context, id string) error {
 // removeAccess deletes what ensureAccess made; what is gone already is fine.
 func (r *Runtime) removeAccess(ctx context.Context, id string) error {
 	name, ns := objectName(id), r.cfg.Namespace
-	for what, del := range map[string]func() error{
-		"role binding":    func() error { return r.cs.RbacV1().RoleBindings(ns).Delete(ctx, name, metav1.DeleteOptions{}) },
-		"role":            func() error { return r.cs.RbacV1().Roles(ns).Delete(ctx, name, metav1.DeleteOptions{}) },
-		"service account": func() error { return r.cs.CoreV1().ServiceAccounts(ns).Delete(ctx, name, metav1.DeleteOptions{}) },
-	} {
-		if err := del(); err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("deleting %s %s: %w", what, name, err)
-		}
+	rbs, roles, sas := r.cs.RbacV1().RoleBindings(ns), r.cs.RbacV1().Roles(ns), r.cs.CoreV1().ServiceAccounts(ns)
+	if _, err := deleteOwned(ctx, r, "rolebinding", name, rbs.Get, rbs.Delete, metav1.DeleteOptions{}); err != nil {
+		return err
 	}
-	return nil
+	if _, err := deleteOwned(ctx, r, "role", name, roles.Get, roles.Delete, metav1.DeleteOptions{}); err != nil {
+		return err
+	}
+	_, err := deleteOwned(ctx, r, "serviceaccount", name, sas.Get, sas.Delete, metav1.DeleteOptions{})
+	return err
 }

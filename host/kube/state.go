@@ -17,7 +17,8 @@ func (r *Runtime) State(ctx context.Context, id string) (runtime.State, error) {
 		return runtime.State{}, err
 	}
 	pod, err := r.cs.CoreV1().Pods(r.cfg.Namespace).Get(ctx, objectName(id), metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
+	if apierrors.IsNotFound(err) || (err == nil && r.owned("pod", pod) != nil) {
+		// Another daemon's pod of the same name is not this project's.
 		return runtime.State{Sidecar: missing(), Agent: missing()}, nil
 	}
 	if err != nil {

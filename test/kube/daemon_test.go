@@ -2,8 +2,18 @@ package kube
 
 import (
 	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/warden-sh/warden/host/daemon"
 	"github.com/warden-sh/warden/host/project"
@@ -69,11 +79,103 @@ func TestKubeDaemon(t *testing.T) {
 	if err := d.Delete(ctx, p.ID); err != nil {
 		t.Fatal(err)
 	}
-	left, err := e.rt.List(ctx)
-	if err != nil || len(left) != 0 {
+	left, err := e.cs.CoreV1().Pods(e.ns).List(ctx, metav1.ListOptions{})
+	if err != nil || len(left.Items) != 0 {
 		t.Fatalf("pods left after delete: %v, %v", left, err)
 	}
 }
+
+// Two daemons share a namespace: each leaves the other's pods alone. The
+// daemon's rebuild removes the pods of projects it does not know, so a
+// second daemon that took the first one's pods for its own (the same
+// instance, as every daemon had before each got one of its own) deletes a
+// running project of the first: shown first, then not with its own.
+func TestKubeTwoDaemonsShareANamespace(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	aData := t.TempDir()
+	a, err := daemon.Open(e.daemonConfig(aData, "127.0.0.1:0"), nil)
+	require.NoError(t, err)
+	defer a.Close()
+	domains := []string{"allowed.test"}
+	p, err := a.Create(ctx, project.Spec{Name: "first-daemons", Workspace: newProject(t, shared.ModeRestricted).Workspace,
+		AgentType: "claude-code", Mode: shared.ModeRestricted, Domains: &domains, Image: "warden-agent-test:" + imageTag})
+	require.NoError(t, err)
+	podUID := func() types.UID {
+		pod, err := e.cs.CoreV1().Pods(e.ns).Get(ctx, "warden-"+p.ID, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return ""
+		}
+		require.NoError(t, err)
+		return pod.UID
+	}
+	start := func() types.UID {
+		t.Helper()
+		if _, _, err := a.Start(ctx, p.ID); err != nil {
+			t.Fatalf("starting: %v\n%s", err, e.describe(p.ID))
+		}
+		require.True(t, e.reach(t, p.ID, "allowed.test").OK, "the first daemon's project does not reach its allowed name")
+		return podUID()
+	}
+	aInstance, err := os.ReadFile(filepath.Join(aData, "kube-instance"))
+	require.NoError(t, err)
+
+	// A second daemon under the first one's instance: its rebuild removes
+	// the first one's running pod.
+	uid := start()
+	same := e.daemonConfig(t.TempDir(), "127.0.0.1:0")
+	same.Kube.Instance = strings.TrimSpace(string(aInstance))
+	rebuild(t, same)
+	require.Empty(t, podUID(), "a second daemon of the same instance left the first one's pod %s", uid)
+
+	// Each with its own: the second daemon's rebuild leaves the pod, and
+	// its list does not show it.
+	uid = start()
+	own := e.daemonConfig(t.TempDir(), "127.0.0.1:0")
+	rebuild(t, own)
+	require.Equal(t, uid, podUID(), "a second daemon of its own instance replaced or removed the first one's pod")
+	require.True(t, e.reach(t, p.ID, "allowed.test").OK)
+}
+
+// rebuild opens a daemon with cfg and runs it until its rebuild from the
+// store and the cluster has ended (its "rebuilt" log line), then stops it.
+func rebuild(t *testing.T, cfg daemon.Config) {
+	t.Helper()
+	rebuilt := make(chan struct{})
+	log := slog.New(&signalHandler{msg: "rebuilt", seen: rebuilt})
+	d, err := daemon.Open(cfg, log)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = d.Run(ctx); close(done) }()
+	select {
+	case <-rebuilt:
+	case <-done:
+		t.Fatal("the daemon ended before its rebuild")
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the daemon did not rebuild within 2 minutes")
+	}
+	cancel()
+	<-done
+}
+
+// signalHandler closes seen when a record with message msg is logged.
+type signalHandler struct {
+	msg  string
+	seen chan struct{}
+	once sync.Once
+}
+
+func (h *signalHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *signalHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		h.once.Do(func() { close(h.seen) })
+	}
+	return nil
+}
+func (h *signalHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *signalHandler) WithGroup(string) slog.Handler      { return h }
 
 // daemonConfig is the daemon's configuration on the Kubernetes backend in
 // e's namespace, as `warden serve --backend kubernetes` makes it.

@@ -41,6 +41,7 @@ func (s *server) Flags(f *pflag.FlagSet) {
 	f.StringVar(&cfg.Kube.PodAPIServer, "kube-pod-api", "", "kubernetes backend: API server URL as pods reach it (default: the kubeconfig's)")
 	f.StringVar(&cfg.Kube.HostGateway, "kube-host-gateway", "", "kubernetes backend: this host's address as pods reach it (default: the API server's, when an IP)")
 	f.StringVar(&cfg.Kube.Node, "kube-node", "", "kubernetes backend: node to run every pod on (where the workspaces are)")
+	f.StringVar(&cfg.Kube.Instance, "kube-instance", "", "kubernetes backend: name of this daemon's objects among other daemons' in the namespace (default: one made once and kept in the data folder)")
 	f.IntVar(&cfg.AuditRecords, "audit-records", cfg.AuditRecords, "records each project's audit log keeps (refusals and first contacts); the oldest are dropped first, and counted")
 }
 
