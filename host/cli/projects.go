@@ -38,19 +38,26 @@ func (a *app) projectCreate() *cobra.Command {
 		Short: "Create a project; the allowlist is filled from the presets unless --domain is given",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ws, err := filepath.Abs(spec.Workspace)
-			if err != nil {
-				return err
-			}
-			spec.Workspace = ws
-			if spec.Name == "" {
-				spec.Name = filepath.Base(ws)
+			if claim, ok := project.Claim(spec.Workspace); ok {
+				if spec.Name == "" {
+					spec.Name = claim
+				}
+			} else {
+				ws, err := filepath.Abs(spec.Workspace)
+				if err != nil {
+					return err
+				}
+				spec.Workspace = ws
+				if spec.Name == "" {
+					spec.Name = filepath.Base(ws)
+				}
 			}
 			spec.Mode = shared.Mode(mode)
 			spec.PreviewCSPOff = !previewCSP
 			if cmd.Flags().Changed("domain") {
 				spec.Domains = &domains
 			}
+			var err error
 			if spec.Env, err = parseEnv(env); err != nil {
 				return err
 			}
@@ -82,7 +89,7 @@ func (a *app) projectCreate() *cobra.Command {
 	cwd, _ := os.Getwd()
 	f := cmd.Flags()
 	f.StringVar(&spec.Name, "name", "", "name (default: the workspace folder's name)")
-	f.StringVar(&spec.Workspace, "workspace", cwd, "workspace folder on this machine, mounted at /workspace")
+	f.StringVar(&spec.Workspace, "workspace", cwd, "workspace folder on this machine, mounted at /workspace; on the kubernetes backend also pvc:NAME, a PersistentVolumeClaim of the namespace")
 	f.StringVar(&spec.AgentType, "agent", "claude-code", "agent type (see `warden presets`)")
 	f.StringSliceVar(&spec.Runtimes, "runtime", nil, "runtime whose registries to allow: node, python, go, rust, ruby, java (repeatable)")
 	f.StringVar(&mode, "mode", string(shared.ModeRestricted), "network mode: full, restricted or none")

@@ -22,6 +22,9 @@ func (d *Daemon) ensureWardenWatch(p project.Project) {
 	if _, ok := d.watchers[p.ID]; ok {
 		return
 	}
+	if _, claim := project.Claim(p.Workspace); claim {
+		return // its files are on the cluster, out of the daemon's sight
+	}
 	id, workspace := p.ID, p.Workspace
 	d.watchers[id] = d.spawnBackground(func(ctx context.Context) {
 		err := d.watchWarden(ctx, workspace, func(ports []int, err error) { d.setWardenPorts(id, ports, err) })

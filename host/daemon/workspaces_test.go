@@ -74,3 +74,28 @@ func TestCreateRefusesTheEnginesStateFolder(t *testing.T) {
 	_, err := env.d.Create(context.Background(), project.Spec{Name: "x", Workspace: ws, AgentType: "codex"})
 	require.ErrorContains(t, err, "lies in "+env.rt.engineRoot)
 }
+
+// A PersistentVolumeClaim workspace is refused on Docker, which cannot mount
+// one; on the kubernetes backend a claim goes to one project only.
+func TestCreateTakesAClaimOnKubernetesOnly(t *testing.T) {
+	env := newTestEnv(t)
+	spec := project.Spec{Name: "on-claim", Workspace: "pvc:web-ws", AgentType: "codex"}
+	_, err := env.d.Create(context.Background(), spec)
+	var fe *project.FieldError
+	require.True(t, errors.As(err, &fe), "%v", err)
+	require.Equal(t, "pvc:web-ws", fe.Value)
+	require.ErrorContains(t, err, "only the kubernetes backend mounts")
+
+	env.d.cfg.Backend = BackendKubernetes
+	first, err := env.d.Create(context.Background(), spec)
+	require.NoError(t, err)
+	require.Equal(t, "pvc:web-ws", first.Workspace)
+	spec.Name = "again"
+	_, err = env.d.Create(context.Background(), spec)
+	require.True(t, errors.As(err, &fe), "%v", err)
+	require.ErrorContains(t, err, first.ID)
+	_, err = env.d.Create(context.Background(), project.Spec{Name: "other", Workspace: "pvc:other-ws", AgentType: "codex"})
+	require.NoError(t, err)
+	ps, _ := env.st.List()
+	require.Len(t, ps, 2)
+}

@@ -36,6 +36,9 @@ func (r *Runtime) Start(ctx context.Context, p project.Project) error {
 	if p.WorkspaceResolved != "" {
 		p.Workspace = p.WorkspaceResolved
 	}
+	if err := r.checkClaim(ctx, p.Workspace); err != nil {
+		return err
+	}
 	if err := r.ensureAccess(ctx, p.ID); err != nil {
 		return err
 	}
@@ -75,6 +78,29 @@ func (r *Runtime) Start(ctx context.Context, p project.Project) error {
 	r.log.Info("project running", "project", p.ID, "ms", time.Since(begin).Milliseconds(),
 		"objects_ms", objects.Sub(begin).Milliseconds(), "pod_ms", created.Sub(objects).Milliseconds(),
 		"ready_ms", time.Since(created).Milliseconds())
+	return nil
+}
+
+// checkClaim refuses a workspace claim that does not exist or is going:
+// the pod would wait for it until Start gave up, with no word of why. A
+// claim not yet bound is fine (its class may bind it for the pod).
+func (r *Runtime) checkClaim(ctx context.Context, workspace string) error {
+	claim, ok := project.Claim(workspace)
+	if !ok {
+		return nil
+	}
+	pvc, err := r.cs.CoreV1().PersistentVolumeClaims(r.cfg.Namespace).Get(ctx, claim, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return fmt.Errorf("workspace %s: the PersistentVolumeClaim %s/%s does not exist; create it (kubectl -n %s apply -f claim.yaml), then start the project again",
+			workspace, r.cfg.Namespace, claim, r.cfg.Namespace)
+	case err != nil:
+		return fmt.Errorf("workspace %s: reading the PersistentVolumeClaim: %w", workspace, err)
+	case pvc.DeletionTimestamp != nil:
+		return fmt.Errorf("workspace %s: the PersistentVolumeClaim %s/%s is being deleted", workspace, r.cfg.Namespace, claim)
+	case pvc.Status.Phase == corev1.ClaimLost:
+		return fmt.Errorf("workspace %s: the PersistentVolumeClaim %s/%s has lost its volume", workspace, r.cfg.Namespace, claim)
+	}
 	return nil
 }
 

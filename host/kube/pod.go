@@ -101,7 +101,6 @@ func (r *Runtime) podSpec(p project.Project, t agent.Definition, server string, 
 		VolumeMounts: []corev1.VolumeMount{{Name: volumeWorkspace, MountPath: agentWorkdir}},
 		Resources:    resources(p.Limits),
 	}
-	dirType := corev1.HostPathDirectory
 	expiry := int64(tokenLifetime)
 	grace := int64(2)
 	pod := &corev1.Pod{
@@ -132,7 +131,7 @@ func (r *Runtime) podSpec(p project.Project, t agent.Definition, server string, 
 			InitContainers: []corev1.Container{sidecar},
 			Containers:     []corev1.Container{agentC},
 			Volumes: []corev1.Volume{
-				{Name: volumeWorkspace, VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: p.Workspace, Type: &dirType}}},
+				{Name: volumeWorkspace, VolumeSource: workspaceSource(p.Workspace)},
 				{Name: volumeSidecar, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory}}},
 				{Name: volumeToken, VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{Sources: []corev1.VolumeProjection{
 					{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token", ExpirationSeconds: &expiry}},
@@ -149,6 +148,16 @@ func (r *Runtime) podSpec(p project.Project, t agent.Definition, server string, 
 	}
 	pod.Annotations = map[string]string{annotSpec: specHash(pod.Spec), annotAgentCommand: agentCommandValue(t.Command)}
 	return pod
+}
+
+// workspaceSource is the workspace's volume: the PersistentVolumeClaim it
+// names (pvc:NAME), or a folder on the node.
+func workspaceSource(workspace string) corev1.VolumeSource {
+	if claim, ok := project.Claim(workspace); ok {
+		return corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: claim}}
+	}
+	dirType := corev1.HostPathDirectory
+	return corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: workspace, Type: &dirType}}
 }
 
 // needsKeepAlive is never true for now: the images the backend runs keep

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -142,4 +143,40 @@ func TestWritePolicyCreatesThenPatches(t *testing.T) {
 	if err := r.WritePolicy("../x", shared.Policy{}); err == nil {
 		t.Error("a bad project id was accepted")
 	}
+}
+
+// A pvc: workspace is the claim's volume; a folder is a hostPath on the
+// node. Start refuses a claim that does not exist, naming it, before it
+// makes anything.
+func TestClaimWorkspace(t *testing.T) {
+	r, cs := testRuntime(t)
+	p := testProject()
+	p.Workspace = "pvc:web-ws"
+	pod := r.podSpec(p, mustAgent(t, r, p.AgentType), r.podServer, r.apiPort)
+	var ws *corev1.Volume
+	for i := range pod.Spec.Volumes {
+		if pod.Spec.Volumes[i].Name == volumeWorkspace {
+			ws = &pod.Spec.Volumes[i]
+		}
+	}
+	if ws == nil || ws.PersistentVolumeClaim == nil || ws.PersistentVolumeClaim.ClaimName != "web-ws" || ws.HostPath != nil {
+		t.Fatalf("workspace volume %+v; want the claim web-ws", ws)
+	}
+
+	err := r.Start(context.Background(), p)
+	if err == nil || !strings.Contains(err.Error(), "PersistentVolumeClaim ns/web-ws does not exist") {
+		t.Fatalf("Start on a missing claim: %v", err)
+	}
+	if cms, _ := cs.CoreV1().ConfigMaps("ns").List(context.Background(), metav1.ListOptions{}); len(cms.Items) != 0 {
+		t.Errorf("Start made %d ConfigMaps for a project it refused", len(cms.Items))
+	}
+}
+
+func mustAgent(t *testing.T, r *Runtime, name string) agent.Definition {
+	t.Helper()
+	d, ok := r.cfg.Agents.Lookup(name)
+	if !ok {
+		t.Fatalf("no agent type %s", name)
+	}
+	return d
 }

@@ -18,7 +18,7 @@ const (
 type Project struct {
 	ID        string `json:"id"`        // 12 lower-case hex characters (NewID)
 	Name      string `json:"name"`      // 1–64 printable characters
-	Workspace string `json:"workspace"` // absolute host path, as given
+	Workspace string `json:"workspace"` // absolute host path, as given, or pvc:NAME (ClaimPrefix)
 	// WorkspaceResolved is Workspace with every symbolic link followed when
 	// the project was created: what is mounted at /workspace, and what the
 	// path must still resolve to at every start.

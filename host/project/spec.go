@@ -66,12 +66,14 @@ func (s Spec) Build(id string, now time.Time, types AgentTypes) (Project, error)
 	if err != nil {
 		return Project{}, err
 	}
-	resolved, err := ResolveWorkspace(workspace)
-	if err != nil {
-		return Project{}, err
-	}
-	if err := CheckWorkspacePlace(workspace, resolved); err != nil {
-		return Project{}, err
+	resolved := ""
+	if _, claim := Claim(workspace); !claim {
+		if resolved, err = ResolveWorkspace(workspace); err != nil {
+			return Project{}, err
+		}
+		if err := CheckWorkspacePlace(workspace, resolved); err != nil {
+			return Project{}, err
+		}
 	}
 	agentType, err := checkAgentType(types, s.AgentType)
 	if err != nil {

@@ -25,7 +25,7 @@ const MaxNameLen = 64
 
 const (
 	nameAccepted      = "expect 1 to 64 printable characters"
-	workspaceAccepted = "expect the absolute path of an existing folder on the host, other than /"
+	workspaceAccepted = "expect the absolute path of an existing folder on the host, other than /, or pvc:NAME for a PersistentVolumeClaim (kubernetes backend)"
 	portAccepted      = "expect a port from 1 to 65535"
 	envAccepted       = "expect a name of letters, digits and underscores that does not start with a digit"
 	imageAccepted     = "expect an image reference such as warden-agent-claude-code:latest, or empty for the agent type's default"
@@ -57,10 +57,17 @@ func checkName(name string) (string, error) {
 	return s, nil
 }
 
-// checkWorkspace returns the cleaned path of an existing folder.
+// checkWorkspace returns the cleaned path of an existing folder, or a
+// well-formed claim (pvc:NAME) as given.
 func checkWorkspace(path string) (string, error) {
 	if path == "" {
 		return "", fieldError("workspace", path, "is empty; %s", workspaceAccepted)
+	}
+	if name, ok := strings.CutPrefix(path, ClaimPrefix); ok {
+		if !claimName.MatchString(name) || len(name) > 253 {
+			return "", fieldError("workspace", path, "does not name a PersistentVolumeClaim; expect pvc: and a name of lower-case letters, digits, '-' and '.', such as pvc:web-workspace")
+		}
+		return path, nil
 	}
 	if !filepath.IsAbs(path) {
 		return "", fieldError("workspace", path, "is not an absolute path; %s", workspaceAccepted)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 )
 
@@ -21,6 +22,20 @@ var systemTrees = []string{
 // trees above or of a home, may not hold one), but a folder inside them
 // may: /tmp/build or /home/me/code/app are fine, /home or /home/me are not.
 var keyFolders = []string{"/", "/root", "/home", "/var", "/var/lib", "/tmp", "/var/tmp", "/opt", "/srv", "/mnt", "/media"}
+
+// ClaimPrefix starts a workspace that is a PersistentVolumeClaim of the
+// project's namespace (pvc:NAME), which the kubernetes backend mounts; the
+// daemon never sees its files.
+const ClaimPrefix = "pvc:"
+
+// Claim returns the PersistentVolumeClaim a workspace names, if it names
+// one.
+func Claim(workspace string) (string, bool) {
+	return strings.CutPrefix(workspace, ClaimPrefix)
+}
+
+// claimName is a Kubernetes object name (a DNS subdomain).
+var claimName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
 
 // ResolveWorkspace is the folder path names once every symbolic link on
 // the way is followed. The daemon stores it at creation and mounts it,

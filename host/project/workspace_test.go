@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -66,4 +67,23 @@ func TestBuildStoresTheResolvedWorkspace(t *testing.T) {
 	want, err := filepath.EvalSymlinks(real)
 	require.NoError(t, err)
 	require.Equal(t, want, p.WorkspaceResolved, "stored as resolved")
+}
+
+// A workspace may be a PersistentVolumeClaim (pvc:NAME), kept as given and
+// resolved to nothing; a claim that is no object name is refused and named.
+func TestBuildTakesAClaimWorkspace(t *testing.T) {
+	p := build(t, func(s *Spec) { s.Workspace = "pvc:web-workspace.v2" })
+	require.Equal(t, "pvc:web-workspace.v2", p.Workspace)
+	require.Empty(t, p.WorkspaceResolved)
+	claim, ok := Claim(p.Workspace)
+	require.True(t, ok)
+	require.Equal(t, "web-workspace.v2", claim)
+	for _, bad := range []string{"pvc:", "pvc:Web", "pvc:web_ws", "pvc:-web", "pvc:web/../x", "pvc:" + strings.Repeat("a", 254)} {
+		_, err := Spec{Name: "x", Workspace: bad, AgentType: "claude-code"}.Build(testID, testNow, testTypes)
+		var fe *FieldError
+		require.True(t, errors.As(err, &fe), "%s: %v", bad, err)
+		require.Equal(t, "workspace", fe.Field)
+		require.Equal(t, bad, fe.Value)
+		require.ErrorContains(t, err, "such as pvc:web-workspace")
+	}
 }

@@ -19,6 +19,9 @@ import (
 // likely case of the last three.
 func (r *Runtime) checkWorkspace(ctx context.Context, p project.Project) (string, error) {
 	path := p.Workspace
+	if _, ok := project.Claim(path); ok {
+		return "", fmt.Errorf("workspace %q is a PersistentVolumeClaim, which only the kubernetes backend mounts; on Docker, create the project with a folder of this host", path)
+	}
 	if !filepath.IsAbs(path) {
 		return "", fmt.Errorf("workspace %q is not an absolute path; expect an existing folder such as /home/me/code/app", path)
 	}
