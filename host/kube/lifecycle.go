@@ -3,7 +3,9 @@ package kube
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -11,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/warden-sh/warden/host/project"
+	"github.com/warden-sh/warden/host/runtime"
 )
 
 // pollInterval is how often Start and Stop look at the pod.
@@ -46,7 +49,11 @@ func (r *Runtime) Start(ctx context.Context, p project.Project) error {
 		return err
 	}
 	objects := time.Now()
-	want := r.podSpec(p, t, r.podServer, r.apiPort)
+	git, err := gitMounts(p)
+	if err != nil {
+		return err
+	}
+	want := r.podSpec(p, t, r.podServer, r.apiPort, git...)
 	pods := r.cs.CoreV1().Pods(r.cfg.Namespace)
 	cur, err := pods.Get(ctx, want.Name, metav1.GetOptions{})
 	switch {
@@ -64,6 +71,12 @@ func (r *Runtime) Start(ctx context.Context, p project.Project) error {
 			return err
 		}
 		cur = nil
+		// Looked at again with the old agent gone: it could have
+		// replaced a part of .git since.
+		if git, err = gitMounts(p); err != nil {
+			return err
+		}
+		want = r.podSpec(p, t, r.podServer, r.apiPort, git...)
 	}
 	if cur == nil {
 		if _, err := pods.Create(ctx, want, metav1.CreateOptions{}); err != nil {
@@ -79,6 +92,29 @@ func (r *Runtime) Start(ctx context.Context, p project.Project) error {
 		"objects_ms", objects.Sub(begin).Milliseconds(), "pod_ms", created.Sub(objects).Milliseconds(),
 		"ready_ms", time.Since(created).Milliseconds())
 	return nil
+}
+
+// gitMounts are the parts of a folder workspace's repository that the
+// agent gets read-only (.git/config, commondir, hooks, info) and .git
+// itself as a mount point, as on Docker (runtime.GitMounts): the user's own
+// git, run in the workspace on the node, runs none of the agent's code. The
+// daemon reads the folder where it runs, as it did when the project was
+// created, so it runs on the workspace's node. A claim's files are out of
+// the daemon's sight: nothing is protected there; neither when the project
+// lets its agent write its git configuration.
+func gitMounts(p project.Project) ([]runtime.GitMount, error) {
+	if _, claim := project.Claim(p.Workspace); claim || p.GitConfigWritable {
+		return nil, nil
+	}
+	info, err := os.Stat(p.Workspace)
+	if err != nil {
+		return nil, fmt.Errorf("workspace %s: %w; the daemon reads the workspace's .git where it runs, so run it on the workspace's node, or let the project's agent write its git configuration (gitConfigWritable)", p.Workspace, err)
+	}
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil, fmt.Errorf("workspace %s: cannot read its owner", p.Workspace)
+	}
+	return runtime.GitMounts(p.Workspace, st.Uid, st.Gid)
 }
 
 // checkClaim refuses a workspace claim that does not exist or is going:

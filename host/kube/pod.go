@@ -15,6 +15,7 @@ import (
 
 	"github.com/warden-sh/warden/host/agent"
 	"github.com/warden-sh/warden/host/project"
+	"github.com/warden-sh/warden/host/runtime"
 )
 
 // agentCapDrop are the capabilities the agent's root loses, as on Docker
@@ -27,7 +28,7 @@ const tokenLifetime = 3600
 
 // podSpec is the project's pod: the sidecar as a native sidecar, the agent
 // as the main container. server is the API server's URL as pods reach it.
-func (r *Runtime) podSpec(p project.Project, t agent.Definition, server string, apiPort int) *corev1.Pod {
+func (r *Runtime) podSpec(p project.Project, t agent.Definition, server string, apiPort int, git ...runtime.GitMount) *corev1.Pod {
 	name := objectName(p.ID)
 	always := corev1.ContainerRestartPolicyAlways
 	no := false
@@ -98,7 +99,7 @@ func (r *Runtime) podSpec(p project.Project, t agent.Definition, server string, 
 			// the agent's privileges.
 			AllowPrivilegeEscalation: &no,
 		},
-		VolumeMounts: []corev1.VolumeMount{{Name: volumeWorkspace, MountPath: agentWorkdir}},
+		VolumeMounts: workspaceMounts(git),
 		Resources:    resources(p.Limits),
 	}
 	expiry := int64(tokenLifetime)
@@ -148,6 +149,16 @@ func (r *Runtime) podSpec(p project.Project, t agent.Definition, server string, 
 	}
 	pod.Annotations = map[string]string{annotSpec: specHash(pod.Spec), annotAgentCommand: agentCommandValue(t.Command)}
 	return pod
+}
+
+// workspaceMounts mounts the workspace at /workspace and the parts of its
+// repository that git runs as subpaths of it (see gitMounts).
+func workspaceMounts(git []runtime.GitMount) []corev1.VolumeMount {
+	out := []corev1.VolumeMount{{Name: volumeWorkspace, MountPath: agentWorkdir}}
+	for _, g := range git {
+		out = append(out, corev1.VolumeMount{Name: volumeWorkspace, MountPath: agentWorkdir + "/" + g.Rel, SubPath: g.Rel, ReadOnly: g.ReadOnly})
+	}
+	return out
 }
 
 // workspaceSource is the workspace's volume: the PersistentVolumeClaim it

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/warden-sh/warden/host/agent"
 	"github.com/warden-sh/warden/host/project"
+	"github.com/warden-sh/warden/host/runtime"
 	"github.com/warden-sh/warden/shared"
 )
 
@@ -179,4 +181,26 @@ func mustAgent(t *testing.T, r *Runtime, name string) agent.Definition {
 		t.Fatalf("no agent type %s", name)
 	}
 	return d
+}
+
+// The parts of a repository that git runs are read-only subpaths of the
+// workspace in the agent, and .git a mount point of its own.
+func TestPodSpecMountsGitPartsReadOnly(t *testing.T) {
+	r, _ := testRuntime(t)
+	p := testProject()
+	pod := r.podSpec(p, mustAgent(t, r, p.AgentType), r.podServer, r.apiPort,
+		runtime.GitMount{Rel: ".git"}, runtime.GitMount{Rel: ".git/config", ReadOnly: true}, runtime.GitMount{Rel: ".git/hooks", ReadOnly: true})
+	var got []string
+	for _, m := range pod.Spec.Containers[0].VolumeMounts {
+		got = append(got, fmt.Sprintf("%s %s %q ro=%v", m.Name, m.MountPath, m.SubPath, m.ReadOnly))
+	}
+	want := []string{
+		`workspace /workspace "" ro=false`,
+		`workspace /workspace/.git ".git" ro=false`,
+		`workspace /workspace/.git/config ".git/config" ro=true`,
+		`workspace /workspace/.git/hooks ".git/hooks" ro=true`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("agent mounts:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }

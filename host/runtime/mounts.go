@@ -13,11 +13,6 @@ import (
 	"github.com/docker/docker/api/types/mount"
 )
 
-// Inside the agent container.
-const (
-	agentGitDir = agentWorkdir + "/.git"
-)
-
 // gitReadOnly are the parts of a repository's .git that make the user's own
 // git run something (core.fsmonitor, core.hooksPath, aliases, hooks,
 // attributes' filters); they are bound read-only into the agent. Objects,
@@ -125,12 +120,24 @@ func (r *Runtime) prepareMounts(ctx context.Context, a *preparedAgent, img image
 	return nil
 }
 
-// gitBinds returns the binds that keep a repository's configuration and
-// hooks out of the agent's reach. .git itself is bound onto itself so the
-// agent cannot rename it away and put its own in its place. A missing hooks
-// or info folder or commondir file is created (owned by the workspace's
-// owner), since one the agent created would be the agent's.
-func gitBinds(ws, view string, uid, gid uint32) ([]mount.Mount, error) {
+// GitMount is one part of a repository's .git that the agent gets as a
+// mount of its own: Rel is its path in the workspace (".git",
+// ".git/config", ...). Every one is a mount point in the agent's
+// container, which its root can neither rename nor remove.
+type GitMount struct {
+	Rel      string
+	ReadOnly bool
+}
+
+// GitMounts returns the mounts that keep a repository's configuration and
+// hooks out of the agent's reach: .git itself, bound onto itself so the
+// agent cannot rename it away and put its own in its place, and its
+// gitReadOnly parts read-only. A missing hooks or info folder or commondir
+// file is created (owned by uid:gid, the workspace's owner), since one the
+// agent created would be the agent's. No repository, no mounts. Both
+// backends use it: Docker binds the parts of its id-mapped view, Kubernetes
+// mounts them as subpaths of the workspace volume.
+func GitMounts(ws string, uid, gid uint32) ([]GitMount, error) {
 	gitDir := filepath.Join(ws, ".git")
 	info, err := os.Lstat(gitDir)
 	switch {
@@ -142,11 +149,11 @@ func gitBinds(ws, view string, uid, gid uint32) ([]mount.Mount, error) {
 		// A worktree's or submodule's .git file names the repository's
 		// folder ("gitdir: ..."); pointed elsewhere, it would bring another
 		// config and hooks.
-		return []mount.Mount{{Type: mount.TypeBind, Source: filepath.Join(view, ".git"), Target: agentGitDir, ReadOnly: true}}, nil
+		return []GitMount{{Rel: ".git", ReadOnly: true}}, nil
 	case !info.IsDir():
 		return nil, fmt.Errorf("%s is neither a folder nor a file (a symbolic link?); Warden binds it into the agent and never follows links there — replace it, or let the project's agent write its git configuration (gitConfigWritable)", gitDir)
 	}
-	out := []mount.Mount{{Type: mount.TypeBind, Source: filepath.Join(view, ".git"), Target: agentGitDir}}
+	out := []GitMount{{Rel: ".git"}}
 	for _, part := range gitReadOnly {
 		p := filepath.Join(gitDir, part.name)
 		info, err := os.Lstat(p)
@@ -166,8 +173,21 @@ func gitBinds(ws, view string, uid, gid uint32) ([]mount.Mount, error) {
 			return nil, fmt.Errorf("%s is not a plain %s (a symbolic link?); Warden binds it read-only into the agent and never follows links there — replace it with a plain %s, or let the project's agent write its git configuration (gitConfigWritable)",
 				p, kind(part.dir), kind(part.dir))
 		}
-		out = append(out, mount.Mount{Type: mount.TypeBind, Source: filepath.Join(view, ".git", part.name),
-			Target: agentGitDir + "/" + part.name, ReadOnly: true})
+		out = append(out, GitMount{Rel: ".git/" + part.name, ReadOnly: true})
+	}
+	return out, nil
+}
+
+// gitBinds is GitMounts as binds of the workspace's view.
+func gitBinds(ws, view string, uid, gid uint32) ([]mount.Mount, error) {
+	parts, err := GitMounts(ws, uid, gid)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]mount.Mount, 0, len(parts))
+	for _, g := range parts {
+		out = append(out, mount.Mount{Type: mount.TypeBind, Source: filepath.Join(view, filepath.FromSlash(g.Rel)),
+			Target: agentWorkdir + "/" + g.Rel, ReadOnly: g.ReadOnly})
 	}
 	return out, nil
 }
