@@ -196,3 +196,78 @@ func podIsReady(pod *corev1.Pod) bool {
 	}
 	return false
 }
+
+// BenchmarkKubeMetricsScrape times the daemon's /metrics (its handler, in
+// the process) with 50 projects running on the cluster, started through the
+// daemon, once every sidecar has reported: the series come from what the
+// daemon keeps of the sidecars' report lines and its policy cache, so a
+// scrape asks the API server nothing.
+func BenchmarkKubeMetricsScrape(b *testing.B) {
+	n := 50
+	if v, err := strconv.Atoi(os.Getenv("WARDEN_KUBE_BENCH_PODS")); err == nil && v > 0 {
+		n = v
+	}
+	e := newEnv(b)
+	d, _ := e.runDaemon(b, b.TempDir())
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for i := range ids {
+		domains := []string{"allowed.test"}
+		p, err := d.Create(context.Background(), project.Spec{Name: fmt.Sprintf("scrape-%d", i), Workspace: newProject(b, shared.ModeRestricted).Workspace,
+			AgentType: "claude-code", Mode: shared.ModeRestricted, Domains: &domains, Image: "warden-agent-test:" + imageTag})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids[i] = p.ID
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			if _, _, err := d.Start(ctx, p.ID); err != nil {
+				b.Errorf("starting project %s: %v", p.ID, err)
+			}
+		}()
+	}
+	wg.Wait()
+	b.Cleanup(func() {
+		for _, id := range ids {
+			_ = d.Delete(context.Background(), id)
+		}
+	})
+	if b.Failed() {
+		b.FailNow()
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		fams, _ := scrape(b, d)
+		up := 0
+		for _, id := range ids {
+			if series(fams, "warden_sidecar_up", id) == 1 {
+				up++
+			}
+		}
+		if up == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%d of %d sidecars up after 2 minutes; every sidecar must report for the figure to mean anything", up, n)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	var samples []float64
+	for range 50 {
+		_, took := scrape(b, d)
+		samples = append(samples, benchfig.MS(took))
+	}
+	p50, p99 := benchfig.Percentile(samples, 50), benchfig.Percentile(samples, 99)
+	b.ReportMetric(p50, "scrape_p50_ms")
+	b.ReportMetric(p99, "scrape_p99_ms")
+	benchfig.Write(b, []benchfig.Figure{
+		{Name: fmt.Sprintf("k8s_metrics_scrape_ms_%d", n), Value: benchfig.Round2(p50), Unit: "ms"},
+		{Name: fmt.Sprintf("k8s_metrics_scrape_p99_ms_%d", n), Value: benchfig.Round2(p99), Unit: "ms"},
+	})
+}

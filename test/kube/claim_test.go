@@ -40,7 +40,7 @@ func TestKubeClaimWorkspace(t *testing.T) {
 		t.Fatalf("starting: %v\n%s", err, e.describe(p.ID))
 	}
 	out := e.exec(t, p.ID, "agent", "sh", "-c", "echo written-by-the-agent > /workspace/note && cat /workspace/note")
-	require.Equal(t, "written-by-the-agent\n", out)
+	require.Equal(t, "written-by-the-agent", strings.TrimSpace(out))
 	b, err := os.ReadFile(filepath.Join(volume, "note"))
 	require.NoError(t, err, "the agent's file is not on the claim's volume")
 	require.Equal(t, "written-by-the-agent\n", string(b))

@@ -27,7 +27,7 @@ func TestKubeAgentWaitsForThePolicy(t *testing.T) {
 	name := "warden-" + p.ID
 	cms := e.cs.CoreV1().ConfigMaps(e.ns)
 	if _, err := cms.Create(ctx, &corev1.ConfigMap{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{kube.LabelProject: p.ID}},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{kube.LabelProject: p.ID, kube.LabelInstance: e.rt.Config().Instance}},
 		Data:       map[string]string{shared.KubePolicyKey: "not a policy"},
 	}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)

@@ -23,7 +23,7 @@ import (
 
 // runDaemon opens a daemon on the Kubernetes backend over dataDir and runs
 // it (reconciliation, followers) until the returned stop is called.
-func (e *env) runDaemon(t *testing.T, dataDir string) (*daemon.Daemon, func()) {
+func (e *env) runDaemon(t testing.TB, dataDir string) (*daemon.Daemon, func()) {
 	t.Helper()
 	cfg := e.daemonConfig(dataDir, "127.0.0.1:0")
 	var log *slog.Logger
@@ -49,7 +49,7 @@ func (e *env) runDaemon(t *testing.T, dataDir string) (*daemon.Daemon, func()) {
 
 // scrape reads the daemon's /metrics as Prometheus does and parses it with
 // the Prometheus text parser.
-func scrape(t *testing.T, d *daemon.Daemon) (metrics.Families, time.Duration) {
+func scrape(t testing.TB, d *daemon.Daemon) (metrics.Families, time.Duration) {
 	t.Helper()
 	h := metrics.Handler(metrics.New(d, slog.New(slog.DiscardHandler)))
 	rec := httptest.NewRecorder()

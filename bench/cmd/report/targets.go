@@ -66,6 +66,7 @@ var targets = map[string]target{
 	"metrics_scrape_ms":                below(50, "ms"),
 	"k8s_edit_enforce_p50_ms_50":       below(100, "ms"),
 	"k8s_edit_enforce_p99_ms_50":       below(250, "ms"),
+	"k8s_metrics_scrape_ms_50":         below(50, "ms"),
 	"k8s_project_start_ms": {"sidecar adds < 1000 ms over a plain pod", func(f figure, _ map[string]figure) (bool, bool) {
 		if f.PeerValue == nil {
 			return false, false
