@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -79,22 +80,31 @@ func (f *feedAPI) editsSoFar() []string {
 	return slices.Clone(f.edits)
 }
 
-// feedPage runs the real feed module against the fake API.
+// feedPage runs the real feed module against the fake API. It loads as the
+// daemon's page does: boot.js first, which loads a module again when its
+// download failed (Chromium drops waiting downloads when the machine's
+// addresses change, as they do whenever a container of another test starts
+// or stops), and an entry module under /static/ that imports the others
+// relatively, so that its retry fetches them anew.
 const feedPage = `<!doctype html><meta charset="utf-8">
+<script src="/static/js/boot.js"></script>
 <div id="notices"></div>
 <section><p class="feed-empty">Nothing blocked.</p><ul class="feed" id="feed"></ul></section>
 <p id="state"></p>
 <ul id="entries" class="domain-list"></ul>
-<script type="module">
-import { startFeed, renderFeed } from '/static/js/feed.js';
-import { store, subscribe } from '/static/js/store.js';
-import { domainItem } from '/static/js/detail.js';
+<script type="module" src="/static/test/feed-entry.js"></script>`
+
+// feedEntry is the page's entry module, served at /static/test/ and under
+// the retry prefix.
+const feedEntry = `import { startFeed, renderFeed } from '../js/feed.js';
+import { store, subscribe } from '../js/store.js';
+import { domainItem } from '../js/detail.js';
 document.getElementById('entries').append(...['!gist.github.com', 'github.com'].map(domainItem));
 store.projects.set('a1b2c3d4e5f6', { project: { id: 'a1b2c3d4e5f6', mode: 'restricted', desired: 'running',
   domains: ['!gist.github.com', 'github.com'], grants: [] } });
 subscribe(renderFeed);
 startFeed('a1b2c3d4e5f6', document.getElementById('feed'), document.getElementById('state'));
-</script>`
+`
 
 // feedRowView is what a row shows, read from the page.
 type feedRowView struct {
@@ -137,8 +147,31 @@ func TestChromiumFeedShowsConnectionsRefusedForTheirName(t *testing.T) {
 		ev(9, map[string]any{"kind": "name-refused", "name": `<img src=x onerror="window.pwned=1">`, "reason": "not allowed", "address": "203.0.113.7", "port": 80, "protocol": "tcp"}),
 	}}
 	mux := http.NewServeMux()
-	mux.Handle("/static/", New(nil))
+	// The first two downloads of feed.js are cut off, as a browser cuts
+	// off a waiting one when the machine's addresses change: the page
+	// loads its modules again (boot.js) and shows the feed regardless.
+	var cut, retried atomic.Int32
+	static := New(nil)
+	mux.HandleFunc("/static/", func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/static/retry/") {
+			retried.Add(1)
+		}
+		if r.URL.Path == "/static/js/feed.js" && cut.Add(1) <= 2 {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				_ = conn.Close()
+			}
+			return
+		}
+		static.ServeHTTP(w, r)
+	})
 	mux.Handle("/api/v1/", api)
+	entry := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		_, _ = io.WriteString(w, feedEntry)
+	}
+	mux.HandleFunc("/static/test/feed-entry.js", entry)
+	mux.HandleFunc("/static/retry/{n}/test/feed-entry.js", entry)
 	mux.HandleFunc("/feed", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = io.WriteString(w, feedPage)
@@ -150,6 +183,7 @@ func TestChromiumFeedShowsConnectionsRefusedForTheirName(t *testing.T) {
 	browser.Run(t, ctx, chromedp.Navigate(srv.URL+"/feed"))
 	browser.WaitJS(t, ctx, `document.querySelectorAll('#feed .feed-row').length === 8`, "the feed never showed the events")
 	rows := browser.Eval[[]feedRowView](t, ctx, readRows)
+	require.Positive(t, retried.Load(), "the page never loaded a module again")
 
 	allow := []string{"Allow", "Allow for 1 hour"}
 	want := []feedRowView{
