@@ -3,7 +3,6 @@ package runtime
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -34,15 +33,6 @@ func TestDockerAgentCannotPlantGitConfigurationTheHostRuns(t *testing.T) {
 		require.NotEmpty(t, attack.Pwned(ws))
 	})
 	t.Run("protected: nothing the agent wrote runs", func(t *testing.T) {
-		ws := setup(t, newDockerWorld(t), false)
-		require.Empty(t, attack.Pwned(ws))
-		log := attack.HostGit(t, ws, "log", "--format=%s")
-		require.Equal(t, "mine\nagent\n", log, "both commits are there")
-		cfg, err := os.ReadFile(filepath.Join(ws, ".git", "config"))
-		require.NoError(t, err)
-		require.NotContains(t, string(cfg), "fsmonitor")
-		_, err = os.Stat(filepath.Join(ws, ".git-moved"))
-		require.ErrorIs(t, err, os.ErrNotExist, ".git could not be moved away")
-		require.False(t, strings.Contains(attack.HostGit(t, ws, "config", "--list", "--local"), "hookspath"))
+		attack.GitHeld(t, setup(t, newDockerWorld(t), false))
 	})
 }

@@ -3,9 +3,12 @@
 package attack
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -78,4 +81,31 @@ func Pwned(ws string) []string {
 		}
 	}
 	return out
+}
+
+// GitHeld checks a workspace after Git, AgentCommits and UserCommits ran
+// with the protection on: nothing of the agent's ran on the host, both
+// commits are there, the config holds no fsmonitor nor hooksPath, and .git
+// was not moved away.
+func GitHeld(t testing.TB, ws string) {
+	t.Helper()
+	if p := Pwned(ws); len(p) > 0 {
+		t.Errorf("the host ran the agent's code: %v", p)
+	}
+	if log := HostGit(t, ws, "log", "--format=%s"); log != "mine\nagent\n" {
+		t.Errorf("git log %q; want both commits, mine and the agent's", log)
+	}
+	cfg, err := os.ReadFile(filepath.Join(ws, ".git", "config"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(cfg), "fsmonitor") {
+		t.Errorf("the agent set core.fsmonitor:\n%s", cfg)
+	}
+	if _, err := os.Stat(filepath.Join(ws, ".git-moved")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf(".git was moved away (.git-moved: %v)", err)
+	}
+	if strings.Contains(HostGit(t, ws, "config", "--list", "--local"), "hookspath") {
+		t.Error("the agent set core.hooksPath")
+	}
 }

@@ -32,38 +32,15 @@ import (
 // to a probe inside the agent container seeing it, with 50 project pods
 // running; 20 additions and 20 removals spread over the pods.
 func BenchmarkKubeEditEnforce(b *testing.B) {
-	n := 50
-	if v, err := strconv.Atoi(os.Getenv("WARDEN_KUBE_BENCH_PODS")); err == nil && v > 0 {
-		n = v
-	}
 	e := newEnv(b)
-	ids := make([]string, n)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4)
+	ids := make([]string, benchPods())
+	projects := make(map[string]project.Project, len(ids))
 	for i := range ids {
 		p := newProject(b, shared.ModeRestricted, "allowed.test")
-		ids[i] = p.ID
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-			defer cancel()
-			if err := e.rt.Start(ctx, p); err != nil {
-				b.Errorf("starting project %s: %v", p.ID, err)
-			}
-		}()
+		ids[i], projects[p.ID] = p.ID, p
 	}
-	wg.Wait()
-	b.Cleanup(func() {
-		for _, id := range ids {
-			_ = e.rt.Remove(context.Background(), id)
-		}
-	})
-	if b.Failed() {
-		b.FailNow()
-	}
+	startAll(b, ids, func(ctx context.Context, id string) error { return e.rt.Start(ctx, projects[id]) },
+		func(id string) error { return e.rt.Remove(context.Background(), id) })
 	var samples []float64
 	for round := 0; round < 20; round++ {
 		id := ids[round%len(ids)]
@@ -75,9 +52,48 @@ func BenchmarkKubeEditEnforce(b *testing.B) {
 	b.ReportMetric(p50, "p50_ms")
 	b.ReportMetric(p99, "p99_ms")
 	benchfig.Write(b, []benchfig.Figure{
-		{Name: fmt.Sprintf("k8s_edit_enforce_p50_ms_%d", n), Value: benchfig.Round2(p50), Unit: "ms"},
-		{Name: fmt.Sprintf("k8s_edit_enforce_p99_ms_%d", n), Value: benchfig.Round2(p99), Unit: "ms"},
+		{Name: fmt.Sprintf("k8s_edit_enforce_p50_ms_%d", len(ids)), Value: benchfig.Round2(p50), Unit: "ms"},
+		{Name: fmt.Sprintf("k8s_edit_enforce_p99_ms_%d", len(ids)), Value: benchfig.Round2(p99), Unit: "ms"},
 	})
+}
+
+// benchPods is the number of project pods of a benchmark:
+// $WARDEN_KUBE_BENCH_PODS, 50 by default.
+func benchPods() int {
+	if v, err := strconv.Atoi(os.Getenv("WARDEN_KUBE_BENCH_PODS")); err == nil && v > 0 {
+		return v
+	}
+	return 50
+}
+
+// startAll starts the projects ids, four at a time, and removes them when
+// the benchmark ends; a failed start ends it.
+func startAll(b *testing.B, ids []string, start func(context.Context, string) error, remove func(string) error) {
+	b.Helper()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for _, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			if err := start(ctx, id); err != nil {
+				b.Errorf("starting project %s: %v", id, err)
+			}
+		}()
+	}
+	wg.Wait()
+	b.Cleanup(func() {
+		for _, id := range ids {
+			_ = remove(id)
+		}
+	})
+	if b.Failed() {
+		b.FailNow()
+	}
 }
 
 // timeEdit makes domains the project's allowlist and returns the
@@ -203,15 +219,10 @@ func podIsReady(pod *corev1.Pod) bool {
 // daemon keeps of the sidecars' report lines and its policy cache, so a
 // scrape asks the API server nothing.
 func BenchmarkKubeMetricsScrape(b *testing.B) {
-	n := 50
-	if v, err := strconv.Atoi(os.Getenv("WARDEN_KUBE_BENCH_PODS")); err == nil && v > 0 {
-		n = v
-	}
 	e := newEnv(b)
 	d, _ := e.runDaemon(b, b.TempDir())
+	n := benchPods()
 	ids := make([]string, n)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4)
 	for i := range ids {
 		domains := []string{"allowed.test"}
 		p, err := d.Create(context.Background(), project.Spec{Name: fmt.Sprintf("scrape-%d", i), Workspace: newProject(b, shared.ModeRestricted).Workspace,
@@ -220,27 +231,11 @@ func BenchmarkKubeMetricsScrape(b *testing.B) {
 			b.Fatal(err)
 		}
 		ids[i] = p.ID
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-			defer cancel()
-			if _, _, err := d.Start(ctx, p.ID); err != nil {
-				b.Errorf("starting project %s: %v", p.ID, err)
-			}
-		}()
 	}
-	wg.Wait()
-	b.Cleanup(func() {
-		for _, id := range ids {
-			_ = d.Delete(context.Background(), id)
-		}
-	})
-	if b.Failed() {
-		b.FailNow()
-	}
+	startAll(b, ids, func(ctx context.Context, id string) error {
+		_, _, err := d.Start(ctx, id)
+		return err
+	}, func(id string) error { return d.Delete(context.Background(), id) })
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		fams, _ := scrape(b, d)

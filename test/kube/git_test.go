@@ -3,7 +3,6 @@ package kube
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -42,14 +41,7 @@ func TestKubeAgentCannotPlantGitConfigurationTheNodeRuns(t *testing.T) {
 	})
 	t.Run("protected: nothing the agent wrote runs", func(t *testing.T) {
 		ws := run(t, false)
-		require.Empty(t, attack.Pwned(ws))
-		require.Equal(t, "mine\nagent\n", attack.HostGit(t, ws, "log", "--format=%s"), "both commits are there")
-		cfg, err := os.ReadFile(filepath.Join(ws, ".git", "config"))
-		require.NoError(t, err)
-		require.NotContains(t, string(cfg), "fsmonitor")
-		_, err = os.Stat(filepath.Join(ws, ".git-moved"))
-		require.ErrorIs(t, err, os.ErrNotExist, ".git could not be moved away")
-		require.False(t, strings.Contains(attack.HostGit(t, ws, "config", "--list", "--local"), "hookspath"))
+		attack.GitHeld(t, ws)
 		info, err := os.Stat(filepath.Join(ws, ".git", "hooks"))
 		require.NoError(t, err)
 		require.True(t, info.IsDir())
