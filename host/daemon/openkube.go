@@ -31,6 +31,7 @@ func openKube(cfg Config, st *store.Store, agents *agent.Registry, log *slog.Log
 	}
 	kcfg := kube.Config{
 		Instance:        instance,
+		HomeRoot:        cfg.HomeRoot(),
 		Kubeconfig:      cfg.Kube.Kubeconfig,
 		Namespace:       cfg.Kube.Namespace,
 		SidecarImage:    cfg.SidecarImage,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"time"
 
@@ -38,6 +39,10 @@ type Config struct {
 	ReadyTimeout time.Duration
 	// Agents are the agent types (default image and environment).
 	Agents *agent.Registry
+	// HomeRoot is the folder on the node (where the daemon runs) holding
+	// one folder per project with its agent's config folders; empty keeps
+	// none.
+	HomeRoot string
 	// Instance tells apart the objects of daemons sharing a namespace: a
 	// daemon lists, adopts, changes and deletes only objects labelled with
 	// its own.
@@ -77,6 +82,9 @@ func (c Config) validate() error {
 	}
 	if !c.HostGateway.IsValid() {
 		return errors.New("no host gateway: the daemon's host as pods reach it")
+	}
+	if c.HomeRoot != "" && !filepath.IsAbs(c.HomeRoot) {
+		return fmt.Errorf("config folder root %q is not an absolute path; expect a folder such as /var/lib/warden/homes", c.HomeRoot)
 	}
 	if c.PodAPIServer != "" {
 		u, err := url.Parse(c.PodAPIServer)

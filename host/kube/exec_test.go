@@ -127,7 +127,7 @@ func TestExecSizeQueue(t *testing.T) {
 func TestPodRecordsTheAgentCommand(t *testing.T) {
 	r, _ := testRuntime(t)
 	def := agent.Definition{Name: "claude-code", Image: "img", Command: []string{"claude", "--resume"}}
-	pod := r.podSpec(testProject(), def, "https://192.0.2.1:6443", 6443)
+	pod := r.podSpec(testProject(), def, "https://192.0.2.1:6443", 6443, agentFiles{})
 	require.Equal(t, []string{"claude", "--resume"}, podAgentCommand(pod))
 	require.Nil(t, podAgentCommand(&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{annotAgentCommand: "not json"}}}))
 	require.True(t, strings.HasPrefix(pod.Annotations[annotAgentCommand], "["))

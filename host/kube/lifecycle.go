@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -12,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/warden-sh/warden/host/agent"
 	"github.com/warden-sh/warden/host/project"
 	"github.com/warden-sh/warden/host/runtime"
 )
@@ -49,11 +51,11 @@ func (r *Runtime) Start(ctx context.Context, p project.Project) error {
 		return err
 	}
 	objects := time.Now()
-	git, err := gitMounts(p)
+	files, err := r.agentFiles(p, t)
 	if err != nil {
 		return err
 	}
-	want := r.podSpec(p, t, r.podServer, r.apiPort, git...)
+	want := r.podSpec(p, t, r.podServer, r.apiPort, files)
 	pods := r.cs.CoreV1().Pods(r.cfg.Namespace)
 	cur, err := pods.Get(ctx, want.Name, metav1.GetOptions{})
 	switch {
@@ -73,10 +75,10 @@ func (r *Runtime) Start(ctx context.Context, p project.Project) error {
 		cur = nil
 		// Looked at again with the old agent gone: it could have
 		// replaced a part of .git since.
-		if git, err = gitMounts(p); err != nil {
+		if files, err = r.agentFiles(p, t); err != nil {
 			return err
 		}
-		want = r.podSpec(p, t, r.podServer, r.apiPort, git...)
+		want = r.podSpec(p, t, r.podServer, r.apiPort, files)
 	}
 	if cur == nil {
 		if _, err := pods.Create(ctx, want, metav1.CreateOptions{}); err != nil {
@@ -94,27 +96,42 @@ func (r *Runtime) Start(ctx context.Context, p project.Project) error {
 	return nil
 }
 
-// gitMounts are the parts of a folder workspace's repository that the
-// agent gets read-only (.git/config, commondir, hooks, info) and .git
-// itself as a mount point, as on Docker (runtime.GitMounts): the user's own
-// git, run in the workspace on the node, runs none of the agent's code. The
-// daemon reads the folder where it runs, as it did when the project was
-// created, so it runs on the workspace's node. A claim's files are out of
-// the daemon's sight: nothing is protected there; neither when the project
-// lets its agent write its git configuration.
-func gitMounts(p project.Project) ([]runtime.GitMount, error) {
-	if _, claim := project.Claim(p.Workspace); claim || p.GitConfigWritable {
-		return nil, nil
+// agentFiles prepares what the agent gets of the node beside its
+// workspace. For a folder workspace holding a repository: its .git parts
+// that git runs, read-only, and .git a mount point, as on Docker
+// (runtime.GitMounts), so the user's own git, run in the workspace on the
+// node, runs none of the agent's code. And the agent type's config folders
+// under the project's home (HomeRoot/<id>), owned by the workspace's owner
+// as on Docker, kept across pods. The daemon reads and writes these where
+// it runs, as it read the folder when the project was created, so it runs
+// on the workspace's node. A claim's files are out of the daemon's sight:
+// neither is made for it; nor the git parts when the project lets its agent
+// write its git configuration.
+func (r *Runtime) agentFiles(p project.Project, t agent.Definition) (agentFiles, error) {
+	if _, claim := project.Claim(p.Workspace); claim {
+		return agentFiles{}, nil
 	}
 	info, err := os.Stat(p.Workspace)
 	if err != nil {
-		return nil, fmt.Errorf("workspace %s: %w; the daemon reads the workspace's .git where it runs, so run it on the workspace's node, or let the project's agent write its git configuration (gitConfigWritable)", p.Workspace, err)
+		return agentFiles{}, fmt.Errorf("workspace %s: %w; the daemon reads the workspace's .git and keeps the agent's config folders where it runs, so run it on the workspace's node", p.Workspace, err)
 	}
 	st, ok := info.Sys().(*syscall.Stat_t)
 	if !ok {
-		return nil, fmt.Errorf("workspace %s: cannot read its owner", p.Workspace)
+		return agentFiles{}, fmt.Errorf("workspace %s: cannot read its owner", p.Workspace)
 	}
-	return runtime.GitMounts(p.Workspace, st.Uid, st.Gid)
+	var f agentFiles
+	if !p.GitConfigWritable {
+		if f.git, err = runtime.GitMounts(p.Workspace, st.Uid, st.Gid); err != nil {
+			return agentFiles{}, err
+		}
+	}
+	if r.cfg.HomeRoot != "" && len(t.ConfigFolders) > 0 {
+		f.home, f.folders = filepath.Join(r.cfg.HomeRoot, p.ID), t.ConfigFolders
+		if err := runtime.PrepareConfigFolders(f.home, f.folders, st.Uid, st.Gid); err != nil {
+			return agentFiles{}, err
+		}
+	}
+	return f, nil
 }
 
 // checkClaim refuses a workspace claim that does not exist or is going:
@@ -202,7 +219,15 @@ func (r *Runtime) Remove(ctx context.Context, id string) error {
 		return err
 	}
 	r.forgetFeed(id)
-	return r.removeAccess(ctx, id)
+	if err := r.removeAccess(ctx, id); err != nil {
+		return err
+	}
+	if r.cfg.HomeRoot != "" {
+		if err := os.RemoveAll(filepath.Join(r.cfg.HomeRoot, id)); err != nil {
+			return fmt.Errorf("removing the config folders of project %s: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // deletePod deletes the pod and waits until it is gone.

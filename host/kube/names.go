@@ -28,6 +28,7 @@ const (
 	volumeWorkspace = "workspace"
 	volumeToken     = "sidecar-api-access"
 	volumeSidecar   = "sidecar-run"
+	volumeHome      = "agent-home"
 )
 
 // objectName names every object of a project: pod, ConfigMap, service

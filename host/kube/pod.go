@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -28,7 +29,16 @@ const tokenLifetime = 3600
 
 // podSpec is the project's pod: the sidecar as a native sidecar, the agent
 // as the main container. server is the API server's URL as pods reach it.
-func (r *Runtime) podSpec(p project.Project, t agent.Definition, server string, apiPort int, git ...runtime.GitMount) *corev1.Pod {
+// agentFiles are the node's files the agent gets beside its workspace: the
+// parts of its repository that git runs (read-only), and its config folders
+// (logins and settings) below home, the project's folder on the node.
+type agentFiles struct {
+	git     []runtime.GitMount
+	home    string
+	folders []string
+}
+
+func (r *Runtime) podSpec(p project.Project, t agent.Definition, server string, apiPort int, files agentFiles) *corev1.Pod {
 	name := objectName(p.ID)
 	always := corev1.ContainerRestartPolicyAlways
 	no := false
@@ -99,7 +109,7 @@ func (r *Runtime) podSpec(p project.Project, t agent.Definition, server string, 
 			// the agent's privileges.
 			AllowPrivilegeEscalation: &no,
 		},
-		VolumeMounts: workspaceMounts(git),
+		VolumeMounts: files.mounts(),
 		Resources:    resources(p.Limits),
 	}
 	expiry := int64(tokenLifetime)
@@ -144,6 +154,7 @@ func (r *Runtime) podSpec(p project.Project, t agent.Definition, server string, 
 			},
 		},
 	}
+	pod.Spec.Volumes = append(pod.Spec.Volumes, files.volumes()...)
 	if needsKeepAlive(t) {
 		pod.Spec.Containers[0].Command = []string{"sleep", "infinity"}
 	}
@@ -151,14 +162,28 @@ func (r *Runtime) podSpec(p project.Project, t agent.Definition, server string, 
 	return pod
 }
 
-// workspaceMounts mounts the workspace at /workspace and the parts of its
-// repository that git runs as subpaths of it (see gitMounts).
-func workspaceMounts(git []runtime.GitMount) []corev1.VolumeMount {
+// mounts mounts the workspace at /workspace, the parts of its repository
+// that git runs as subpaths of it (see gitMounts), and each config folder
+// as a subpath of the project's home on the node.
+func (f agentFiles) mounts() []corev1.VolumeMount {
 	out := []corev1.VolumeMount{{Name: volumeWorkspace, MountPath: agentWorkdir}}
-	for _, g := range git {
+	for _, g := range f.git {
 		out = append(out, corev1.VolumeMount{Name: volumeWorkspace, MountPath: agentWorkdir + "/" + g.Rel, SubPath: g.Rel, ReadOnly: g.ReadOnly})
 	}
+	for _, dir := range f.folders {
+		out = append(out, corev1.VolumeMount{Name: volumeHome, MountPath: dir, SubPath: strings.TrimPrefix(dir, "/")})
+	}
 	return out
+}
+
+// volumes are the agent's volumes beside the workspace: the project's home
+// on the node when it has config folders.
+func (f agentFiles) volumes() []corev1.Volume {
+	if len(f.folders) == 0 {
+		return nil
+	}
+	dirType := corev1.HostPathDirectory
+	return []corev1.Volume{{Name: volumeHome, VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: f.home, Type: &dirType}}}}
 }
 
 // workspaceSource is the workspace's volume: the PersistentVolumeClaim it

@@ -43,7 +43,7 @@ func testProject() project.Project {
 func TestPodSpecKeepsTheAgentApart(t *testing.T) {
 	r, _ := testRuntime(t)
 	d, _ := agent.NewRegistry().Lookup("claude-code")
-	pod := r.podSpec(testProject(), d, r.podServer, r.apiPort)
+	pod := r.podSpec(testProject(), d, r.podServer, r.apiPort, agentFiles{})
 
 	if pod.Spec.AutomountServiceAccountToken == nil || *pod.Spec.AutomountServiceAccountToken {
 		t.Error("the pod automounts a service-account token")
@@ -81,10 +81,10 @@ func TestPodSpecKeepsTheAgentApart(t *testing.T) {
 		t.Errorf("sidecar args %v do not close the API server's and the daemon's ports", sc.Args)
 	}
 	// The same project gives the same spec hash; another image a new one.
-	again := r.podSpec(testProject(), d, r.podServer, r.apiPort)
+	again := r.podSpec(testProject(), d, r.podServer, r.apiPort, agentFiles{})
 	p2 := testProject()
 	p2.Image = "other:t"
-	other := r.podSpec(p2, d, r.podServer, r.apiPort)
+	other := r.podSpec(p2, d, r.podServer, r.apiPort, agentFiles{})
 	if pod.Annotations[annotSpec] != again.Annotations[annotSpec] || pod.Annotations[annotSpec] == other.Annotations[annotSpec] {
 		t.Error("the spec hash does not follow the spec")
 	}
@@ -154,7 +154,7 @@ func TestClaimWorkspace(t *testing.T) {
 	r, cs := testRuntime(t)
 	p := testProject()
 	p.Workspace = "pvc:web-ws"
-	pod := r.podSpec(p, mustAgent(t, r, p.AgentType), r.podServer, r.apiPort)
+	pod := r.podSpec(p, mustAgent(t, r, p.AgentType), r.podServer, r.apiPort, agentFiles{})
 	var ws *corev1.Volume
 	for i := range pod.Spec.Volumes {
 		if pod.Spec.Volumes[i].Name == volumeWorkspace {
@@ -184,12 +184,15 @@ func mustAgent(t *testing.T, r *Runtime, name string) agent.Definition {
 }
 
 // The parts of a repository that git runs are read-only subpaths of the
-// workspace in the agent, and .git a mount point of its own.
+// workspace in the agent, and .git a mount point of its own; a config
+// folder is a subpath of the project's home on the node.
 func TestPodSpecMountsGitPartsReadOnly(t *testing.T) {
 	r, _ := testRuntime(t)
 	p := testProject()
-	pod := r.podSpec(p, mustAgent(t, r, p.AgentType), r.podServer, r.apiPort,
-		runtime.GitMount{Rel: ".git"}, runtime.GitMount{Rel: ".git/config", ReadOnly: true}, runtime.GitMount{Rel: ".git/hooks", ReadOnly: true})
+	pod := r.podSpec(p, mustAgent(t, r, p.AgentType), r.podServer, r.apiPort, agentFiles{
+		git:  []runtime.GitMount{{Rel: ".git"}, {Rel: ".git/config", ReadOnly: true}, {Rel: ".git/hooks", ReadOnly: true}},
+		home: "/var/lib/warden/homes/" + p.ID, folders: []string{"/home/agent/.claude"},
+	})
 	var got []string
 	for _, m := range pod.Spec.Containers[0].VolumeMounts {
 		got = append(got, fmt.Sprintf("%s %s %q ro=%v", m.Name, m.MountPath, m.SubPath, m.ReadOnly))
@@ -199,8 +202,13 @@ func TestPodSpecMountsGitPartsReadOnly(t *testing.T) {
 		`workspace /workspace/.git ".git" ro=false`,
 		`workspace /workspace/.git/config ".git/config" ro=true`,
 		`workspace /workspace/.git/hooks ".git/hooks" ro=true`,
+		`agent-home /home/agent/.claude "home/agent/.claude" ro=false`,
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("agent mounts:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	home := pod.Spec.Volumes[len(pod.Spec.Volumes)-1]
+	if home.Name != volumeHome || home.HostPath == nil || home.HostPath.Path != "/var/lib/warden/homes/"+p.ID {
+		t.Errorf("home volume %+v", home)
 	}
 }

@@ -14,7 +14,7 @@ import (
 func TestPodSpecAgentRules(t *testing.T) {
 	r, _ := testRuntime(t)
 	d, _ := agent.NewRegistry().Lookup("claude-code")
-	pod := r.podSpec(testProject(), d, r.podServer, r.apiPort)
+	pod := r.podSpec(testProject(), d, r.podServer, r.apiPort, agentFiles{})
 	sc := pod.Spec.SecurityContext
 	if sc == nil || sc.SeccompProfile == nil || sc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
 		t.Errorf("pod security context %+v; want seccomp RuntimeDefault", sc)

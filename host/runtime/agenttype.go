@@ -53,38 +53,46 @@ func (r *Runtime) HomeDir(projectID string) string {
 // /home/agent/.claude lives at HomeDir/home/agent/.claude, so it survives
 // the container's recreation.
 func (r *Runtime) configMounts(projectID string, folders []string, uid, gid uint32) ([]string, error) {
-	if len(folders) == 0 {
-		return nil, nil
+	if err := PrepareConfigFolders(r.HomeDir(projectID), folders, uid, gid); err != nil {
+		return nil, err
 	}
-	home := r.HomeDir(projectID)
+	return folders, nil
+}
+
+// PrepareConfigFolders makes home (only root and uid enter it) and, for each
+// config folder, its folder below home at the same path, owned by uid:gid
+// with the folders on the way (the path the agent's image has, such as
+// /home/agent, is the agent's as well). Both backends use it.
+func PrepareConfigFolders(home string, folders []string, uid, gid uint32) error {
+	if len(folders) == 0 {
+		return nil
+	}
 	if err := os.MkdirAll(home, 0o700); err != nil {
-		return nil, fmt.Errorf("creating config folder root %s: %w", home, err)
+		return fmt.Errorf("creating config folder root %s: %w", home, err)
 	}
 	// Only root and the agent enter the project's folder.
 	if err := os.Chmod(home, 0o700); err != nil {
-		return nil, fmt.Errorf("securing config folder root %s: %w", home, err)
+		return fmt.Errorf("securing config folder root %s: %w", home, err)
 	}
 	if err := os.Lchown(home, int(uid), int(gid)); err != nil {
-		return nil, fmt.Errorf("giving config folder root %s to the workspace's owner: %w", home, err)
+		return fmt.Errorf("giving config folder root %s to the workspace's owner: %w", home, err)
 	}
 	for _, f := range folders {
 		src := filepath.Join(home, filepath.FromSlash(f))
 		if err := os.MkdirAll(src, 0o700); err != nil {
-			return nil, fmt.Errorf("creating config folder %s for %s: %w", src, f, err)
+			return fmt.Errorf("creating config folder %s for %s: %w", src, f, err)
 		}
 		info, err := os.Lstat(src)
 		if err != nil || !info.IsDir() {
-			return nil, fmt.Errorf("config folder %s for %s is not a plain folder; remove it and start again", src, f)
+			return fmt.Errorf("config folder %s for %s is not a plain folder; remove it and start again", src, f)
 		}
-		// The folders between home and src are the path the agent's image
-		// has (/home/agent), so they are the agent's as well.
 		for dir := src; dir != home; dir = filepath.Dir(dir) {
 			if err := os.Lchown(dir, int(uid), int(gid)); err != nil {
-				return nil, fmt.Errorf("giving config folder %s to the workspace's owner: %w", dir, err)
+				return fmt.Errorf("giving config folder %s to the workspace's owner: %w", dir, err)
 			}
 		}
 	}
-	return folders, nil
+	return nil
 }
 
 // healthConfig is the agent type's health check as Docker runs it.
