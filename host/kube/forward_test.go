@@ -32,6 +32,8 @@ type fakeKubelet struct {
 	mu      sync.Mutex
 	pending map[string]httpstream.Stream // request id → error stream
 	verdict string
+	// hold, when set, holds every forward's connect until it is closed.
+	hold chan struct{}
 }
 
 func (k *fakeKubelet) handle(s httpstream.Stream, replySent <-chan struct{}) error {
@@ -56,8 +58,11 @@ func (k *fakeKubelet) forward(data, errs httpstream.Stream, port int) {
 	defer errs.Close()
 	defer data.Close()
 	k.mu.Lock()
-	verdict := k.verdict
+	verdict, hold := k.verdict, k.hold
 	k.mu.Unlock()
+	if hold != nil {
+		<-hold
+	}
 	var c net.Conn
 	err := errors.New(verdict)
 	if verdict == "" {
@@ -293,14 +298,22 @@ func TestLinksDialOncePerPod(t *testing.T) {
 }
 
 func TestForwardConnRefusedAfterAWriteRetiresTheLink(t *testing.T) {
-	l, _ := fakeLink(t)
+	l, k := fakeLink(t)
+	hold := make(chan struct{})
+	k.mu.Lock()
+	k.hold = hold
+	k.mu.Unlock()
 	c, err := l.open(fwdTestID, freePort(t))
 	require.NoError(t, err)
 	// The proxy writes its request before it can know.
-	_, _ = io.WriteString(c, "GET / HTTP/1.1\r\nHost: dev\r\n\r\n")
+	_, err = io.WriteString(c, "GET / HTTP/1.1\r\nHost: dev\r\n\r\n")
+	require.NoError(t, err)
+	close(hold)
 	_, err = c.Read(make([]byte, 10))
 	require.ErrorIs(t, err, syscall.ECONNREFUSED)
-	require.Eventually(t, l.broken.Load, 5*time.Second, 5*time.Millisecond,
+	// Marked before the refusal is reported: the caller's next forward,
+	// opened right after, must not go on the held connection.
+	require.True(t, l.broken.Load(),
 		"the kubelet never reads a refused forward's bytes: new forwards go on a new connection")
 
 	// A retired link stays open for the forwards still on it.

@@ -8,7 +8,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -46,8 +45,12 @@ type forwardConn struct {
 	// refused port, or a refused port after bytes were written; onClose
 	// once the conn is closed.
 	onBroken, onClose func()
-	// wrote is set before the first write reaches the data stream.
-	wrote atomic.Bool
+	// judge orders the verdict against the first write: either the first
+	// write comes first (wrote), and a refusal then marks the link broken,
+	// or the verdict does (judged), and nothing is written.
+	judge  sync.Mutex
+	wrote  bool
+	judged bool
 
 	// chunks carries what the pump read; the pump waits on free before it
 	// reads into its buffer again.
@@ -93,16 +96,22 @@ func newForwardConn(link httpstream.Connection, data, errs httpstream.Stream, lo
 // readVerdict reads the error stream to its end.
 func (c *forwardConn) readVerdict() {
 	msg, err := io.ReadAll(io.LimitReader(c.errs, 64<<10))
+	c.judge.Lock()
 	c.verdict, c.verdictErr = strings.TrimSpace(string(msg)), err
-	close(c.verdictDone)
+	c.judged = true
+	wrote := c.wrote
+	c.judge.Unlock()
 	// A kubelet that refused the port never reads its data stream: bytes
 	// written there stay queued in its side of the shared connection and
 	// hold back other streams behind them (kubectl drops the whole
 	// connection on any forward error for this reason). The link is then
-	// replaced for new forwards.
-	if c.verdict != "" && (!refused(c.verdict) || c.wrote.Load()) && c.onBroken != nil {
+	// replaced for new forwards: marked before anyone learns the verdict,
+	// so that the next forward, opened once this one was refused, never
+	// goes on the held link.
+	if c.verdict != "" && (!refused(c.verdict) || wrote) && c.onBroken != nil {
 		c.onBroken()
 	}
+	close(c.verdictDone)
 }
 
 // pump reads the data stream for Read, one buffer at a time.
@@ -215,14 +224,19 @@ func (c *forwardConn) Write(b []byte) (int, error) {
 		return 0, os.ErrDeadlineExceeded
 	default:
 	}
-	if err := c.verdictError(); err != nil {
-		return 0, err
+	// Either this write is seen by readVerdict, or the verdict came first
+	// and is reported here, with nothing written.
+	c.judge.Lock()
+	judged := c.judged
+	if !judged {
+		c.wrote = true
 	}
-	// Set before the verdict is looked at again: either readVerdict sees
-	// it, or this sees the verdict and writes nothing.
-	c.wrote.Store(true)
-	if err := c.verdictError(); err != nil {
-		return 0, err
+	c.judge.Unlock()
+	if judged {
+		<-c.verdictDone
+		if err := c.verdictError(); err != nil {
+			return 0, err
+		}
 	}
 	n, err := c.data.Write(b)
 	if err != nil {
