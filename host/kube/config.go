@@ -6,8 +6,9 @@ import (
 	"net/netip"
 	"net/url"
 	"path/filepath"
-	"regexp"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/warden-sh/warden/host/agent"
 )
@@ -95,13 +96,11 @@ func (c Config) validate() error {
 	return nil
 }
 
-// CheckInstance accepts an instance name: a label value of at most 63
-// lower-case letters, digits and inner dashes.
+// CheckInstance accepts an instance name: a DNS label (1 to 63 lower-case
+// letters, digits and inner dashes), which is also a label value.
 func CheckInstance(name string) error {
-	if len(name) == 0 || len(name) > 63 || !instanceName.MatchString(name) {
+	if len(validation.IsDNS1123Label(name)) > 0 {
 		return fmt.Errorf("bad instance name %q; expect 1 to 63 lower-case letters, digits and dashes, starting and ending with a letter or digit, such as dev-1", name)
 	}
 	return nil
 }
-
-var instanceName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)

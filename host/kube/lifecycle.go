@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -63,8 +62,10 @@ func (r *Runtime) Start(ctx context.Context, p project.Project) error {
 		cur = nil
 	case err != nil:
 		return fmt.Errorf("reading pod %s: %w", want.Name, err)
-	case r.owned("pod", cur) != nil:
-		return r.owned("pod", cur)
+	default:
+		if err := r.owned("pod", cur); err != nil {
+			return err
+		}
 	}
 	if cur != nil && (cur.DeletionTimestamp != nil || cur.Annotations[annotSpec] != want.Annotations[annotSpec] ||
 		cur.Status.Phase == corev1.PodFailed || cur.Status.Phase == corev1.PodSucceeded) {
@@ -111,23 +112,19 @@ func (r *Runtime) agentFiles(p project.Project, t agent.Definition) (agentFiles,
 	if _, claim := project.Claim(p.Workspace); claim {
 		return agentFiles{}, nil
 	}
-	info, err := os.Stat(p.Workspace)
+	uid, gid, err := runtime.Owner(p.Workspace)
 	if err != nil {
-		return agentFiles{}, fmt.Errorf("workspace %s: %w; the daemon reads the workspace's .git and keeps the agent's config folders where it runs, so run it on the workspace's node", p.Workspace, err)
-	}
-	st, ok := info.Sys().(*syscall.Stat_t)
-	if !ok {
-		return agentFiles{}, fmt.Errorf("workspace %s: cannot read its owner", p.Workspace)
+		return agentFiles{}, fmt.Errorf("%w; the daemon reads the workspace's .git and keeps the agent's config folders where it runs, so run it on the workspace's node", err)
 	}
 	var f agentFiles
 	if !p.GitConfigWritable {
-		if f.git, err = runtime.GitMounts(p.Workspace, st.Uid, st.Gid); err != nil {
+		if f.git, err = runtime.GitMounts(p.Workspace, uid, gid); err != nil {
 			return agentFiles{}, err
 		}
 	}
 	if r.cfg.HomeRoot != "" && len(t.ConfigFolders) > 0 {
 		f.home, f.folders = filepath.Join(r.cfg.HomeRoot, p.ID), t.ConfigFolders
-		if err := runtime.PrepareConfigFolders(f.home, f.folders, st.Uid, st.Gid); err != nil {
+		if err := runtime.PrepareConfigFolders(f.home, f.folders, uid, gid); err != nil {
 			return agentFiles{}, err
 		}
 	}

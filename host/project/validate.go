@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/distribution/reference"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/warden-sh/warden/host/agent"
 	"github.com/warden-sh/warden/host/presets"
@@ -64,7 +65,8 @@ func checkWorkspace(path string) (string, error) {
 		return "", fieldError("workspace", path, "is empty; %s", workspaceAccepted)
 	}
 	if name, ok := strings.CutPrefix(path, ClaimPrefix); ok {
-		if !claimName.MatchString(name) || len(name) > 253 {
+		// A claim's name is a Kubernetes object name (a DNS subdomain).
+		if len(validation.IsDNS1123Subdomain(name)) > 0 {
 			return "", fieldError("workspace", path, "does not name a PersistentVolumeClaim; expect pvc: and a name of lower-case letters, digits, '-' and '.', such as pvc:web-workspace")
 		}
 		return path, nil

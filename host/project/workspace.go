@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 )
 
@@ -33,9 +32,6 @@ const ClaimPrefix = "pvc:"
 func Claim(workspace string) (string, bool) {
 	return strings.CutPrefix(workspace, ClaimPrefix)
 }
-
-// claimName is a Kubernetes object name (a DNS subdomain).
-var claimName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
 
 // ResolveWorkspace is the folder path names once every symbolic link on
 // the way is followed. The daemon stores it at creation and mounts it,

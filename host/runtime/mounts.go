@@ -46,9 +46,8 @@ func (r *Runtime) homeView(projectID string) string {
 	return filepath.Join(r.MountDir(projectID), "home")
 }
 
-// workspaceOwner returns who owns the workspace on the host, refusing root:
-// the agent's files become the owner's, and must never be root's.
-func workspaceOwner(path string) (uid, gid uint32, err error) {
+// Owner returns who owns the workspace folder path.
+func Owner(path string) (uid, gid uint32, err error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return 0, 0, fmt.Errorf("workspace %q: %w", path, err)
@@ -57,11 +56,21 @@ func workspaceOwner(path string) (uid, gid uint32, err error) {
 	if !ok {
 		return 0, 0, fmt.Errorf("workspace %q: cannot read its owner", path)
 	}
-	if st.Uid == 0 || st.Gid == 0 {
-		return 0, 0, fmt.Errorf("workspace %q is owned by %d:%d, and a folder of user or group root (0) is refused: the agent's files take the workspace's owner, so they would be root's on the host — give the folder to the user who works in it (chown you:you %s)",
-			path, st.Uid, st.Gid, path)
-	}
 	return st.Uid, st.Gid, nil
+}
+
+// workspaceOwner returns who owns the workspace on the host, refusing root:
+// the agent's files become the owner's, and must never be root's.
+func workspaceOwner(path string) (uid, gid uint32, err error) {
+	uid, gid, err = Owner(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	if uid == 0 || gid == 0 {
+		return 0, 0, fmt.Errorf("workspace %q is owned by %d:%d, and a folder of user or group root (0) is refused: the agent's files take the workspace's owner, so they would be root's on the host — give the folder to the user who works in it (chown you:you %s)",
+			path, uid, gid, path)
+	}
+	return uid, gid, nil
 }
 
 // prepareMounts makes the id-mapped views of the workspace and the config

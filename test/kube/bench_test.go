@@ -10,9 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/warden-sh/warden/test/benchfig"
 
 	corev1 "k8s.io/api/core/v1"
@@ -224,9 +226,7 @@ func BenchmarkKubeMetricsScrape(b *testing.B) {
 	n := benchPods()
 	ids := make([]string, n)
 	for i := range ids {
-		domains := []string{"allowed.test"}
-		p, err := d.Create(context.Background(), project.Spec{Name: fmt.Sprintf("scrape-%d", i), Workspace: newProject(b, shared.ModeRestricted).Workspace,
-			AgentType: "claude-code", Mode: shared.ModeRestricted, Domains: &domains, Image: "warden-agent-test:" + imageTag})
+		p, err := d.Create(context.Background(), testSpec(fmt.Sprintf("scrape-%d", i), newProject(b, shared.ModeRestricted).Workspace, shared.ModeRestricted, "allowed.test"))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -236,22 +236,19 @@ func BenchmarkKubeMetricsScrape(b *testing.B) {
 		_, _, err := d.Start(ctx, id)
 		return err
 	}, func(id string) error { return d.Delete(context.Background(), id) })
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
+	var up atomic.Int64 // set by the polled condition, read after it
+	if !assert.Eventually(b, func() bool {
 		fams, _ := scrape(b, d)
-		up := 0
+		n := 0
 		for _, id := range ids {
 			if series(fams, "warden_sidecar_up", id) == 1 {
-				up++
+				n++
 			}
 		}
-		if up == n {
-			break
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("%d of %d sidecars up after 2 minutes; every sidecar must report for the figure to mean anything", up, n)
-		}
-		time.Sleep(200 * time.Millisecond)
+		up.Store(int64(n))
+		return n == len(ids)
+	}, 2*time.Minute, 200*time.Millisecond) {
+		b.Fatalf("%d of %d sidecars up after 2 minutes; every sidecar must report for the figure to mean anything", up.Load(), n)
 	}
 	var samples []float64
 	for range 50 {

@@ -27,27 +27,11 @@ import (
 func TestKubeDaemon(t *testing.T) {
 	e := newEnv(t)
 	dataDir := t.TempDir()
-	open := func() *daemon.Daemon {
-		t.Helper()
-		d, err := daemon.Open(e.daemonConfig(dataDir, "127.0.0.1:0"), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	d := open()
+	d := e.openDaemon(t, dataDir)
 	ws := newProject(t, shared.ModeRestricted).Workspace
-	domains := []string{"allowed.test"}
-	p, err := d.Create(ctx, project.Spec{Name: "kube-daemon", Workspace: ws, AgentType: "claude-code",
-		Mode: shared.ModeRestricted, Domains: &domains, Image: "warden-agent-test:" + imageTag})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := d.Start(ctx, p.ID); err != nil {
-		t.Fatalf("starting: %v\n%s", err, e.describe(p.ID))
-	}
+	p := e.startProject(t, ctx, d, testSpec("kube-daemon", ws, shared.ModeRestricted, "allowed.test"))
 	if r := e.reach(t, p.ID, "allowed.test"); !r.OK {
 		t.Fatalf("allowed.test not reached: %+v", r)
 	}
@@ -70,8 +54,7 @@ func TestKubeDaemon(t *testing.T) {
 
 	// A restarted daemon finds the project running, as it left it.
 	d.Close()
-	d = open()
-	defer d.Close()
+	d = e.openDaemon(t, dataDir)
 	st, err = d.Status(ctx, p.ID)
 	if err != nil || !st.Running || st.Containers.Agent.ID != agentID {
 		t.Fatalf("after a daemon restart: running=%v agent %q (was %q), %v", st.Running, st.Containers.Agent.ID, agentID, err)
@@ -95,12 +78,8 @@ func TestKubeTwoDaemonsShareANamespace(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	aData := t.TempDir()
-	a, err := daemon.Open(e.daemonConfig(aData, "127.0.0.1:0"), nil)
-	require.NoError(t, err)
-	defer a.Close()
-	domains := []string{"allowed.test"}
-	p, err := a.Create(ctx, project.Spec{Name: "first-daemons", Workspace: newProject(t, shared.ModeRestricted).Workspace,
-		AgentType: "claude-code", Mode: shared.ModeRestricted, Domains: &domains, Image: "warden-agent-test:" + imageTag})
+	a := e.openDaemon(t, aData)
+	p, err := a.Create(ctx, testSpec("first-daemons", newProject(t, shared.ModeRestricted).Workspace, shared.ModeRestricted, "allowed.test"))
 	require.NoError(t, err)
 	podUID := func() types.UID {
 		pod, err := e.cs.CoreV1().Pods(e.ns).Get(ctx, "warden-"+p.ID, metav1.GetOptions{})
@@ -189,4 +168,34 @@ func (e *env) daemonConfig(dataDir, listen string) daemon.Config {
 	cfg.Backend = daemon.BackendKubernetes
 	cfg.Kube = daemon.KubeConfig{Kubeconfig: kubeconfig, Namespace: e.ns, Node: nodeName}
 	return cfg
+}
+
+// openDaemon opens a daemon on the Kubernetes backend over dataDir, closed
+// when the test ends (closing twice is fine).
+func (e *env) openDaemon(t testing.TB, dataDir string) *daemon.Daemon {
+	t.Helper()
+	d, err := daemon.Open(e.daemonConfig(dataDir, "127.0.0.1:0"), nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// testSpec is a project of the test agent image in workspace.
+func testSpec(name, workspace string, mode shared.Mode, domains ...string) project.Spec {
+	if domains == nil {
+		domains = []string{}
+	}
+	return project.Spec{Name: name, Workspace: workspace, AgentType: "claude-code", Mode: mode, Domains: &domains,
+		Image: "warden-agent-test:" + imageTag}
+}
+
+// startProject creates spec through d and starts it.
+func (e *env) startProject(t testing.TB, ctx context.Context, d *daemon.Daemon, spec project.Spec) project.Project {
+	t.Helper()
+	p, err := d.Create(ctx, spec)
+	require.NoError(t, err)
+	if _, _, err := d.Start(ctx, p.ID); err != nil {
+		t.Fatalf("starting: %v\n%s", err, e.describe(p.ID))
+	}
+	return p
 }

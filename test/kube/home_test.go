@@ -11,8 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/warden-sh/warden/host/daemon"
-	"github.com/warden-sh/warden/host/project"
 	"github.com/warden-sh/warden/shared"
 )
 
@@ -26,18 +24,10 @@ func TestKubeAgentConfigFoldersOutliveThePod(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	data := t.TempDir()
-	d, err := daemon.Open(e.daemonConfig(data, "127.0.0.1:0"), nil)
-	require.NoError(t, err)
-	defer d.Close()
+	d := e.openDaemon(t, data)
 	ws := newProject(t, shared.ModeNone).Workspace
 	require.NoError(t, os.Chown(ws, 1000, 1000))
-	domains := []string{}
-	p, err := d.Create(ctx, project.Spec{Name: "logins", Workspace: ws, AgentType: "claude-code",
-		Mode: shared.ModeNone, Domains: &domains, Image: "warden-agent-test:" + imageTag})
-	require.NoError(t, err)
-	if _, _, err := d.Start(ctx, p.ID); err != nil {
-		t.Fatalf("starting: %v\n%s", err, e.describe(p.ID))
-	}
+	p := e.startProject(t, ctx, d, testSpec("logins", ws, shared.ModeNone))
 	out, ok := e.execSh(t, p.ID, "agent", "echo token-1 > /home/agent/.claude/login && id -u")
 	require.True(t, ok, out)
 	onNode := filepath.Join(data, "homes", p.ID, "home", "agent", ".claude", "login")

@@ -17,7 +17,6 @@ import (
 
 	"github.com/warden-sh/warden/host/daemon"
 	"github.com/warden-sh/warden/host/metrics"
-	"github.com/warden-sh/warden/host/project"
 	"github.com/warden-sh/warden/shared"
 )
 
@@ -102,13 +101,7 @@ func TestKubeDaemonSeesWhatTheSidecarReports(t *testing.T) {
 	d, stop := e.runDaemon(t, dataDir)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	domains := []string{"allowed.test"}
-	p, err := d.Create(ctx, project.Spec{Name: "kube-observe", Workspace: newProject(t, shared.ModeRestricted).Workspace,
-		AgentType: "claude-code", Mode: shared.ModeRestricted, Domains: &domains, Image: "warden-agent-test:" + imageTag})
-	require.NoError(t, err)
-	if _, _, err := d.Start(ctx, p.ID); err != nil {
-		t.Fatalf("starting: %v\n%s", err, e.describe(p.ID))
-	}
+	p := e.startProject(t, ctx, d, testSpec("kube-observe", newProject(t, shared.ModeRestricted).Workspace, shared.ModeRestricted, "allowed.test"))
 	id := p.ID
 
 	var before metrics.Families
@@ -331,13 +324,9 @@ func TestKubeAgentCannotForgeReports(t *testing.T) {
 	// The defence on: the project's pod.
 	dataDir := t.TempDir()
 	d, _ := e.runDaemon(t, dataDir)
-	domains := []string{"allowed.test"}
-	p, err := d.Create(ctx, project.Spec{Name: "kube-forge", Workspace: newProject(t, shared.ModeRestricted).Workspace,
-		AgentType: "claude-code", Mode: shared.ModeRestricted, Domains: &domains, Image: image})
-	require.NoError(t, err)
-	if _, _, err := d.Start(ctx, p.ID); err != nil {
-		t.Fatalf("starting: %v\n%s", err, e.describe(p.ID))
-	}
+	spec := testSpec("kube-forge", newProject(t, shared.ModeRestricted).Workspace, shared.ModeRestricted, "allowed.test")
+	spec.Image = image
+	p := e.startProject(t, ctx, d, spec)
 	live, err := e.cs.CoreV1().Pods(e.ns).Get(ctx, "warden-"+p.ID, metav1.GetOptions{})
 	require.NoError(t, err)
 	require.False(t, live.Spec.ShareProcessNamespace != nil && *live.Spec.ShareProcessNamespace, "the project's pod shares no processes")
